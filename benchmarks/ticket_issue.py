@@ -1,0 +1,723 @@
+"""Ticket issuing under load: HTTP through Daphne on PostgreSQL, beside raw psycopg.
+
+    .venv/bin/pip install -r requirements/bench.txt
+    .venv/bin/python benchmarks/ticket_issue.py [--count 100000] [--concurrency 64]
+        [--servers 2] [--halls 20] [--services 3] [--raw-count 20000] [--write]
+
+What it does, in one run:
+
+1. Builds a fresh PostgreSQL database (qms_bench, dropped first): migrations,
+   `--halls` owned halls open 24 hours every day, each offering `--services`
+   services (prefixes A, B, C, ...) with four closed counters, and a superuser
+   with a DRF token.
+2. Starts `--servers` Daphne processes on consecutive ports from `--port`
+   (DEBUG off, the local Redis for the channel layer and cache under a unique
+   prefix) and waits until each answers.
+3. From this process, `--concurrency` clients on keep-alive connections (spread
+   evenly over the servers) POST /api/v1/halls/{code}/tickets/ with
+   `{"service", "channel": "kiosk"}` and the token, cycling through the halls
+   and services, until `--count` tickets have been asked for (after a short
+   warm-up that is not timed). Each request's latency is measured from send to
+   the last byte of the answer.
+4. Checks the database: tickets = successful answers, no duplicate
+   (hall, day, prefix, sequence), numbers 1..n per (hall, prefix, day) with no
+   gap, every sequence row at its highest number, one `issued` event per ticket.
+5. Baseline: the same writes done with psycopg directly (the sequence upsert,
+   the ticket INSERT and the event INSERT in one transaction) from the same
+   number of connections, `--raw-count` times, on the next business day so its
+   numbers start afresh; checked the same way.
+6. Prints a Markdown report; `--write` puts it in docs/benchmarks.md (replacing
+   an earlier report of this benchmark, leaving other sections alone).
+
+`--profile DIR` samples every Daphne process with py-spy during the timed run
+and writes collapsed stacks (flamegraph input) plus a summary of the hottest
+functions to DIR.
+
+Every loop is bounded; servers and samplers are stopped in `finally`, also on
+errors and Ctrl-C.
+"""
+
+import argparse
+import asyncio
+import collections
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+DB_NAME = "qms_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+SECTION_START = "<!-- benchmark:ticket_issue -->"
+SECTION_END = "<!-- /benchmark:ticket_issue -->"
+
+SERVICES = [
+    ("payment", "缴费充值", "Payment", "A"),
+    ("new-sim", "办卡选号", "New SIM and numbers", "B"),
+    ("business", "业务办理", "Plan changes", "C"),
+    ("broadband", "宽带业务", "Broadband", "D"),
+    ("enquiry", "综合咨询", "Enquiries", "E"),
+    ("handset", "终端售后", "Handset service", "F"),
+]
+
+
+# --- Helpers -----------------------------------------------------------------
+
+
+def percentile(sorted_values, q):
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def server_env(redis_prefix: str, extra: list[str]) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{PG}/{DB_NAME}",
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
+        REDIS_PREFIX=redis_prefix,
+        DEBUG="false",
+        SECRET_KEY="benchmark-only-secret-key-not-for-production-" + "0123456789" * 3,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain HTTP on loopback: no redirect to https.
+        SECURE_SSL_REDIRECT="false",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    for item in extra:
+        key, _, value = item.partition("=")
+        env[key] = value
+    return env
+
+
+def psql(*sql: str, database: str = "postgres") -> str:
+    cmd = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"]
+    for statement in sql:
+        cmd += ["-c", statement]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+
+
+def prepare_database(env: dict, halls: int, services: int) -> dict:
+    psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, __file__, "_build-floor", "--halls", str(halls), "--services", str(services)],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=300,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def build_floor(halls: int, services: int) -> None:
+    """Runs in a child process with the servers' environment: the benchmark floor, as JSON on stdout."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from datetime import time as clock
+
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from halls.models import Counter, CounterService, HallService, OpeningHours, Outlet, OutletKind, Service
+
+    offered = [
+        Service.objects.create(code=code, name_zh=zh, name_en=en, prefix=prefix, default_handle_seconds=180)
+        for code, zh, en, prefix in SERVICES[:services]
+    ]
+    outlets = Outlet.objects.bulk_create(
+        [
+            Outlet(code=f"BENCH-{i:03d}", name=f"基准营业厅{i}", kind=OutletKind.OWNED_HALL, district="金水区",
+                   has_queue=True)
+            for i in range(1, halls + 1)
+        ]
+    )
+    # 00:00-00:00 every weekday: open around the clock, so the run may cross any hour.
+    OpeningHours.objects.bulk_create(
+        [OpeningHours(outlet=o, weekday=d, opens=clock(0), closes=clock(0)) for o in outlets for d in range(7)]
+    )
+    HallService.objects.bulk_create(
+        [HallService(outlet=o, service=s, prefix=s.prefix, sort_order=k) for o in outlets
+         for k, s in enumerate(offered)]
+    )
+    counters = Counter.objects.bulk_create([Counter(outlet=o, number=n) for o in outlets for n in range(1, 5)])
+    CounterService.objects.bulk_create(
+        [CounterService(counter=c, service=s, position=k) for c in counters for k, s in enumerate(offered)]
+    )
+    user = get_user_model().objects.create_superuser("bench_admin", "bench@example.com", secrets.token_hex(16))
+    token = Token.objects.create(user=user)
+    print(json.dumps({
+        "token": token.key,
+        "user_id": user.pk,
+        "halls": [{"code": o.code, "id": o.pk} for o in outlets],
+        "services": [{"code": s.code, "id": s.pk, "prefix": s.prefix} for s in offered],
+    }))
+
+
+def start_servers(env: dict, count: int, base_port: int, logdir: Path) -> list:
+    servers = []
+    for i in range(count):
+        port = base_port + i
+        log = open(logdir / f"daphne-{port}.log", "wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        servers.append({"proc": proc, "port": port, "base": f"http://127.0.0.1:{port}", "log": log})
+    return servers
+
+
+def stop_processes(procs, sig=signal.SIGTERM, timeout=10) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(sig)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def cpu_seconds(pids) -> dict:
+    import psutil
+
+    out = {}
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            out[pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return out
+
+
+def postgres_cpu() -> dict:
+    import psutil
+
+    out = {}
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] and p.info["name"].startswith("postgres"):
+            try:
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+    return out
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, anyone's processes)."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+
+
+def cpu_used(before: dict, after: dict) -> float:
+    """CPU seconds between two samples; processes born in between count from zero."""
+    return sum(v - before.get(pid, 0.0) for pid, v in after.items())
+
+
+# --- The HTTP load -------------------------------------------------------------
+
+
+async def wait_up(session, servers, hall_code, deadline_seconds=90) -> None:
+    import aiohttp
+
+    deadline = time.monotonic() + deadline_seconds
+    for server in servers:
+        while True:
+            if server["proc"].poll() is not None:
+                raise RuntimeError(f"Daphne on {server['port']} exited with {server['proc'].returncode}")
+            try:
+                async with session.get(f"{server['base']}/api/v1/halls/{hall_code}/") as r:
+                    await r.read()
+                    if r.status == 200:
+                        break
+            except (aiohttp.ClientError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Daphne on {server['port']} did not answer within {deadline_seconds} s")
+            await asyncio.sleep(0.2)
+
+
+class Load:
+    """The shared state of the clients: the next request number, results, timings."""
+
+    def __init__(self, floor, count):
+        self.floor = floor
+        self.count = count
+        self.next = 0
+        self.latencies = []
+        self.done_at = []  # completion times, for throughput over the run
+        self.statuses = collections.Counter()
+        self.numbers = collections.Counter()  # (hall, number) -> times answered
+
+    def take(self):
+        if self.next >= self.count:
+            return None
+        i = self.next
+        self.next += 1
+        halls, services = self.floor["halls"], self.floor["services"]
+        # Hall first, then service: consecutive requests hit different sequence rows.
+        return halls[i % len(halls)]["code"], services[(i // len(halls)) % len(services)]["code"]
+
+
+async def client(session, base, token, load: Load, record: bool) -> None:
+    import aiohttp
+
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    while (job := load.take()) is not None:
+        hall, service = job
+        body = json.dumps({"service": service, "channel": "kiosk"})
+        start = time.perf_counter()
+        try:
+            async with session.post(f"{base}/api/v1/halls/{hall}/tickets/", data=body, headers=headers) as r:
+                payload = await r.read()
+                status = r.status
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            payload, status = b"", f"error:{type(exc).__name__}"
+        end = time.perf_counter()
+        load.statuses[status] += 1
+        if status == 201:
+            load.numbers[(hall, json.loads(payload)["number"])] += 1
+        if record:
+            load.latencies.append((end - start) * 1000)
+            load.done_at.append(end)
+
+
+async def http_phase(args, floor, servers) -> dict:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=args.request_timeout)
+    results = {}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
+        await wait_up(session, servers, floor["halls"][0]["code"])
+        bases = [s["base"] for s in servers]
+
+        async def run(load, record):
+            await asyncio.gather(*[
+                client(session, bases[i % len(bases)], floor["token"], load, record)
+                for i in range(args.concurrency)
+            ])
+
+        warm = Load(floor, args.warmup)
+        await run(warm, record=False)
+
+        load = Load(floor, args.count)
+        server_pids = [s["proc"].pid for s in servers]
+        cpu0, pg0, me0, all0 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
+        samplers = start_samplers(args, servers)
+        t0 = time.perf_counter()
+        try:
+            await run(load, record=True)
+        finally:
+            elapsed = time.perf_counter() - t0
+            stop_processes(samplers, signal.SIGINT, timeout=60)
+        cpu1, pg1, me1, all1 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
+
+    lat = sorted(load.latencies)
+    ok = load.statuses.get(201, 0)
+    decile = max(1, len(load.done_at) // 10)
+    done = sorted(load.done_at)
+    first_rate = decile / (done[decile - 1] - t0) if done else float("nan")
+    last_rate = decile / (done[-1] - done[-decile - 1]) if len(done) > decile else float("nan")
+    results.update(
+        requests=args.count,
+        warmup=args.warmup,
+        warm_statuses=dict(warm.statuses),
+        ok=ok,
+        ok_total=ok + warm.statuses.get(201, 0),
+        statuses={str(k): v for k, v in sorted(load.statuses.items(), key=lambda kv: str(kv[0]))},
+        seconds=elapsed,
+        rate=ok / elapsed,
+        p50=percentile(lat, 50), p95=percentile(lat, 95), p99=percentile(lat, 99), max=lat[-1] if lat else 0,
+        mean=sum(lat) / len(lat) if lat else 0,
+        first_rate=first_rate,
+        last_rate=last_rate,
+        client_duplicates=sum(n - 1 for n in (load.numbers + warm.numbers).values() if n > 1),
+        cpu_servers=cpu_used(cpu0, cpu1) / elapsed,
+        cpu_postgres=cpu_used(pg0, pg1) / elapsed,
+        cpu_client=(me1 - me0) / elapsed,
+        cpu_machine=(all1 - all0) / elapsed,
+    )
+    return results
+
+
+def start_samplers(args, servers) -> list:
+    if not args.profile:
+        return []
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    outdir = Path(args.profile)
+    outdir.mkdir(parents=True, exist_ok=True)
+    samplers = []
+    for s in servers:
+        samplers.append(subprocess.Popen(
+            [py_spy, "record", "--pid", str(s["proc"].pid), "--rate", str(args.profile_rate), "--format", "raw",
+             "--nonblocking", *(["--gil"] if args.profile_gil else []), "--output", str(outdir / f"daphne-{s['port']}.folded")],
+            stdout=subprocess.DEVNULL, stderr=open(outdir / f"py-spy-{s['port']}.log", "wb"),
+        ))
+    time.sleep(1)  # let py-spy attach before the clock starts
+    return samplers
+
+
+# --- Checks in the database ----------------------------------------------------------
+
+
+def verify(dsn: str, business_dates: list | None = None) -> dict:
+    """Counts, duplicates and gaps of the tickets (of the given business dates, default all)."""
+    import psycopg
+
+    where = "business_date = ANY(%(dates)s)" if business_dates else "TRUE"
+    params = {"dates": business_dates}
+    with psycopg.connect(dsn) as conn:
+        one = lambda sql: int(conn.execute(sql, params).fetchone()[0])  # noqa: E731
+        tickets = one(f"SELECT count(*) FROM queueing_ticket WHERE {where}")
+        duplicates = one(
+            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM queueing_ticket WHERE {where} "
+            "GROUP BY outlet_id, business_date, prefix, sequence HAVING count(*) > 1) d"
+        )
+        duplicate_numbers = one(
+            f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM queueing_ticket WHERE {where} "
+            "GROUP BY outlet_id, business_date, number HAVING count(*) > 1) d"
+        )
+        # Consecutive: per (hall, prefix, day) the numbers are exactly 1..n.
+        lines, gappy = conn.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE n <> hi OR lo <> 1) FROM ("
+            f"SELECT count(DISTINCT sequence) AS n, min(sequence) AS lo, max(sequence) AS hi "
+            f"FROM queueing_ticket WHERE {where} GROUP BY outlet_id, prefix, business_date) g",
+            params,
+        ).fetchone()
+        # The sequence row ends at the highest number handed out: nothing taken and lost.
+        sequence_mismatch = one(
+            f"SELECT count(*) FROM queueing_ticketsequence s JOIN (SELECT outlet_id, prefix, business_date, "
+            f"max(sequence) AS hi FROM queueing_ticket WHERE {where} GROUP BY 1, 2, 3) t "
+            "USING (outlet_id, prefix, business_date) WHERE s.last_number <> t.hi"
+        )
+        bad_format = one(
+            f"SELECT count(*) FROM queueing_ticket WHERE {where} AND number <> prefix || lpad(sequence::text, "
+            "greatest(3, length(sequence::text)), '0')"
+        )
+        events = one(
+            "SELECT count(*) FROM queueing_ticketevent e JOIN queueing_ticket t ON t.id = e.ticket_id "
+            f"WHERE e.kind = 'issued' AND {where.replace('business_date', 't.business_date')}"
+        )
+    return {
+        "tickets": tickets, "duplicates": duplicates, "duplicate_numbers": duplicate_numbers, "lines": lines,
+        "lines_with_gaps": gappy, "sequence_mismatch": sequence_mismatch, "bad_format": bad_format,
+        "issued_events": events,
+    }
+
+
+# --- The raw baseline ------------------------------------------------------------
+
+SEQUENCE_SQL = (
+    "INSERT INTO queueing_ticketsequence (outlet_id, prefix, business_date, last_number) VALUES (%s, %s, %s, 1) "
+    "ON CONFLICT (outlet_id, prefix, business_date) "
+    "DO UPDATE SET last_number = queueing_ticketsequence.last_number + 1 RETURNING last_number"
+)
+TICKET_SQL = (
+    "INSERT INTO queueing_ticket (outlet_id, service_id, prefix, sequence, number, business_date, token, status, "
+    "priority, priority_rank, channel, phone, counter_id, call_count, issued_at, first_called_at, called_at, "
+    "started_at, finished_at, idempotency_key, issued_by_id) VALUES "
+    "(%s, %s, %s, %s, %s, %s, %s, 'waiting', 'normal', 1, %s, '', NULL, 0, %s, NULL, NULL, NULL, NULL, NULL, %s) "
+    "RETURNING id"
+)
+EVENT_SQL = (
+    "INSERT INTO queueing_ticketevent (ticket_id, outlet_id, kind, from_status, to_status, service_id, counter_id, "
+    "actor_id, at, detail, request_key) VALUES (%s, %s, 'issued', '', 'waiting', %s, NULL, %s, %s, %s, NULL) "
+    "RETURNING id"
+)
+
+
+async def raw_phase(args, floor, dsn: str, business_date: datetime.date) -> dict:
+    """The issuing transaction without Django: upsert, ticket, event, commit."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    halls, services = floor["halls"], floor["services"]
+    state = {"next": 0}
+    latencies, errors = [], collections.Counter()
+    detail = Jsonb({"channel": "kiosk", "priority": "normal"})
+
+    async def worker(conn):
+        while state["next"] < args.raw_count:
+            i = state["next"]
+            state["next"] += 1
+            hall, service = halls[i % len(halls)], services[(i // len(halls)) % len(services)]
+            start = time.perf_counter()
+            try:
+                async with conn.transaction():
+                    cur = await conn.execute(SEQUENCE_SQL, (hall["id"], service["prefix"], business_date))
+                    (sequence,) = await cur.fetchone()
+                    now = datetime.datetime.now(datetime.timezone.utc)
+                    cur = await conn.execute(TICKET_SQL, (
+                        hall["id"], service["id"], service["prefix"], sequence, f"{service['prefix']}{sequence:03d}",
+                        business_date, secrets.token_urlsafe(32), "kiosk", now, floor["user_id"],
+                    ))
+                    (ticket_id,) = await cur.fetchone()
+                    await conn.execute(EVENT_SQL, (ticket_id, hall["id"], service["id"], floor["user_id"], now,
+                                                   detail))
+            except psycopg.Error as exc:
+                errors[type(exc).__name__] += 1
+                continue
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    conns = [await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(args.concurrency)]
+    try:
+        pg0, me0, all0 = postgres_cpu(), time.process_time(), busy_seconds()
+        t0 = time.perf_counter()
+        await asyncio.gather(*[worker(c) for c in conns])
+        elapsed = time.perf_counter() - t0
+        pg1, me1, all1 = postgres_cpu(), time.process_time(), busy_seconds()
+    finally:
+        for c in conns:
+            await c.close()
+    lat = sorted(latencies)
+    return {
+        "count": args.raw_count, "ok": len(lat), "errors": dict(errors), "seconds": elapsed,
+        "rate": len(lat) / elapsed, "p50": percentile(lat, 50), "p99": percentile(lat, 99),
+        "cpu_postgres": cpu_used(pg0, pg1) / elapsed, "cpu_client": (me1 - me0) / elapsed,
+        "cpu_machine": (all1 - all0) / elapsed,
+    }
+
+
+# --- Profile summary -------------------------------------------------------------
+
+# Where a sampled stack belongs: the first phase with a matching frame wins, so
+# the more specific phases come first. Frames are "function (file)".
+PHASES = [
+    ("database: connect", ["BaseDatabaseWrapper.connect (", "ConnectionPool.getconn ("]),
+    ("database: close / return", ["BaseDatabaseWrapper.close (", "close_old_connections ("]),
+    ("redis: connect", ["AbstractConnection.connect (", "Connection._connect (redis"]),
+    ("after commit: hall seq (cache add + incr)", ["hall_seq_next ("]),
+    ("after commit: group_send", ["_send (queueing/events.py)"]),
+    ("after commit: service_summaries", ["service_summaries ("]),
+    ("after commit: other", ["run_and_clear_commit_hooks ("]),
+    ("auth: token lookup", ["TokenAuthentication.authenticate ("]),
+    ("view: hall lookup", ["_get_hall ("]),
+    ("issue: outlet_is_open", ["outlet_is_open ("]),
+    ("issue: sequence upsert", ["_next_sequence ("]),
+    ("issue: event insert", ["_ticket_event ("]),
+    ("issue: commit", ["Atomic.__exit__ ("]),
+    ("issue: ticket insert", ["QuerySet.create ("]),
+    ("issue: hall service lookup, checks", ["ticket_issue ("]),
+    ("response: ticket_progress", ["ticket_progress ("]),
+    ("response: serializer", ["Serializer.data (", "_ticket_data ("]),
+    ("view: input, rest", ["TicketIssueApi.post ("]),
+    ("DRF dispatch, render", ["APIView.dispatch (", "Response.rendered_content ("]),
+    ("middleware, Django handler", ["convert_exception_to_response.<locals>.inner (", "SyncToAsync.thread_handler ("]),
+    ("event loop: new threads per request", ["Thread.start ("]),
+    ("event loop: Django ASGI handler", ["ASGIHandler"]),
+    ("event loop: Twisted, Daphne (HTTP)", ["twisted", "daphne"]),
+    ("event loop: channel layer", ["channels_redis", "redis/asyncio"]),
+    ("other", [""]),
+]
+
+
+def summarize_profile(outdir: Path, top: int = 25) -> str:
+    """Samples of all servers by phase of the request, plus the hottest functions."""
+    phases, own = collections.Counter(), collections.Counter()
+    total = 0
+    for path in sorted(outdir.glob("*.folded")):
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, n = line.rpartition(" ")
+            if not stack or not n.isdigit():
+                continue
+            n, stack = int(n), re.sub(r":\d+\)", ")", stack)
+            frames = stack.split(";")
+            # Idle pool threads waiting for work are not the server's time.
+            if "_worker (concurrent/futures/thread.py)" in stack and "_WorkItem.run" not in stack:
+                continue
+            total += n
+            phases[next(name for name, pats in PHASES if any(p in stack for p in pats))] += n
+            own[frames[-1]] += n
+    lines = [f"samples (all server threads, py-spy): {total}", "", "| phase | share |", "| --- | --- |"]
+    lines += [f"| {name} | {100 * n / max(1, total):.1f}% |" for name, n in phases.most_common()]
+    lines += ["", "hottest functions (self):"]
+    lines += [f"{100 * n / max(1, total):5.1f}%  {name}" for name, n in own.most_common(top)]
+    text = "\n".join(lines)
+    (outdir / "summary.txt").write_text(text)
+    return text
+
+
+# --- Report -------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram": f"{mem_kb / 2**20:.0f} GiB",
+        "postgres": psql("SHOW server_version"),
+        "python": platform.python_version(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def report(args, command, m, http, db, raw, rawdb, started) -> str:
+    statuses = ", ".join(f"{k}: {v}" for k, v in http["statuses"].items())
+    errors = sum(v for k, v in http["statuses"].items() if k != "201")
+    clean = (db["duplicates"] == 0 and db["duplicate_numbers"] == 0 and db["lines_with_gaps"] == 0
+             and db["sequence_mismatch"] == 0 and db["bad_format"] == 0 and http["client_duplicates"] == 0
+             and db["tickets"] == http["ok_total"] and db["issued_events"] == db["tickets"])
+    raw_clean = rawdb["duplicates"] == 0 and rawdb["lines_with_gaps"] == 0 and rawdb["tickets"] == raw["ok"]
+    ratio = http["rate"] / raw["rate"] if raw["rate"] else float("nan")
+    extra = "".join(f", `{item}`" for item in args.server_env) or ", nothing else set"
+    return f"""{SECTION_START}
+## Issuing tickets over HTTP (Daphne, PostgreSQL) beside raw psycopg
+
+Command: `{command}`
+
+Machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM, PostgreSQL {m['postgres']}, Python {m['python']};
+load average {m['load']} at the start. Run {started}. Everything on one machine: {args.servers} Daphne
+processes, PostgreSQL, Redis and the load client (one asyncio process, aiohttp) share the cores.
+Servers: DEBUG off, Redis channel layer and cache{extra}.
+
+Load: {args.concurrency} concurrent clients on keep-alive connections, spread evenly over the servers;
+`POST /api/v1/halls/{{code}}/tickets/` with `{{"service", "channel": "kiosk"}}` and a staff token
+(a superuser), cycling through {args.halls} halls open 24 hours and {args.services} services each
+({args.halls * args.services} number sequences). {http['warmup']:,} untimed warm-up requests first.
+Latency is from sending the request to the last byte of the answer.
+
+| figure | result | target | met |
+| --- | --- | --- | --- |
+| tickets issued over HTTP (timed) | {http['ok']:,} of {http['requests']:,} in {http['seconds']:.1f} s | 100,000 | {verdict(http['ok'] == http['requests'])} |
+| throughput | **{http['rate']:.0f} tickets/s** | ≥ 300/s | {verdict(http['rate'] >= 300)} |
+| latency p50 / p95 / p99 / max | {http['p50']:.1f} / {http['p95']:.1f} / **{http['p99']:.1f}** / {http['max']:.0f} ms | p99 < 150 ms | {verdict(http['p99'] < 150)} |
+| answers by status | {statuses} | all 201 | {verdict(errors == 0)} |
+| throughput, first / last tenth of the run | {http['first_rate']:.0f} / {http['last_rate']:.0f} tickets/s | | |
+| tickets in the database / 201 answers (incl. warm-up) | {db['tickets']:,} / {http['ok_total']:,} | equal | {verdict(db['tickets'] == http['ok_total'])} |
+| duplicate (hall, day, prefix, sequence) / duplicate numbers | {db['duplicates']} / {db['duplicate_numbers']} (answers: {http['client_duplicates']}) | 0 | {verdict(clean)} |
+| number lines with a gap / sequence rows off their highest number | {db['lines_with_gaps']} of {db['lines']} / {db['sequence_mismatch']} | 0 | {verdict(db['lines_with_gaps'] == 0 and db['sequence_mismatch'] == 0)} |
+| `issued` events / tickets | {db['issued_events']:,} / {db['tickets']:,} | equal | {verdict(db['issued_events'] == db['tickets'])} |
+| CPU during the HTTP run: servers / PostgreSQL / client / whole machine | {http['cpu_servers']:.2f} / {http['cpu_postgres']:.2f} / {http['cpu_client']:.2f} / {http['cpu_machine']:.2f} of {m['nproc']} cores | | |
+| server CPU per ticket (all Daphne processes) | {1000 * http['cpu_servers'] / max(http['rate'], 1e-9):.1f} ms | | |
+| raw psycopg: the same three writes in one transaction | {raw['ok']:,} in {raw['seconds']:.1f} s, **{raw['rate']:.0f} tx/s**, p50 {raw['p50']:.1f} / p99 {raw['p99']:.1f} ms | | {verdict(raw_clean)} (0 duplicates, 0 gaps) |
+| CPU during the raw run: PostgreSQL / client / whole machine | {raw['cpu_postgres']:.2f} / {raw['cpu_client']:.2f} / {raw['cpu_machine']:.2f} cores | | |
+| **HTTP / raw** | **{ratio:.2f}** | | |
+
+The raw baseline runs after the HTTP run, from {args.concurrency} psycopg `AsyncConnection`s in one process,
+on the next business day (so its numbers start at 1 and are checked the same way): the sequence upsert
+(`INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`), the ticket `INSERT ... RETURNING id` and the
+`issued` event `INSERT`, then `COMMIT`: what `ticket_issue` writes, without Django, DRF, HTTP, the reads
+around it (hall, opening hours, service, position) or the broadcast after commit.
+{SECTION_END}
+"""
+
+
+def write_section(text: str) -> None:
+    DOCS.parent.mkdir(exist_ok=True)
+    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nFigures and the commands that reproduce them.\n"
+    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text, current, count=1)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    DOCS.write_text(updated)
+
+
+# --- Main --------------------------------------------------------------------------------
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "_build-floor":
+        sub = argparse.ArgumentParser()
+        sub.add_argument("_cmd")
+        sub.add_argument("--halls", type=int, required=True)
+        sub.add_argument("--services", type=int, required=True)
+        a = sub.parse_args()
+        build_floor(a.halls, a.services)
+        return 0
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000, help="timed ticket requests (default 100,000)")
+    parser.add_argument("--concurrency", type=int, default=64, help="concurrent clients and raw connections")
+    parser.add_argument("--servers", type=int, default=2, help="Daphne processes")
+    parser.add_argument("--halls", type=int, default=20)
+    parser.add_argument("--services", type=int, default=3, choices=range(1, len(SERVICES) + 1))
+    parser.add_argument("--warmup", type=int, default=500, help="untimed requests before the run")
+    parser.add_argument("--raw-count", type=int, default=20_000, help="raw psycopg transactions")
+    parser.add_argument("--port", type=int, default=18700, help="first server port")
+    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the servers, e.g. DB_POOL_MAX_SIZE=16 (repeatable)")
+    parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument("--profile", metavar="DIR", help="sample the servers with py-spy into DIR")
+    parser.add_argument("--profile-rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument("--profile-wall", dest="profile_gil", action="store_false",
+                        help="sample every busy thread, not only the one holding the GIL")
+    parser.add_argument("--write", action="store_true", help="put the report in docs/benchmarks.md")
+    args = parser.parse_args()
+    command = ".venv/bin/python benchmarks/ticket_issue.py " + " ".join(sys.argv[1:])
+    if args.count < 1 or args.concurrency < 1 or args.servers < 1 or args.halls < 1:
+        parser.error("--count, --concurrency, --servers and --halls must be at least 1")
+
+    started = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    m = machine()
+    env = server_env(f"bench-issue-{uuid.uuid4().hex[:8]}", args.server_env)
+    dsn = f"{PG}/{DB_NAME}"
+    logdir = ROOT / "var" / "bench-logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+
+    print(f"preparing {DB_NAME}: {args.halls} halls x {args.services} services ...", flush=True)
+    floor = prepare_database(env, args.halls, args.services)
+    servers = start_servers(env, args.servers, args.port, logdir)
+    try:
+        print(f"HTTP: {args.count:,} issues, {args.concurrency} clients, {args.servers} servers ...", flush=True)
+        http = asyncio.run(http_phase(args, floor, servers))
+    finally:
+        stop_processes([s["proc"] for s in servers])
+        for s in servers:
+            s["log"].close()
+    print(json.dumps(http, indent=1), flush=True)
+    # Before the raw run, the database holds the HTTP tickets only.
+    db = verify(dsn)
+    print(json.dumps(db, indent=1), flush=True)
+
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        last_day = conn.execute("SELECT max(business_date) FROM queueing_ticket").fetchone()[0]
+    raw_day = (last_day or datetime.date.today()) + datetime.timedelta(days=1)
+    print(f"raw psycopg: {args.raw_count:,} transactions on {raw_day} ...", flush=True)
+    raw = asyncio.run(raw_phase(args, floor, dsn, raw_day))
+    rawdb = verify(dsn, [raw_day])
+    print(json.dumps({**raw, **{f"db_{k}": v for k, v in rawdb.items()}}, indent=1), flush=True)
+
+    if args.profile:
+        print(summarize_profile(Path(args.profile)), flush=True)
+    text = report(args, command, m, http, db, raw, rawdb, started)
+    print(text)
+    if args.write:
+        write_section(text)
+        print(f"written to {DOCS.relative_to(ROOT)}")
+    failed = db["duplicates"] or db["lines_with_gaps"] or db["tickets"] != http["ok_total"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

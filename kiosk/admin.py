@@ -1,0 +1,283 @@
+"""Admin for kiosks, the self-service records and the local carrier's data.
+
+Logs, orders and payments are read-only: they change only through the
+services. Hall managers see their halls' kiosks and what those kiosks did;
+the carrier's data and the customer records are for superusers.
+"""
+
+from secrets import token_urlsafe
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from halls.admin import HallScopedAdmin
+
+from .models import (
+    Bill,
+    BillItem,
+    CustomerSession,
+    KioskDevice,
+    NumberHold,
+    Order,
+    OtpCode,
+    PackPurchase,
+    Payment,
+    PhoneNumber,
+    Plan,
+    Redemption,
+    Reward,
+    SelfServiceAction,
+    SmsDialog,
+    Subscriber,
+    Subscription,
+    UsageMonth,
+    UsageReminder,
+    ValueAddedService,
+    VasConfirmation,
+    mask_phone,
+    token_digest,
+)
+from .services.auth import kiosk_token_rotate
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SuperuserOnlyMixin:
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class PhoneMaskedMixin:
+    @admin.display(description="手机号")
+    def phone_masked(self, obj):
+        return mask_phone(getattr(obj, "phone", "") or getattr(obj, "msisdn", ""))
+
+
+# --- Kiosks and what they did -----------------------------------------------------------
+
+
+@admin.register(KioskDevice)
+class KioskDeviceAdmin(HallScopedAdmin):
+    """A new kiosk gets a token, shown once; "新令牌" replaces a lost one."""
+
+    list_display = ["name", "outlet", "is_active", "last_seen_at", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "outlet__code", "outlet__name"]
+    list_select_related = ["outlet"]
+    readonly_fields = ["last_seen_at", "created_at"]
+    fields = ["outlet", "name", "is_active", "last_seen_at", "created_at"]
+    actions = ["rotate_token"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            token = token_urlsafe(32)
+            obj.token_hash = token_digest(token)
+            super().save_model(request, obj, form, change)
+            messages.warning(request, f"终端 {obj.name} 的令牌（只显示这一次）/ Device token, shown once: {token}")
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="生成新令牌（旧令牌立即失效）/ New token")
+    def rotate_token(self, request, queryset):
+        for kiosk in queryset:
+            token = kiosk_token_rotate(kiosk_id=kiosk.pk)
+            messages.warning(request, f"{kiosk}: {token}")
+
+
+@admin.register(SelfServiceAction)
+class SelfServiceActionAdmin(ReadOnlyMixin, PhoneMaskedMixin, HallScopedAdmin):
+    outlet_field = "kiosk__outlet"
+    list_display = ["at", "channel", "kiosk", "phone_masked", "action", "result", "error_code"]
+    list_filter = ["channel", "result", "action"]
+    search_fields = ["phone", "action", "error_code"]
+    list_select_related = ["kiosk", "kiosk__outlet"]
+    date_hierarchy = "at"
+    fields = ["at", "channel", "kiosk", "phone_masked", "action", "result", "error_code", "detail"]
+    readonly_fields = fields
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ["txn_id", "amount_fen", "provider", "is_duplicate", "received_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyMixin, HallScopedAdmin):
+    outlet_field = "kiosk__outlet"
+    list_display = ["order_no", "kind", "status", "amount_yuan", "msisdn_masked", "kiosk", "created_at", "paid_at",
+                    "fulfilled_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["order_no", "msisdn"]
+    list_select_related = ["kiosk", "kiosk__outlet"]
+    date_hierarchy = "created_at"
+    exclude = ["idempotency_key", "requester"]
+    inlines = [PaymentInline]
+
+    @admin.display(description="金额")
+    def amount_yuan(self, obj):
+        return f"{obj.amount_fen / 100:.2f} 元"
+
+    @admin.display(description="号码")
+    def msisdn_masked(self, obj):
+        return mask_phone(obj.msisdn)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyMixin, HallScopedAdmin):
+    outlet_field = "order__kiosk__outlet"
+    list_display = ["txn_id", "order", "amount_fen", "provider", "is_duplicate", "received_at"]
+    list_filter = ["provider", "is_duplicate"]
+    search_fields = ["txn_id", "order__order_no"]
+    list_select_related = ["order"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(OtpCode)
+class OtpCodeAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, admin.ModelAdmin):
+    list_display = ["created_at", "phone_masked", "attempts", "used", "expires_at", "kiosk"]
+    list_filter = ["used"]
+    fields = ["phone_masked", "created_at", "expires_at", "attempts", "used", "kiosk"]
+    readonly_fields = fields
+
+
+@admin.register(CustomerSession)
+class CustomerSessionAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, admin.ModelAdmin):
+    list_display = ["created_at", "phone_masked", "kiosk", "expires_at", "ended_at"]
+    fields = ["phone_masked", "kiosk", "created_at", "expires_at", "ended_at"]
+    readonly_fields = fields
+
+
+@admin.register(VasConfirmation)
+class VasConfirmationAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, admin.ModelAdmin):
+    list_display = ["created_at", "phone_masked", "vas_code", "channel", "expires_at", "confirmed_at"]
+    list_filter = ["channel", "vas_code"]
+    search_fields = ["msisdn", "vas_code"]
+
+
+@admin.register(UsageReminder)
+class UsageReminderAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, admin.ModelAdmin):
+    list_display = ["at", "phone_masked", "month", "key", "text"]
+    list_filter = ["key", "month"]
+    search_fields = ["msisdn"]
+
+
+@admin.register(SmsDialog)
+class SmsDialogAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, admin.ModelAdmin):
+    list_display = ["phone_masked", "kind", "expires_at"]
+
+
+# --- The local carrier ---------------------------------------------------------------------
+
+
+@admin.register(Plan)
+class PlanAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "monthly_fee_fen", "data_kb", "wlan_minutes"]
+    search_fields = ["code", "name"]
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+    fields = ["vas", "since", "cancelled_at"]
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["msisdn", "name", "plan", "balance_fen", "points", "status"]
+    list_filter = ["status", "plan"]
+    search_fields = ["msisdn", "name"]
+    list_select_related = ["plan"]
+    inlines = [SubscriptionInline]
+
+
+class BillItemInline(admin.TabularInline):
+    model = BillItem
+    extra = 0
+
+
+@admin.register(Bill)
+class BillAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["subscriber", "month", "total_fen"]
+    search_fields = ["subscriber__msisdn"]
+    list_filter = ["month"]
+    list_select_related = ["subscriber"]
+    inlines = [BillItemInline]
+
+
+@admin.register(UsageMonth)
+class UsageMonthAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["subscriber", "month", "plan_data_used_kb", "overage_kb", "wlan_minutes_used", "first_data_at"]
+    search_fields = ["subscriber__msisdn"]
+    list_filter = ["month"]
+    list_select_related = ["subscriber"]
+
+
+@admin.register(PackPurchase)
+class PackPurchaseAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["subscriber", "month", "code", "source", "data_kb", "used_kb", "price_fen", "created_at"]
+    search_fields = ["subscriber__msisdn", "code"]
+    list_filter = ["month", "source", "code"]
+    list_select_related = ["subscriber"]
+
+
+@admin.register(ValueAddedService)
+class ValueAddedServiceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "monthly_fee_fen", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Reward)
+class RewardAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "points", "stock", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Redemption)
+class RedemptionAdmin(ReadOnlyMixin, SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["created_at", "subscriber", "reward", "quantity", "points_spent"]
+    list_select_related = ["subscriber", "reward"]
+    search_fields = ["subscriber__msisdn"]
+    exclude = ["idempotency_key"]
+
+
+class NumberHoldInline(admin.StackedInline):
+    model = NumberHold
+    extra = 0
+    can_delete = False
+    fields = ["holder", "created_at", "expires_at", "order_no"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    list_display = ["msisdn", "tier", "deposit_fen", "min_monthly_fen", "status", "pattern_tags"]
+    list_filter = ["status", "tier"]
+    search_fields = ["msisdn"]
+    readonly_fields = ["patterns", "sold_at"]
+    inlines = [NumberHoldInline]
+
+    @admin.display(description="号型")
+    def pattern_tags(self, obj):
+        return format_html("{}", " ".join(tag for tag in obj.patterns.split(",") if tag))

@@ -1,0 +1,610 @@
+"""Kiosk devices, the self-service records, and the local carrier's data.
+
+Two kinds of tables live here:
+
+- The project's own: kiosk devices, one-time codes and customer sessions,
+  orders and payments, second confirmations, usage reminders, SMS-hall
+  dialogs and the self-service action log. They name a subscriber by phone
+  number (msisdn), never by a row of the carrier's, so they work with any
+  carrier plugged in behind `kiosk.carrier.CarrierGateway`.
+- The local carrier's (`kiosk.carrier.LocalCarrier`), standing in for the
+  carrier's own systems: plans, subscribers, bills, usage, value-added
+  services, points and rewards, the number stock. Only LocalCarrier touches them.
+
+Money is integer fen, data integer KB (1 MB = 1024 KB).
+"""
+
+import hashlib
+import re
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from halls.models import Outlet
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a secret token (device, session): its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}\Z", re.ASCII)
+
+
+def is_mobile(phone) -> bool:
+    """An 11-digit mainland mobile number, ASCII digits only."""
+    return isinstance(phone, str) and phone.isascii() and bool(MOBILE_RE.match(phone))
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, 欧阳娜娜 -> 欧***: enough to confirm, not enough to learn."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+# --- Kiosks -----------------------------------------------------------------------
+
+
+class KioskDevice(models.Model):
+    """A self-service terminal of a hall. It signs its requests with
+    `Authorization: Kiosk <device token>`; only the token's SHA-256 is kept."""
+
+    outlet = models.ForeignKey(Outlet, verbose_name="网点", on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField("名称", max_length=50)
+    token_hash = models.CharField("令牌摘要", max_length=64, editable=False)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    last_seen_at = models.DateTimeField("最近在线", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "自助终端"
+        verbose_name_plural = "自助终端"
+        ordering = ["outlet", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="kiosk_token_unique"),
+            models.UniqueConstraint(fields=["outlet", "name"], name="kiosk_name_unique_per_outlet"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} @ {self.outlet.code}"
+
+
+# --- Customers: one-time codes and sessions --------------------------------------------
+
+
+class OtpCode(models.Model):
+    """A six-digit code texted to a phone. Only an HMAC of it is kept."""
+
+    phone = models.CharField("手机号", max_length=11)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField("发送时间")
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    used = models.BooleanField("已使用", default=False)
+    kiosk = models.ForeignKey(KioskDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = "验证码"
+        verbose_name_plural = "验证码"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "-created_at"], name="otp_phone_latest")]
+        constraints = [models.CheckConstraint(condition=Q(attempts__gte=0), name="otp_attempts_not_negative")]
+
+    def __str__(self):
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CustomerSession(models.Model):
+    """A customer who proved their phone with a code: `Authorization: Customer <token>`."""
+
+    token_hash = models.CharField(max_length=64)
+    phone = models.CharField("手机号", max_length=11, db_index=True)
+    created_at = models.DateTimeField("登录时间")
+    expires_at = models.DateTimeField("失效时间")
+    ended_at = models.DateTimeField("退出时间", null=True, blank=True)
+    kiosk = models.ForeignKey(
+        KioskDevice, verbose_name="自助终端", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "客户会话"
+        verbose_name_plural = "客户会话"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["token_hash"], name="customer_session_token_unique")]
+
+    def __str__(self):
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- The action log ------------------------------------------------------------------
+
+
+class SelfServiceChannel(models.TextChoices):
+    KIOSK = "kiosk", "自助终端"
+    API = "api", "网上/掌上营业厅"
+    SMS = "sms", "短信营业厅"
+    SYSTEM = "system", "系统"
+
+
+class ActionResult(models.TextChoices):
+    OK = "ok", "成功"
+    REFUSED = "refused", "被拒绝"
+    FAILED = "failed", "失败"
+
+
+class SelfServiceAction(models.Model):
+    """One self-service action: who (kiosk, customer), what, and how it ended."""
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    channel = models.CharField("渠道", max_length=10, choices=SelfServiceChannel.choices)
+    kiosk = models.ForeignKey(
+        KioskDevice, verbose_name="自助终端", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    phone = models.CharField("手机号", max_length=11, blank=True)
+    action = models.CharField("操作", max_length=30, db_index=True)
+    result = models.CharField("结果", max_length=10, choices=ActionResult.choices)
+    error_code = models.CharField("错误码", max_length=50, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "自助服务记录"
+        verbose_name_plural = "自助服务记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["phone", "-at"], name="action_phone_latest"),
+            models.Index(fields=["kiosk", "-at"], name="action_kiosk_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {mask_phone(self.phone)} {self.result}"
+
+
+# --- Orders and payments ---------------------------------------------------------------
+
+
+class OrderKind(models.TextChoices):
+    TOPUP = "topup", "缴费充值"
+    NUMBER = "number", "选号入网"
+
+
+class OrderStatus(models.TextChoices):
+    CREATED = "created", "待支付"
+    PAID = "paid", "已支付"
+    FULFILLED = "fulfilled", "已完成"
+    FAILED = "failed", "失败"
+    REFUNDED = "refunded", "已退款"
+
+
+class Order(models.Model):
+    """Something a customer pays for: a top-up, or a new number. Paid orders
+    are fulfilled once (the balance credited, the number sold and activated)."""
+
+    order_no = models.CharField("订单号", max_length=24)
+    kind = models.CharField("类型", max_length=10, choices=OrderKind.choices)
+    status = models.CharField("状态", max_length=10, choices=OrderStatus.choices, default=OrderStatus.CREATED)
+    amount_fen = models.PositiveIntegerField("金额(分)")
+    msisdn = models.CharField("号码", max_length=11)
+    kiosk = models.ForeignKey(
+        KioskDevice, verbose_name="自助终端", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    customer_phone = models.CharField("客户手机号", max_length=11, blank=True)
+    # Who asked (kiosk:<id>, customer:<phone>, client:<address>): Idempotency-Keys are theirs.
+    requester = models.CharField(max_length=60)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    failure_reason = models.CharField("失败原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("下单时间")
+    paid_at = models.DateTimeField("支付时间", null=True, blank=True)
+    fulfilled_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "订单"
+        verbose_name_plural = "订单"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order_no"], name="order_no_unique"),
+            models.UniqueConstraint(
+                fields=["requester", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_unique",
+            ),
+            # A number is sold once: at most one fulfilled number order per number.
+            models.UniqueConstraint(
+                fields=["msisdn"], condition=Q(kind="number", status="fulfilled"), name="order_number_sold_once"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="order_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in OrderStatus]), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="created") | Q(paid_at__isnull=False), name="order_paid_has_paid_at"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "paid_at"], name="order_status_paid")]
+
+    def __str__(self):
+        return f"{self.order_no} {self.get_kind_display()} {self.get_status_display()}"
+
+
+class Payment(models.Model):
+    """A payment notice from the provider, once per transaction id."""
+
+    order = models.ForeignKey(Order, verbose_name="订单", on_delete=models.PROTECT, related_name="payments")
+    txn_id = models.CharField("交易号", max_length=64)
+    amount_fen = models.PositiveIntegerField("金额(分)")
+    provider = models.CharField("支付渠道", max_length=30)
+    raw = models.TextField("原始通知", blank=True)
+    # A second payment for an order that was already paid: kept for refunding by hand.
+    is_duplicate = models.BooleanField("重复支付", default=False)
+    received_at = models.DateTimeField("到账时间")
+
+    class Meta:
+        verbose_name = "支付记录"
+        verbose_name_plural = "支付记录"
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["txn_id"], name="payment_txn_unique")]
+
+    def __str__(self):
+        return f"{self.txn_id} {self.amount_fen}"
+
+
+# --- Second confirmations, reminders, SMS-hall dialogs ------------------------------------
+
+
+class VasConfirmation(models.Model):
+    """A value-added service a customer asked for. Nothing is subscribed until
+    they confirm it a second time (二次确认) before `expires_at`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    msisdn = models.CharField("手机号", max_length=11)
+    vas_code = models.CharField("业务代码", max_length=20)
+    channel = models.CharField("渠道", max_length=10, choices=SelfServiceChannel.choices)
+    kiosk = models.ForeignKey(KioskDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("申请时间")
+    expires_at = models.DateTimeField("确认截止")
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "增值业务二次确认"
+        verbose_name_plural = "增值业务二次确认"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{mask_phone(self.msisdn)} {self.vas_code}"
+
+
+class UsageReminder(models.Model):
+    """A data-usage reminder (流量提醒) given, once per number, month and threshold.
+    `text` is empty when a more urgent reminder went out instead."""
+
+    msisdn = models.CharField("手机号", max_length=11)
+    month = models.CharField("月份", max_length=7)
+    key = models.CharField("提醒", max_length=30)
+    text = models.CharField("内容", max_length=500, blank=True)
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        verbose_name = "流量提醒"
+        verbose_name_plural = "流量提醒"
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["msisdn", "month", "key"], name="usage_reminder_once_per_month")
+        ]
+
+    def __str__(self):
+        return f"{mask_phone(self.msisdn)} {self.month} {self.key}"
+
+
+class SmsDialogKind(models.TextChoices):
+    MENU = "menu", "10086菜单"
+    VAS_MENU = "vas_menu", "0000退订菜单"
+    PACK_CONFIRM = "pack_confirm", "流量包确认"
+
+
+class SmsDialog(models.Model):
+    """What the SMS hall last asked a phone, so that a short reply ("2", "Y")
+    means something. One per phone; a new question replaces the old."""
+
+    phone = models.CharField("手机号", max_length=11)
+    kind = models.CharField("类型", max_length=20, choices=SmsDialogKind.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    expires_at = models.DateTimeField("有效期至")
+
+    class Meta:
+        verbose_name = "短信营业厅会话"
+        verbose_name_plural = "短信营业厅会话"
+        constraints = [models.UniqueConstraint(fields=["phone"], name="sms_dialog_one_per_phone")]
+
+    def __str__(self):
+        return f"{mask_phone(self.phone)} {self.kind}"
+
+
+# --- The local carrier ---------------------------------------------------------------------
+
+
+class Plan(models.Model):
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    monthly_fee_fen = models.PositiveIntegerField("月费(分)")
+    data_kb = models.PositiveBigIntegerField("套餐流量(KB)", default=0)
+    wlan_minutes = models.PositiveIntegerField("WLAN时长(分钟)", default=0)
+
+    class Meta:
+        verbose_name = "资费套餐"
+        verbose_name_plural = "资费套餐"
+        ordering = ["monthly_fee_fen", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class SubscriberStatus(models.TextChoices):
+    ACTIVE = "active", "正常"
+    SUSPENDED = "suspended", "停机"
+    CLOSED = "closed", "销户"
+
+
+class Subscriber(models.Model):
+    msisdn = models.CharField("手机号", max_length=11)
+    name = models.CharField("机主姓名", max_length=40, blank=True)
+    plan = models.ForeignKey(Plan, verbose_name="套餐", on_delete=models.PROTECT, null=True, blank=True)
+    balance_fen = models.BigIntegerField("余额(分)", default=0)
+    points = models.IntegerField("积分", default=0)
+    status = models.CharField("状态", max_length=10, choices=SubscriberStatus.choices, default=SubscriberStatus.ACTIVE)
+    created_at = models.DateTimeField("入网时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        ordering = ["msisdn"]
+        constraints = [
+            models.UniqueConstraint(fields=["msisdn"], name="subscriber_msisdn_unique"),
+            # Prepaid: spending (packs) never takes the balance below zero.
+            models.CheckConstraint(condition=Q(balance_fen__gte=0), name="subscriber_balance_not_negative"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="subscriber_points_not_negative"),
+        ]
+
+    def __str__(self):
+        return mask_phone(self.msisdn)
+
+
+class Bill(models.Model):
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="bills")
+    month = models.CharField("月份", max_length=7)
+    total_fen = models.IntegerField("合计(分)")
+
+    class Meta:
+        verbose_name = "月账单"
+        verbose_name_plural = "月账单"
+        ordering = ["subscriber", "-month"]
+        constraints = [models.UniqueConstraint(fields=["subscriber", "month"], name="bill_unique_month")]
+
+    def __str__(self):
+        return f"{self.subscriber} {self.month}"
+
+
+class BillItem(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField("项目", max_length=40)
+    amount_fen = models.IntegerField("金额(分)")
+
+    class Meta:
+        verbose_name = "账单明细"
+        verbose_name_plural = "账单明细"
+        ordering = ["bill", "position"]
+        constraints = [models.UniqueConstraint(fields=["bill", "name"], name="bill_item_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class UsageMonth(models.Model):
+    """A subscriber's use in a month: data from the plan, data beyond every
+    allowance (charged at the overage rate), WLAN minutes."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="usage_months")
+    month = models.CharField("月份", max_length=7)
+    plan_data_used_kb = models.PositiveBigIntegerField("套餐内已用(KB)", default=0)
+    overage_kb = models.PositiveBigIntegerField("超出流量(KB)", default=0)
+    wlan_minutes_used = models.PositiveIntegerField("WLAN已用(分钟)", default=0)
+    first_data_at = models.DateTimeField("首次上网", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "月用量"
+        verbose_name_plural = "月用量"
+        ordering = ["subscriber", "-month"]
+        constraints = [models.UniqueConstraint(fields=["subscriber", "month"], name="usage_unique_month")]
+
+    def __str__(self):
+        return f"{self.subscriber} {self.month}"
+
+
+class PackSource(models.TextChoices):
+    PACK = "pack", "流量包"
+    REWARD = "reward", "积分兑换"
+
+
+class PackPurchase(models.Model):
+    """Extra data for one month: a bought pack (G5-G50) or data redeemed with points."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="packs")
+    month = models.CharField("月份", max_length=7)
+    code = models.CharField("代码", max_length=20)
+    name = models.CharField("名称", max_length=50)
+    source = models.CharField("来源", max_length=10, choices=PackSource.choices, default=PackSource.PACK)
+    data_kb = models.PositiveBigIntegerField("流量(KB)")
+    used_kb = models.PositiveBigIntegerField("已用(KB)", default=0)
+    price_fen = models.PositiveIntegerField("价格(分)", default=0)
+    created_at = models.DateTimeField("订购时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "流量包"
+        verbose_name_plural = "流量包"
+        ordering = ["subscriber", "month", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(used_kb__lte=F("data_kb")), name="pack_used_within_data")]
+        indexes = [models.Index(fields=["subscriber", "month"], name="pack_subscriber_month")]
+
+    def __str__(self):
+        return f"{self.subscriber} {self.month} {self.code}"
+
+
+class ValueAddedService(models.Model):
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    monthly_fee_fen = models.PositiveIntegerField("月费(分)")
+    is_active = models.BooleanField("可订购", default=True)
+
+    class Meta:
+        verbose_name = "增值业务"
+        verbose_name_plural = "增值业务"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Subscription(models.Model):
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="subscriptions")
+    vas = models.ForeignKey(ValueAddedService, verbose_name="增值业务", on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField("订购时间")
+    cancelled_at = models.DateTimeField("退订时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "增值业务订购"
+        verbose_name_plural = "增值业务订购"
+        ordering = ["subscriber", "since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "vas"], condition=Q(cancelled_at__isnull=True), name="subscription_one_active"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} {self.vas}"
+
+
+class RewardKind(models.TextChoices):
+    BILL_CREDIT = "bill_credit", "话费"
+    DATA = "data", "流量"
+    GIFT = "gift", "礼品"
+
+
+class Reward(models.Model):
+    code = models.CharField("代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=50)
+    kind = models.CharField("类型", max_length=12, choices=RewardKind.choices)
+    points = models.PositiveIntegerField("所需积分")
+    stock = models.IntegerField("库存")
+    credit_fen = models.PositiveIntegerField("话费(分)", default=0)
+    data_kb = models.PositiveBigIntegerField("流量(KB)", default=0)
+    is_active = models.BooleanField("上架", default=True)
+
+    class Meta:
+        verbose_name = "积分礼品"
+        verbose_name_plural = "积分礼品"
+        ordering = ["kind", "points", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="reward_stock_not_negative"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="reward_points_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Redemption(models.Model):
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="redemptions")
+    reward = models.ForeignKey(Reward, verbose_name="礼品", on_delete=models.PROTECT, related_name="redemptions")
+    quantity = models.PositiveSmallIntegerField("数量")
+    points_spent = models.PositiveIntegerField("消耗积分")
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    created_at = models.DateTimeField("兑换时间")
+
+    class Meta:
+        verbose_name = "积分兑换"
+        verbose_name_plural = "积分兑换"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="redemption_idempotency_key_unique",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="redemption_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} {self.reward} x{self.quantity}"
+
+
+class NumberTier(models.TextChoices):
+    NORMAL = "normal", "普通号"
+    SILVER = "silver", "银号"
+    GOLD = "gold", "金号"
+    DIAMOND = "diamond", "钻石号"
+
+
+class NumberStatus(models.TextChoices):
+    AVAILABLE = "available", "可选"
+    HELD = "held", "预占"
+    SOLD = "sold", "已售"
+
+
+class PhoneNumber(models.Model):
+    """A number in stock. `patterns` holds its pattern tags between commas
+    (",aabb,tail3,"), worked out when the number is stocked, so that a pattern
+    search is a plain LIKE that every database runs the same way."""
+
+    msisdn = models.CharField("号码", max_length=11)
+    tier = models.CharField("等级", max_length=10, choices=NumberTier.choices, default=NumberTier.NORMAL)
+    deposit_fen = models.PositiveIntegerField("预存/押金(分)", default=0)
+    min_monthly_fen = models.PositiveIntegerField("月最低消费(分)", default=0)
+    patterns = models.CharField("号型", max_length=100, blank=True, default=",")
+    status = models.CharField("状态", max_length=10, choices=NumberStatus.choices, default=NumberStatus.AVAILABLE)
+    sold_at = models.DateTimeField("售出时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "号码库存"
+        verbose_name_plural = "号码库存"
+        ordering = ["msisdn"]
+        constraints = [
+            models.UniqueConstraint(fields=["msisdn"], name="phone_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in NumberStatus]), name="phone_number_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "tier", "msisdn"], name="number_stock_browse")]
+
+    def __str__(self):
+        return self.msisdn
+
+
+class NumberHold(models.Model):
+    """A number set aside for one holder (a kiosk or a customer) until
+    `expires_at`. At most one per number (the one-to-one): an expired hold is
+    taken over, never doubled."""
+
+    number = models.OneToOneField(PhoneNumber, verbose_name="号码", on_delete=models.CASCADE, related_name="hold")
+    holder = models.CharField("预占方", max_length=60)
+    token = models.CharField(max_length=43)
+    created_at = models.DateTimeField("预占时间")
+    expires_at = models.DateTimeField("到期时间", db_index=True)
+    order_no = models.CharField("订单号", max_length=24, blank=True)
+
+    class Meta:
+        verbose_name = "号码预占"
+        verbose_name_plural = "号码预占"
+        ordering = ["expires_at"]
+        constraints = [models.UniqueConstraint(fields=["token"], name="number_hold_token_unique")]
+
+    def __str__(self):
+        return f"{self.number} → {self.holder}"

@@ -1,0 +1,51 @@
+"""Self-service background work. Tasks take ids, re-read rows, call a service,
+and are idempotent: running one twice changes nothing the second time."""
+
+from datetime import datetime
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from .services.auth import credentials_purge
+from .services.numbers import holds_release_expired
+from .services.orders import order_fulfil as order_fulfil_now
+from .services.orders import orders_fulfil_paid as orders_fulfil_paid_now
+from .services.reminders import usage_reminders_check
+from .services.sms_hall import sms_dialogs_purge
+
+MAX_RETRIES = 5
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+def order_fulfil(self, order_id: int) -> str | None:
+    """Fulfil a paid order (credit the top-up, sell and activate the number), once."""
+    try:
+        order = order_fulfil_now(order_id=order_id)
+    except DatabaseError as exc:
+        # The sweep would get to it too; retrying gets there sooner.
+        raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries)) from exc
+    return order.status if order is not None else None
+
+
+@shared_task(acks_late=True)
+def orders_fulfil_paid() -> int:
+    """The sweep (every few seconds on beat): paid orders whose task was lost."""
+    return orders_fulfil_paid_now()
+
+
+@shared_task(acks_late=True)
+def number_holds_release() -> int:
+    """Numbers whose 15-minute hold has ended go back to stock."""
+    return holds_release_expired()
+
+
+@shared_task(acks_late=True)
+def check_usage_reminders(msisdn: str, at: str | None = None) -> list[str]:
+    """Text the data-usage reminders a usage record has newly earned (once per threshold and month)."""
+    return usage_reminders_check(msisdn=msisdn, now=datetime.fromisoformat(at) if at else None)
+
+
+@shared_task(acks_late=True)
+def self_service_purge() -> int:
+    """Drop ended one-time codes, sessions and SMS-hall dialogs."""
+    return credentials_purge() + sms_dialogs_purge()

@@ -1,0 +1,346 @@
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import Forbidden, InvalidInput, NotFound
+from config.ratelimit import client_address, rate_limit_hit
+from halls.models import Counter, Outlet
+from halls.selectors import user_can_act_on
+from kiosk.auth import KioskAuthentication, request_kiosk
+
+from . import services
+from .models import Channel, Priority, Ticket
+from .selectors import counter_current_ticket, queue_snapshot, ticket_progress
+from .serializers import (
+    CounterActionOutSerializer,
+    CounterPauseInSerializer,
+    CounterTransferInSerializer,
+    DisplayDeviceOutSerializer,
+    DisplayHeartbeatInSerializer,
+    DisplayHeartbeatOutSerializer,
+    QueueSnapshotSerializer,
+    TicketIssueInSerializer,
+    TicketOutSerializer,
+    TicketRatingInSerializer,
+    TicketRatingOutSerializer,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Retries with the same key return the first result instead of acting twice.",
+)
+
+
+def _idempotency_key(request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 100 or not key.isprintable():
+        raise InvalidInput(fields={"Idempotency-Key": ["Use 1-100 printable characters."]})
+    return key
+
+
+def _get_hall(code: str, *, with_hours: bool = False) -> Outlet:
+    outlets = Outlet.objects.filter(code=code, is_active=True)
+    if with_hours:
+        # Issuing asks whether the hall is open today and yesterday (outlet_is_open):
+        # two queries here instead of two per day there.
+        outlets = outlets.prefetch_related("opening_hours", "opening_exceptions")
+    outlet = outlets.first()
+    if outlet is None:
+        raise NotFound("No such outlet.")
+    return outlet
+
+
+def _ticket_data(ticket: Ticket, request, serializer=TicketOutSerializer) -> dict:
+    context = {"request": request, "progress": {ticket.pk: ticket_progress(ticket)}}
+    return serializer(ticket, context=context).data
+
+
+class HallQueueApi(APIView):
+    permission_classes = []
+
+    @extend_schema(responses=QueueSnapshotSerializer, summary="Live queue snapshot of a hall")
+    def get(self, request, code):
+        outlet = _get_hall(code)
+        return Response(queue_snapshot(outlet=outlet))
+
+
+class TicketIssueApi(APIView):
+    """Staff may use any channel and priority; a kiosk (`Authorization: Kiosk
+    <device token>`) issues kiosk tickets, normal or care, at its own hall
+    only; without auth only a mobile ticket with a phone number and normal
+    priority, rate-limited per client address."""
+
+    permission_classes = []
+    authentication_classes = [TokenAuthentication, SessionAuthentication, KioskAuthentication]
+
+    @extend_schema(
+        request=TicketIssueInSerializer,
+        responses={201: TicketOutSerializer, 200: TicketOutSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        summary="Take a number",
+    )
+    def post(self, request, code):
+        outlet = _get_hall(code, with_hours=True)
+        data = TicketIssueInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        key = _idempotency_key(request)
+        user = request.user
+        kiosk = request_kiosk(request)
+        if user.is_authenticated:
+            if not user_can_act_on(user, outlet):
+                raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        elif kiosk is not None:
+            if kiosk.outlet_id != outlet.pk:
+                raise Forbidden("该取号机不属于此营业厅 / This kiosk belongs to another hall.")
+            if fields["channel"] != Channel.KIOSK or fields["priority"] not in (Priority.NORMAL, Priority.CARE):
+                raise Forbidden(
+                    "取号机只能取普通号或爱心号 / A kiosk takes kiosk tickets of normal or care priority only."
+                )
+        else:
+            if fields["channel"] != Channel.MOBILE or not fields.get("phone") or fields["priority"] != Priority.NORMAL:
+                raise Forbidden(
+                    "无需登录时只能用手机号取普通号 / Without signing in, only a mobile ticket with a phone "
+                    "number and normal priority can be taken."
+                )
+            rate_limit_hit(
+                scope="ticket-issue",
+                key=client_address(request),
+                limit=settings.QUEUE_ANON_ISSUE_LIMIT,
+                window_seconds=settings.QUEUE_ANON_ISSUE_WINDOW_SECONDS,
+                message="取号过于频繁，请稍后再试 / Too many tickets from this address; please try again later.",
+            )
+        ticket, created = services.ticket_issue(
+            outlet=outlet,
+            service_code=fields["service"],
+            channel=fields["channel"],
+            phone=fields.get("phone", ""),
+            priority=fields["priority"],
+            idempotency_key=key,
+            actor=user,
+        )
+        return Response(_ticket_data(ticket, request), status=status.HTTP_201_CREATED)
+
+
+class TicketDetailApi(APIView):
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(responses=TicketOutSerializer, summary="Follow a ticket (holder of its token)")
+    def get(self, request, token):
+        ticket = Ticket.objects.select_related("outlet", "service", "counter").filter(token=token).first()
+        if ticket is None:
+            raise NotFound("No such ticket.")
+        return Response(_ticket_data(ticket, request))
+
+
+class TicketCancelApi(APIView):
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(request=None, responses=TicketOutSerializer, summary="Leave the queue")
+    def post(self, request, token):
+        if not Ticket.objects.filter(token=token).exists():
+            raise NotFound("No such ticket.")
+        ticket = services.ticket_cancel(token=token)
+        return Response(_ticket_data(ticket, request))
+
+
+class CounterApiBase(APIView):
+    """Counter actions: staff of the counter's hall only."""
+
+    def get_counter(self, request, counter_id) -> Counter:
+        if not request.user.is_authenticated:
+            # DRF's own exception, so the 401 carries WWW-Authenticate as HTTP requires.
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        counter = Counter.objects.select_related("outlet").filter(pk=counter_id).first()
+        if counter is None:
+            raise NotFound("No such counter.")
+        if not user_can_act_on(request.user, counter.outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        return counter
+
+    def respond(self, request, counter_id, ticket=None):
+        counter = Counter.objects.select_related("outlet", "signed_in_user").get(pk=counter_id)
+        current = counter_current_ticket(counter)
+        context = {"request": request, "progress": {}}
+        for t in (current, ticket):
+            if t is not None:
+                context["progress"][t.pk] = ticket_progress(t)
+        body = CounterActionOutSerializer(
+            {"counter": counter, "current_ticket": current, "ticket": ticket}, context=context
+        ).data
+        return Response(body)
+
+
+def _counter_state_action(name, service_fn, summary, input_serializer=None):
+    class _Api(CounterApiBase):
+        @extend_schema(request=input_serializer, responses=CounterActionOutSerializer, summary=summary)
+        def post(self, request, counter_id):
+            counter = self.get_counter(request, counter_id)
+            kwargs = {}
+            if input_serializer is not None:
+                data = input_serializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                kwargs.update(data.validated_data)
+            if service_fn is services.counter_open:
+                service_fn(counter_id=counter.pk, user=request.user)
+            else:
+                service_fn(counter_id=counter.pk, actor=request.user, **kwargs)
+            return self.respond(request, counter.pk)
+
+    _Api.__name__ = _Api.__qualname__ = name
+    return _Api
+
+
+CounterOpenApi = _counter_state_action(
+    "CounterOpenApi", services.counter_open, "Open the counter and sign in to it")
+CounterCloseApi = _counter_state_action(
+    "CounterCloseApi", services.counter_close, "Close the counter")
+CounterPauseApi = _counter_state_action(
+    "CounterPauseApi", services.counter_pause, "Pause the counter", CounterPauseInSerializer)
+CounterResumeApi = _counter_state_action(
+    "CounterResumeApi", services.counter_resume, "Resume the counter")
+
+
+class CounterCallNextApi(CounterApiBase):
+    @extend_schema(
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: TicketOutSerializer, 204: OpenApiResponse(description="Nothing waits for this counter")},
+        summary="Call the next ticket",
+    )
+    def post(self, request, counter_id):
+        counter = self.get_counter(request, counter_id)
+        ticket = services.ticket_call_next(
+            counter_id=counter.pk, actor=request.user, request_key=_idempotency_key(request)
+        )
+        if ticket is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_ticket_data(ticket, request))
+
+
+def _ticket_action(name, service_fn, summary, input_serializer=None):
+    class _Api(CounterApiBase):
+        @extend_schema(
+            request=input_serializer, parameters=[IDEMPOTENCY_HEADER], responses=CounterActionOutSerializer,
+            summary=summary,
+        )
+        def post(self, request, counter_id):
+            counter = self.get_counter(request, counter_id)
+            kwargs = {}
+            if input_serializer is not None:
+                data = input_serializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                kwargs["service_code"] = data.validated_data["service"]
+            ticket = service_fn(
+                counter_id=counter.pk, actor=request.user, request_key=_idempotency_key(request), **kwargs
+            )
+            return self.respond(request, counter.pk, ticket)
+
+    _Api.__name__ = _Api.__qualname__ = name
+    return _Api
+
+
+CounterRecallApi = _ticket_action(
+    "CounterRecallApi", services.ticket_recall, "Call the current ticket again")
+CounterStartApi = _ticket_action(
+    "CounterStartApi", services.ticket_start, "Start serving the current ticket")
+CounterFinishApi = _ticket_action(
+    "CounterFinishApi", services.ticket_finish, "Finish the current ticket")
+CounterNoShowApi = _ticket_action(
+    "CounterNoShowApi", services.ticket_no_show, "Mark the current ticket as a no-show")
+CounterTransferApi = _ticket_action(
+    "CounterTransferApi", 
+    services.ticket_transfer, "Send the current ticket to another service's queue", CounterTransferInSerializer
+)
+
+
+class CounterDetailApi(CounterApiBase):
+    @extend_schema(responses=CounterActionOutSerializer, summary="A counter and its current ticket")
+    def get(self, request, counter_id):
+        counter = self.get_counter(request, counter_id)
+        return self.respond(request, counter.pk)
+
+
+def _get_queue_hall(code: str) -> Outlet:
+    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
+    if outlet is None:
+        raise NotFound("No such hall with a queue.")
+    return outlet
+
+
+class DisplayHeartbeatApi(APIView):
+    """A wall display or counter screen says it is alive (every 30 s); the first
+    heartbeat registers it. Public: displays do not sign in, so no session
+    (and no CSRF) either; limited per client address."""
+
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(
+        request=DisplayHeartbeatInSerializer, responses=DisplayHeartbeatOutSerializer,
+        summary="Display heartbeat (registers the device on the first one)",
+    )
+    def post(self, request, code):
+        rate_limit_hit(
+            scope="display-heartbeat",
+            key=client_address(request),
+            limit=settings.DISPLAY_HEARTBEAT_LIMIT,
+            window_seconds=settings.DISPLAY_HEARTBEAT_WINDOW_SECONDS,
+        )
+        outlet = _get_queue_hall(code)
+        data = DisplayHeartbeatInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        device = services.display_heartbeat(
+            outlet=outlet,
+            device_id=fields["device_id"],
+            kind=fields["kind"],
+            counter_number=fields.get("counter"),
+            name=fields.get("name", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return Response(DisplayHeartbeatOutSerializer({"device_id": device.device_id, "online": True}).data)
+
+
+class DisplayListApi(generics.GenericAPIView):
+    """The hall's displays and whether each is online: staff of the hall only."""
+
+    serializer_class = DisplayDeviceOutSerializer
+
+    @extend_schema(responses=DisplayDeviceOutSerializer(many=True), summary="A hall's displays, online or not")
+    def get(self, request, code):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        outlet = _get_queue_hall(code)
+        if not user_can_act_on(request.user, outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        page = self.paginate_queryset(services.display_list(outlet=outlet))
+        context = {"request": request, "now": timezone.now()}
+        return self.get_paginated_response(DisplayDeviceOutSerializer(page, many=True, context=context).data)
+
+
+class TicketRatingApi(APIView):
+    """The holder rates a finished ticket, once: 1-5 and an optional comment."""
+
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(
+        request=TicketRatingInSerializer, responses={201: TicketRatingOutSerializer},
+        summary="Rate the service of a finished ticket (holder of its token)",
+    )
+    def post(self, request, token):
+        data = TicketRatingInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = services.ticket_rate(token=token, **data.validated_data)
+        return Response(TicketRatingOutSerializer(rating).data, status=status.HTTP_201_CREATED)

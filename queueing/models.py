@@ -1,0 +1,275 @@
+"""Tickets, their numbering and their append-only event log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from halls.models import Counter, Outlet, Service
+
+
+class TicketSequence(models.Model):
+    """The last number handed out per hall, prefix and business day.
+
+    Incremented with one atomic upsert inside the issuing transaction, so the
+    row lock orders concurrent issuers and a rolled-back issue gives its
+    number back (numbers stay consecutive)."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+")
+    prefix = models.CharField(max_length=2)
+    business_date = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "prefix", "business_date"], name="ticket_sequence_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet_id} {self.prefix} {self.business_date}: {self.last_number}"
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", "等候中"
+    CALLED = "called", "已叫号"
+    SERVING = "serving", "办理中"
+    DONE = "done", "已完成"
+    NO_SHOW = "no_show", "过号"
+    CANCELLED = "cancelled", "已取消"
+
+
+ACTIVE_AT_COUNTER = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", "普通"
+    VIP = "vip", "VIP"
+    CARE = "care", "爱心"
+
+
+# Lower ranks are called first: vip and care share a class ahead of normal.
+PRIORITY_RANK = {Priority.VIP: 0, Priority.CARE: 0, Priority.NORMAL: 1}
+
+
+class Channel(models.TextChoices):
+    KIOSK = "kiosk", "取号机"
+    MOBILE = "mobile", "手机"
+    STAFF = "staff", "工作人员"
+    APPOINTMENT = "appointment", "预约"
+
+
+class Ticket(models.Model):
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="tickets")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tickets")
+    prefix = models.CharField(max_length=2)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField("号码", max_length=10)
+    business_date = models.DateField("营业日")
+    token = models.CharField(max_length=43, unique=True)
+    status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
+    priority = models.CharField("优先级", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    priority_rank = models.PositiveSmallIntegerField(default=1)
+    channel = models.CharField("渠道", max_length=12, choices=Channel.choices)
+    phone = models.CharField("手机号", max_length=11, blank=True)
+    counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    call_count = models.PositiveSmallIntegerField("呼叫次数", default=0)
+    issued_at = models.DateTimeField("取号时间")
+    first_called_at = models.DateTimeField("首次叫号", null=True, blank=True)
+    called_at = models.DateTimeField("叫号时间", null=True, blank=True)
+    started_at = models.DateTimeField("开始办理", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "排队号"
+        verbose_name_plural = "排队号"
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet", "business_date", "prefix", "sequence"], name="ticket_number_unique_per_day"
+            ),
+            models.UniqueConstraint(
+                fields=["outlet", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ticket_idempotency_key_unique",
+            ),
+            # A counter serves one ticket at a time; two calls can never both land.
+            models.UniqueConstraint(
+                fields=["counter"],
+                condition=Q(status__in=["called", "serving"]),
+                name="ticket_one_active_per_counter",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in TicketStatus]), name="ticket_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["called", "serving"]) | Q(counter__isnull=False),
+                name="ticket_active_has_counter",
+            ),
+        ]
+        indexes = [
+            # Call-next and queue counts: the waiting tickets of a hall's service in call order.
+            models.Index(
+                fields=["outlet", "service", "priority_rank", "issued_at"],
+                condition=Q(status="waiting"),
+                name="ticket_waiting_order",
+            ),
+            models.Index(fields=["outlet", "business_date"], name="ticket_hall_day"),
+            models.Index(fields=["phone", "business_date"], name="ticket_phone_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} ({self.get_status_display()})"
+
+
+class TicketEventKind(models.TextChoices):
+    ISSUED = "issued", "取号"
+    CALLED = "called", "叫号"
+    RECALLED = "recalled", "重呼"
+    STARTED = "started", "开始办理"
+    FINISHED = "finished", "办结"
+    NO_SHOW = "no_show", "过号"
+    CANCELLED = "cancelled", "取消"
+    TRANSFERRED = "transferred", "转移"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("This event log is append-only.")
+
+    def delete(self):
+        raise TypeError("This event log is append-only.")
+
+
+class TicketEvent(models.Model):
+    """One change of a ticket: who, at which counter, when, from which state to which.
+
+    Append-only: reports and forecasts are computed from it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=TicketEventKind.choices)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+    request_key = models.CharField(max_length=100, null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "排队事件"
+        verbose_name_plural = "排队事件"
+        ordering = ["at", "id"]
+        constraints = [
+            # A retried counter action (same Idempotency-Key) is recorded once.
+            models.UniqueConstraint(
+                fields=["counter", "request_key"],
+                condition=Q(request_key__isnull=False),
+                name="ticket_event_request_key_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["outlet", "at"], name="ticket_event_hall_time")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.at:%H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("This event log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("This event log is append-only.")
+
+
+class CounterEventKind(models.TextChoices):
+    OPENED = "opened", "开启"
+    PAUSED = "paused", "暂停"
+    RESUMED = "resumed", "恢复"
+    CLOSED = "closed", "关闭"
+
+
+class CounterEvent(models.Model):
+    """One change of a counter's state; staffing reports read open time from it. Append-only."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="events")
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=CounterEventKind.choices)
+    from_state = models.CharField(max_length=10)
+    to_state = models.CharField(max_length=10)
+    reason = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "窗口事件"
+        verbose_name_plural = "窗口事件"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["outlet", "at"], name="counter_event_hall_time")]
+
+    def __str__(self):
+        return f"{self.counter_id} {self.kind} {self.at:%H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The counter event log is append-only.")
+        super().save(*args, **kwargs)
+
+
+class DisplayKind(models.TextChoices):
+    LOBBY = "lobby", "大厅叫号屏"
+    COUNTER = "counter", "窗口屏"
+
+
+class DisplayDevice(models.Model):
+    """A wall display or counter screen of a hall. It registers itself on its
+    first heartbeat; the manager sees which ones have gone quiet."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="displays")
+    device_id = models.CharField(max_length=64)
+    kind = models.CharField("类型", max_length=10, choices=DisplayKind.choices)
+    counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    name = models.CharField("名称", max_length=60, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    registered_at = models.DateTimeField("注册时间", auto_now_add=True)
+    last_seen_at = models.DateTimeField("最近心跳", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "显示屏"
+        verbose_name_plural = "显示屏"
+        ordering = ["outlet", "kind", "counter__number"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "device_id"], name="display_device_unique")]
+
+    def __str__(self):
+        return self.name or f"{self.get_kind_display()} {self.device_id[:8]}"
+
+
+class TicketRating(models.Model):
+    """The customer's 1-5 satisfaction with a finished service."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField("评分")
+    comment = models.CharField("留言", max_length=500, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "满意度评价"
+        verbose_name_plural = "满意度评价"
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="ticket_rating_score_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.score}"

@@ -1,0 +1,260 @@
+"""Reads of the live queue shared by the API, the displays and the services."""
+
+import math
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
+
+from halls.models import Counter, CounterService, CounterState, HallService, Outlet
+
+from .events import hall_seq_current
+from .models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
+
+HANDLE_TIME_CACHE_SECONDS = 60
+MIN_HANDLE_SAMPLES = 3
+
+
+def hall_routing(*, outlet_id: int) -> dict:
+    """Which services each counter serves, and how many open counters serve each service.
+
+    {"open_counters": {service_id: n}, "competitors": {service_id: {service_ids}}}.
+    `competitors` is every service whose tickets the counters of a service may
+    call instead: the queue a ticket really stands in."""
+    rows = CounterService.objects.filter(counter__outlet_id=outlet_id).values_list(
+        "counter_id", "service_id", "counter__state"
+    )
+    by_counter = defaultdict(set)
+    open_by_counter = {}
+    for counter_id, service_id, state in rows:
+        by_counter[counter_id].add(service_id)
+        open_by_counter[counter_id] = state == CounterState.OPEN
+    open_counters = defaultdict(int)
+    competitors = defaultdict(set)
+    any_open = any(open_by_counter.values())
+    for counter_id, services in by_counter.items():
+        is_open = open_by_counter[counter_id]
+        for service_id in services:
+            if is_open:
+                open_counters[service_id] += 1
+            # With no counter open yet, the hall's planned routing stands in.
+            if is_open or not any_open:
+                competitors[service_id] |= services
+    return {"open_counters": dict(open_counters), "competitors": dict(competitors)}
+
+
+def handle_seconds_by_service(*, outlet_id: int) -> dict[int, int]:
+    """Average handle time today per service, from finished tickets; cached a minute.
+
+    Services with fewer than MIN_HANDLE_SAMPLES finished tickets today use their
+    configured default."""
+    key = f"handle-seconds:{outlet_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    handle = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+    rows = (
+        Ticket.objects.filter(
+            outlet_id=outlet_id, business_date=today, status=TicketStatus.DONE, started_at__isnull=False
+        )
+        .values("service_id")
+        .annotate(n=Count("id"), avg=Avg(handle))
+    )
+    measured = {r["service_id"]: r["avg"].total_seconds() for r in rows if r["n"] >= MIN_HANDLE_SAMPLES and r["avg"]}
+    defaults = dict(
+        HallService.objects.filter(outlet_id=outlet_id).values_list("service_id", "service__default_handle_seconds")
+    )
+    result = {sid: int(round(measured.get(sid, default))) for sid, default in defaults.items()}
+    cache.set(key, result, HANDLE_TIME_CACHE_SECONDS)
+    return result
+
+
+def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: int) -> int:
+    """Time until a ticket at `position` (1 = next) is called, given counters
+    working in parallel. With no counter open, assume one will open."""
+    counters = max(open_counters, 1)
+    return int(math.ceil(position / counters) * handle_seconds)
+
+
+def _waiting_counts(outlet_id: int) -> dict[int, int]:
+    return dict(
+        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING)
+        .values("service_id")
+        .annotate(n=Count("id"))
+        .values_list("service_id", "n")
+    )
+
+
+def service_summaries(*, outlet_id: int) -> list[dict]:
+    """Per offered service: waiting count and the wait a ticket taken now would have."""
+    hall_services = HallService.objects.filter(outlet_id=outlet_id, is_active=True).select_related("service")
+    waiting = _waiting_counts(outlet_id)
+    routing = hall_routing(outlet_id=outlet_id)
+    handle = handle_seconds_by_service(outlet_id=outlet_id)
+    summaries = []
+    for hs in hall_services:
+        sid = hs.service_id
+        # A new ticket waits behind everything its counters may call first.
+        ahead = sum(waiting.get(other, 0) for other in routing["competitors"].get(sid, {sid}))
+        summaries.append(
+            {
+                "code": hs.service.code,
+                "name": hs.service.name_zh,
+                "name_en": hs.service.name_en,
+                "prefix": hs.prefix,
+                "waiting": waiting.get(sid, 0),
+                "estimated_wait_seconds": estimate_wait_seconds(
+                    position=ahead + 1,
+                    open_counters=routing["open_counters"].get(sid, 0),
+                    handle_seconds=handle.get(sid, hs.service.default_handle_seconds),
+                ),
+            }
+        )
+    return summaries
+
+
+def now_serving(*, outlet_id: int, limit: int = 20) -> list[dict]:
+    tickets = (
+        Ticket.objects.filter(outlet_id=outlet_id, status__in=ACTIVE_AT_COUNTER)
+        .select_related("counter", "service")
+        .order_by("-called_at")[:limit]
+    )
+    return [
+        {
+            "number": t.number,
+            "counter": t.counter.number,
+            "counter_name": t.counter.label,
+            "service": t.service.code,
+            "called_at": t.called_at.isoformat(),
+        }
+        for t in tickets
+    ]
+
+
+def queue_snapshot(*, outlet: Outlet) -> dict:
+    """What a lobby display shows; no personal data."""
+    return {
+        "hall": outlet.code,
+        "seq": hall_seq_current(outlet.code),
+        "generated_at": timezone.localtime().isoformat(),
+        "services": service_summaries(outlet_id=outlet.id),
+        "now_serving": now_serving(outlet_id=outlet.id),
+        "counters": counter_boards(outlet_id=outlet.id),
+        "alert": None,
+    }
+
+
+def hall_waiting_positions(*, outlet_id: int) -> dict[int, dict]:
+    """Position and estimated wait of every waiting ticket of a hall, in one query.
+
+    Same rule as ticket_position: 1 + the waiting tickets, among the services
+    its counters may call, that are called before it."""
+    routing = hall_routing(outlet_id=outlet_id)
+    handle = handle_seconds_by_service(outlet_id=outlet_id)
+    rows = (
+        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING)
+        .order_by("priority_rank", "issued_at", "id")
+        .values_list("id", "service_id")
+    )
+    seen = defaultdict(int)  # waiting tickets so far, per service
+    result = {}
+    for ticket_id, service_id in rows:
+        competitors = routing["competitors"].get(service_id, {service_id})
+        position = 1 + sum(seen[s] for s in competitors)
+        result[ticket_id] = {
+            "position": position,
+            "estimated_wait_seconds": estimate_wait_seconds(
+                position=position,
+                open_counters=routing["open_counters"].get(service_id, 0),
+                handle_seconds=handle.get(service_id, 300),
+            ),
+        }
+        seen[service_id] += 1
+    return result
+
+
+def counter_boards(*, outlet_id: int) -> list[dict]:
+    """Every counter's state and the number at it, for lobby and counter screens."""
+    counters = Counter.objects.filter(outlet_id=outlet_id).order_by("number")
+    current = dict(
+        Ticket.objects.filter(outlet_id=outlet_id, status__in=ACTIVE_AT_COUNTER).values_list("counter_id", "number")
+    )
+    return [
+        {"number": c.number, "name": c.label, "state": c.state, "current": current.get(c.id)} for c in counters
+    ]
+
+
+def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | None:
+    """1 + the waiting tickets the hall's counters will call before this one."""
+    if ticket.status != TicketStatus.WAITING:
+        return None
+    routing = routing or hall_routing(outlet_id=ticket.outlet_id)
+    services = routing["competitors"].get(ticket.service_id, {ticket.service_id})
+    ahead = Ticket.objects.filter(
+        outlet_id=ticket.outlet_id, status=TicketStatus.WAITING, service_id__in=services
+    ).filter(
+        Q(priority_rank__lt=ticket.priority_rank)
+        | Q(priority_rank=ticket.priority_rank, issued_at__lt=ticket.issued_at)
+        | Q(priority_rank=ticket.priority_rank, issued_at=ticket.issued_at, id__lt=ticket.id)
+    )
+    return ahead.count() + 1
+
+
+def ticket_progress(ticket: Ticket) -> dict:
+    """Position and estimated wait of a ticket, for its holder."""
+    if ticket.status != TicketStatus.WAITING:
+        return {"position": None, "estimated_wait_seconds": 0 if ticket.status in ACTIVE_AT_COUNTER else None}
+    routing = hall_routing(outlet_id=ticket.outlet_id)
+    position = ticket_position(ticket, routing=routing)
+    handle = handle_seconds_by_service(outlet_id=ticket.outlet_id)
+    return {
+        "position": position,
+        "estimated_wait_seconds": estimate_wait_seconds(
+            position=position,
+            open_counters=routing["open_counters"].get(ticket.service_id, 0),
+            handle_seconds=handle.get(ticket.service_id, ticket.service.default_handle_seconds),
+        ),
+    }
+
+
+def counter_current_ticket(counter: Counter) -> Ticket | None:
+    return (
+        Ticket.objects.filter(counter=counter, status__in=ACTIVE_AT_COUNTER)
+        .select_related("service", "outlet")
+        .first()
+    )
+
+
+def counter_waiting_counts(counter: Counter) -> list[dict]:
+    """Waiting tickets for each of the counter's services, in the counter's order."""
+    services = [cs.service for cs in counter.counter_services.select_related("service").order_by("position")]
+    waiting = _waiting_counts(counter.outlet_id)
+    return [{"code": s.code, "name": s.name_zh, "waiting": waiting.get(s.id, 0)} for s in services]
+
+
+def ticket_live_state(*, ticket_id: int) -> dict:
+    """The ticket holder's live message (the `/ws/tickets/{token}/` frame)."""
+    ticket = Ticket.objects.select_related("counter", "service").get(pk=ticket_id)
+    return {
+        "type": "ticket",
+        "number": ticket.number,
+        "status": ticket.status,
+        **ticket_progress(ticket),
+        "counter": ticket.counter.number if ticket.counter_id and ticket.status in ACTIVE_AT_COUNTER else None,
+        "counter_name": ticket.counter.label if ticket.counter_id and ticket.status in ACTIVE_AT_COUNTER else None,
+        "service": ticket.service.code,
+    }
+
+
+def halls_waiting_counts(outlet_ids) -> dict[int, int]:
+    """Waiting tickets per hall for many halls in one aggregate query (the hall
+    picker lists 200 of them); halls with nobody waiting are absent."""
+    return dict(
+        Ticket.objects.filter(outlet_id__in=list(outlet_ids), status=TicketStatus.WAITING)
+        .values("outlet_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("outlet_id", "n")
+    )

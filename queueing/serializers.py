@@ -1,0 +1,181 @@
+from rest_framework import serializers
+
+from halls.models import PauseReason
+
+from .models import Channel, DisplayKind, Priority, Ticket
+from .services import PHONE_RE, display_is_online
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+
+
+class TicketIssueInSerializer(serializers.Serializer):
+    service = serializers.CharField(max_length=30)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=11)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+
+    def validate_phone(self, value):
+        # PHONE_RE's \d also matches full-width and other scripts' digits: ASCII only.
+        if value and not (value.isascii() and PHONE_RE.match(value)):
+            raise serializers.ValidationError("请输入11位手机号 / Enter an 11-digit mainland mobile number.")
+        return value
+
+
+class TicketOutSerializer(serializers.ModelSerializer):
+    """A ticket as its holder or staff see it. `position` and
+    `estimated_wait_seconds` come from the view's context (ticket_progress)."""
+
+    service = serializers.CharField(source="service.code")
+    service_name = serializers.CharField(source="service.name_zh")
+    hall = serializers.CharField(source="outlet.code")
+    hall_name = serializers.CharField(source="outlet.name")
+    counter = serializers.SerializerMethodField()
+    position = serializers.SerializerMethodField()
+    estimated_wait_seconds = serializers.SerializerMethodField()
+    phone_masked = serializers.SerializerMethodField()
+    track_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "token", "number", "service", "service_name", "hall", "hall_name", "status", "priority",
+            "channel", "position", "estimated_wait_seconds", "counter", "call_count", "phone_masked",
+            "issued_at", "called_at", "started_at", "finished_at", "track_url",
+        ]
+
+    def _progress(self, ticket):
+        return self.context.get("progress", {}).get(ticket.pk, {})
+
+    def get_position(self, ticket) -> int | None:
+        return self._progress(ticket).get("position")
+
+    def get_estimated_wait_seconds(self, ticket) -> int | None:
+        return self._progress(ticket).get("estimated_wait_seconds")
+
+    def get_counter(self, ticket) -> int | None:
+        return ticket.counter.number if ticket.counter_id else None
+
+    def get_phone_masked(self, ticket) -> str:
+        return mask_phone(ticket.phone)
+
+    def get_track_url(self, ticket) -> str:
+        path = f"/t/{ticket.token}/"
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class PublicTicketSerializer(TicketOutSerializer):
+    """What a public page may show: no token, no phone."""
+
+    class Meta(TicketOutSerializer.Meta):
+        fields = [f for f in TicketOutSerializer.Meta.fields if f not in ("token", "phone_masked", "track_url")]
+
+
+class CounterStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    name = serializers.CharField()
+    label = serializers.CharField()
+    hall = serializers.CharField(source="outlet.code")
+    state = serializers.CharField()
+    pause_reason = serializers.CharField()
+    signed_in_user = serializers.SerializerMethodField()
+
+    def get_signed_in_user(self, counter) -> str | None:
+        return counter.signed_in_user.get_username() if counter.signed_in_user_id else None
+
+
+class CounterPauseInSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=PauseReason.choices, default=PauseReason.BREAK)
+
+
+class CounterTransferInSerializer(serializers.Serializer):
+    service = serializers.CharField(max_length=30)
+
+
+class CounterActionOutSerializer(serializers.Serializer):
+    counter = CounterStateSerializer()
+    current_ticket = TicketOutSerializer(allow_null=True)
+    ticket = TicketOutSerializer(allow_null=True)
+
+
+class QueueServiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    prefix = serializers.CharField()
+    waiting = serializers.IntegerField()
+    estimated_wait_seconds = serializers.IntegerField()
+
+
+class NowServingSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    counter = serializers.IntegerField()
+    counter_name = serializers.CharField()
+    service = serializers.CharField()
+    called_at = serializers.DateTimeField()
+
+
+class AlertSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    message = serializers.CharField()
+
+
+class QueueSnapshotSerializer(serializers.Serializer):
+    hall = serializers.CharField()
+    seq = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    services = QueueServiceSerializer(many=True)
+    now_serving = NowServingSerializer(many=True)
+    alert = AlertSerializer(allow_null=True)
+
+
+class DisplayHeartbeatInSerializer(serializers.Serializer):
+    device_id = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{8,64}$", max_length=64,
+        error_messages={"invalid": "Use 8-64 letters, digits, dashes or underscores (a UUID)."},
+    )
+    kind = serializers.ChoiceField(choices=DisplayKind.choices)
+    counter = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=32767)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+
+class DisplayHeartbeatOutSerializer(serializers.Serializer):
+    device_id = serializers.CharField()
+    online = serializers.BooleanField()
+
+
+class DisplayDeviceOutSerializer(serializers.Serializer):
+    """A display as the hall's staff see it, `online` as of the context's `now`."""
+
+    device_id = serializers.CharField()
+    kind = serializers.CharField()
+    counter = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    online = serializers.SerializerMethodField()
+
+    def get_counter(self, device) -> int | None:
+        return device.counter.number if device.counter_id else None
+
+    def get_online(self, device) -> bool:
+        return display_is_online(device, now=self.context.get("now"))
+
+
+class TicketRatingInSerializer(serializers.Serializer):
+    score = serializers.IntegerField(
+        min_value=1, max_value=5,
+        error_messages={
+            "min_value": "请选择 1-5 分 / Choose a score from 1 to 5.",
+            "max_value": "请选择 1-5 分 / Choose a score from 1 to 5.",
+        },
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class TicketRatingOutSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()

@@ -1,0 +1,48 @@
+import copy
+import uuid
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.queueing.factories import build_floor
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test sees an empty cache (rate-limit windows, hall event sequences,
+    cached handle times) without flushing a Redis that others may share."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+    # With DATABASE_URL set DEBUG defaults off, which turns on the HTTPS
+    # redirect meant for deployments; the test client speaks plain HTTP.
+    settings.SECURE_SSL_REDIRECT = False
+    # Hashing passwords properly is slow by design; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def floor(db):
+    return build_floor()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_api(floor):
+    """An API client signed in as the floor's first agent."""
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=floor.agent)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs PostgreSQL: row locks and SKIP LOCKED are what is under test.")

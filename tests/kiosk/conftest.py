@@ -1,0 +1,83 @@
+import re
+import secrets
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from config import ratelimit
+from config.celery import app as celery_app
+from kiosk.models import CustomerSession, token_digest
+from sms.models import SmsMessage
+from tests.halls.factories import OutletFactory
+
+from .factories import KioskDeviceFactory, SubscriberFactory, VasFactory, subscribe
+
+KIOSK_TOKEN = "kiosk-secret-token"
+
+
+@pytest.fixture
+def hall(db):
+    return OutletFactory()
+
+
+@pytest.fixture
+def kiosk(hall):
+    return KioskDeviceFactory(outlet=hall, token=KIOSK_TOKEN)
+
+
+@pytest.fixture
+def kiosk_api(kiosk):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Kiosk {KIOSK_TOKEN}")
+    return client
+
+
+@pytest.fixture
+def subscriber(db):
+    """Like the demo subscriber: 300 MB and 600 WLAN minutes a month, a balance, points, two services."""
+    person = SubscriberFactory(msisdn="13800138000", name="张伟")
+    subscribe(person, VasFactory(code="CL", name="彩铃", monthly_fee_fen=500))
+    subscribe(person, VasFactory(code="QQLZ", name="QQ蓝钻", monthly_fee_fen=1_000))
+    VasFactory(code="SJB", name="手机报", monthly_fee_fen=300)
+    return person
+
+
+def customer_client(phone: str, kiosk=None) -> APIClient:
+    """An API client signed in as the customer of `phone` (as after a verified code)."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    CustomerSession.objects.create(token_hash=token_digest(token), phone=phone, created_at=now,
+                                   expires_at=now + timedelta(minutes=30), kiosk=kiosk)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Customer {token}")
+    return client
+
+
+@pytest.fixture
+def customer_api(subscriber):
+    return customer_client(subscriber.msisdn)
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run where they are sent (only for the tests that ask)."""
+    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """Rate-limit windows read this clock: every request of the test falls in one window."""
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+
+
+def last_code(phone: str) -> str:
+    """The six-digit code in the newest text to `phone`."""
+    message = SmsMessage.objects.filter(to=phone).order_by("-created_at", "-id").first()
+    return re.search(r"\d{6}", message.text).group()

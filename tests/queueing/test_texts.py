@@ -1,0 +1,239 @@
+"""Texts to ticket holders: "your turn, counter N" when called and "almost
+your turn" once near the front, through the SMS outbox; a broken SMS gateway
+never blocks or breaks a call."""
+
+import pytest
+
+from queueing import services
+from queueing.models import TicketStatus
+from sms import services as sms_services
+from sms.backends import SmsDeliveryError
+from sms.models import SmsMessage, SmsStatus
+
+PHONE = "13800138000"
+
+
+class FailingBackend:
+    """An SMS gateway that is down."""
+
+    name = "failing"
+
+    def send(self, *, to: str, text: str) -> None:
+        raise SmsDeliveryError("gateway unreachable")
+
+
+FAILING_BACKEND = f"{__name__}.FailingBackend"
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    """The Celery worker, run inline when a task is queued (after commit):
+    deliveries and near-turn texts happen in the test, errors and all."""
+    from queueing.tasks import texts_near_turn
+    from sms.tasks import sms_deliver
+
+    monkeypatch.setattr(sms_deliver, "delay", lambda message_id: sms_services.sms_deliver_now(message_id=message_id))
+    monkeypatch.setattr(texts_near_turn, "delay", lambda outlet_id: services.texts_near_turn_send(outlet_id=outlet_id))
+
+
+@pytest.fixture(autouse=True)
+def _quiet_broadcasts(monkeypatch):
+    """Live events are not under test here."""
+    monkeypatch.setattr("queueing.events._send", lambda group, message: None)
+
+
+def take(floor, phone="", service="payment"):
+    channel = "mobile" if phone else "kiosk"
+    return services.ticket_issue(outlet=floor.hall, service_code=service, channel=channel, phone=phone)[0]
+
+
+def texts(purpose=None, to=PHONE):
+    messages = SmsMessage.objects.filter(to=to)
+    if purpose:
+        messages = messages.filter(purpose=purpose)
+    return list(messages.order_by("id"))
+
+
+# --- "Your turn, counter N" ------------------------------------------------------
+
+
+def test_a_called_ticket_with_a_phone_gets_one_your_turn_text_naming_the_counter(floor):
+    ticket = take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    [text] = texts("ticket_called")
+    assert ticket.number in text.text
+    assert "2号窗口" in text.text
+
+
+def test_recalling_a_ticket_does_not_text_it_again(floor, settings):
+    settings.QUEUE_MAX_CALLS = 5
+    take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    services.ticket_recall(counter_id=floor.counter2.pk, actor=floor.agent)
+    services.ticket_recall(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    assert len(texts("ticket_called")) == 1
+
+
+def test_a_ticket_without_a_phone_gets_no_text(floor, django_capture_on_commit_callbacks, worker):
+    take(floor)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    assert not SmsMessage.objects.exists()
+
+
+def test_the_your_turn_text_is_delivered_after_the_call_commits(floor, django_capture_on_commit_callbacks, worker):
+    take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+    assert texts("ticket_called")[0].status == SmsStatus.QUEUED  # in the outbox with the call, not yet sent
+    for callback in callbacks:
+        callback()
+
+    assert texts("ticket_called")[0].status == SmsStatus.SENT
+
+
+# --- "Almost your turn" --------------------------------------------------------------
+
+
+def test_a_ticket_reaching_position_three_is_texted_once(floor, settings):
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    settings.QUEUE_NEAR_TURN_SECONDS = 0
+    for _ in range(3):
+        take(floor)
+    ticket = take(floor, PHONE)  # position 4
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 0
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)  # now position 3
+
+    first = services.texts_near_turn_send(outlet_id=floor.hall.pk)
+    second = services.texts_near_turn_send(outlet_id=floor.hall.pk)
+
+    assert (first, second) == (1, 0)
+    [text] = texts("ticket_near_turn")
+    assert ticket.number in text.text
+    assert "前面还有 2 位" in text.text
+
+
+def test_a_near_ticket_is_never_texted_twice_as_the_line_moves_on(floor, settings):
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    settings.QUEUE_NEAR_TURN_SECONDS = 0
+    for _ in range(2):
+        take(floor)
+    take(floor, PHONE)  # position 3 at once
+    services.texts_near_turn_send(outlet_id=floor.hall.pk)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)  # now position 2
+
+    services.texts_near_turn_send(outlet_id=floor.hall.pk)
+
+    assert len(texts("ticket_near_turn")) == 1
+
+
+def test_the_near_turn_position_comes_from_settings(floor, settings):
+    settings.QUEUE_NEAR_TURN_POSITION = 1
+    settings.QUEUE_NEAR_TURN_SECONDS = 0
+    take(floor)
+    take(floor, PHONE)  # position 2: near by the default of 3, not by this setting
+
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 0
+
+    settings.QUEUE_NEAR_TURN_POSITION = 2
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 1
+
+
+def test_the_near_turn_wait_comes_from_settings(floor, settings):
+    # Payment takes 120 s per ticket by default and no counter is open (one is assumed):
+    # the tenth in line waits 1,200 s.
+    settings.QUEUE_NEAR_TURN_POSITION = 0
+    for _ in range(9):
+        take(floor)
+    take(floor, PHONE)
+    settings.QUEUE_NEAR_TURN_SECONDS = 1200
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 0
+
+    settings.QUEUE_NEAR_TURN_SECONDS = 1201
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 1
+
+
+def test_a_ticket_without_a_phone_is_never_texted_near_its_turn(floor, settings):
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    take(floor)
+
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 0
+    assert not SmsMessage.objects.exists()
+
+
+def test_a_call_queues_the_near_turn_texts_for_those_now_near(floor, settings, django_capture_on_commit_callbacks,
+                                                             worker):
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    settings.QUEUE_NEAR_TURN_SECONDS = 0
+    for _ in range(3):
+        take(floor)
+    take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    assert len(texts("ticket_near_turn")) == 1
+
+
+# --- A broken gateway ------------------------------------------------------------------
+
+
+def test_a_failing_sms_backend_never_breaks_a_call(floor, settings, django_capture_on_commit_callbacks, worker):
+    settings.SMS_BACKEND = FAILING_BACKEND
+    ticket = take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        called = services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    ticket.refresh_from_db()
+    assert called.pk == ticket.pk
+    assert ticket.status == TicketStatus.CALLED and ticket.counter_id == floor.counter2.pk
+    [text] = texts("ticket_called")
+    assert text.status == SmsStatus.QUEUED
+    assert text.last_error == "gateway unreachable"
+    assert text.attempts == 1
+
+
+def test_delivering_through_a_failing_backend_raises_and_keeps_the_text_queued(floor, settings):
+    settings.SMS_BACKEND = FAILING_BACKEND
+    take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+    [text] = texts("ticket_called")
+
+    with pytest.raises(SmsDeliveryError):
+        sms_services.sms_deliver_now(message_id=text.pk)
+
+    text.refresh_from_db()
+    assert (text.status, text.last_error, text.backend) == (SmsStatus.QUEUED, "gateway unreachable", "failing")
+
+
+def test_the_agent_can_go_on_working_after_a_failed_text(floor, settings, django_capture_on_commit_callbacks,
+                                                          worker):
+    settings.SMS_BACKEND = FAILING_BACKEND
+    take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_recall(counter_id=floor.counter2.pk, actor=floor.agent)
+        services.ticket_start(counter_id=floor.counter2.pk, actor=floor.agent)
+        done = services.ticket_finish(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    assert done.status == TicketStatus.DONE
