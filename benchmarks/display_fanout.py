@@ -25,7 +25,6 @@ import asyncio
 import datetime
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time

@@ -46,3 +46,14 @@ def staff_api(floor):
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("Needs PostgreSQL: row locks and SKIP LOCKED are what is under test.")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last. Playwright's synchronous API keeps an event
+    loop running on the main thread for as long as the browser is open, and
+    async tests (consumers, the channel layer) cannot start their own loop
+    while it runs."""
+    browser = [item for item in items if "tests/browser/" in item.nodeid]
+    others = [item for item in items if "tests/browser/" not in item.nodeid]
+    items[:] = others + browser

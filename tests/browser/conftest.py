@@ -6,12 +6,14 @@ channel layer with the test, so tests use `transactional_db` (what they write
 must be committed for the server to see it) and need REDIS_URL (scripts/test
 starts an embedded Redis when none is configured)."""
 
+import copy
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,9 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--autoplay-policy=no-user-gesture-required",
 ]
-# Playwright's sync API keeps an event loop in the main thread, which makes
-# Django think ORM calls in the test come from async code; they do not.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -168,3 +167,36 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    """Playwright's sync API keeps an event loop running on the main thread,
+    which makes Django take the test's ORM calls for async code; they are not."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _share_the_servers_cache(_fresh_cache, settings, daphne_server):
+    """Events sent from a test carry a seq counted in the cache, and tests reach
+    into the server's rate-limit windows: both sides must use the server's keys
+    (the suite's own fixture gives each test private ones)."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    settings.CACHES = caches
+
+
+def act(fn, *args, **kwargs):
+    """Run a service (or a broadcast) in a worker thread and return its result.
+
+    Playwright's sync API keeps an event loop in the test's thread, and the
+    services' broadcasts (async_to_sync) refuse to run beside one."""
+
+    def call():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()

@@ -2,12 +2,9 @@
 real Daphne: signing in, working a counter, keyboard shortcuts, double taps,
 two tabs, refusals and a lost connection."""
 
-import copy
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import global_settings, settings
-from django.db import connection
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -15,19 +12,13 @@ from halls.models import Counter
 from queueing import services
 from queueing.models import Ticket, TicketStatus
 from tests.queueing.factories import build_floor
+from tests.browser.conftest import act
 
 PASSWORD = "pw-for-tests-1"  # the user factory's
 READY = "window.qmsConsole && window.qmsConsole.loaded && window.qmsConsole.socketOpen"
 WIDTH, HEIGHT = 1280, 800
 
 
-@pytest.fixture(autouse=True)
-def _share_the_servers_cache(_fresh_cache, settings, daphne_server):
-    """Events sent from the test carry a seq counted in the cache; the server's
-    snapshots read the same counter, so both must use the server's keys."""
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
-    settings.CACHES = caches
 
 
 @pytest.fixture
@@ -38,19 +29,6 @@ def server_hashers(_fresh_cache, settings):
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
-def act(fn, *args, **kwargs):
-    """Run a service in a worker thread: Playwright's sync API keeps an event
-    loop in this one, and the services' broadcasts (async_to_sync) refuse to
-    run beside it."""
-
-    def call():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 def issue(floor, service="payment", priority="normal", channel="kiosk"):

@@ -2,14 +2,11 @@
 follows the ticket (place in line, almost your turn, called to a counter),
 cancels and rates; taking a number on /m/ ends on the new ticket's page."""
 
-import copy
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import time as clock
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -18,19 +15,13 @@ from queueing import services
 from queueing.models import Ticket, TicketRating, TicketStatus
 from tests.halls.factories import OutletFactory, offer
 from tests.queueing.factories import build_floor
+from tests.browser.conftest import act
 
 PHONE = "13800138000"
 PHONE_SIZE = (390, 844)
 CONNECTED = "window.qmsTicket && window.qmsTicket.connected"
 
 
-@pytest.fixture(autouse=True)
-def _share_the_servers_cache(_fresh_cache, settings, daphne_server):
-    """The test reaches into the server's cache (its rate-limit windows), so it
-    uses the server's keys instead of the suite's private ones."""
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
-    settings.CACHES = caches
 
 
 @pytest.fixture
@@ -47,19 +38,6 @@ def issue_window_key(settings) -> str:
     return f"rl:ticket-issue:127.0.0.1:{window}"
 
 
-def act(fn, *args, **kwargs):
-    """Run a service in a worker thread and return its result: Playwright's sync
-    API keeps an event loop in this thread, beside which the services'
-    broadcasts (async_to_sync) refuse to run."""
-
-    def call():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 def take(floor, service="payment", phone=""):

@@ -2,12 +2,8 @@
 Daphne: calls appear and are announced within a second, announcements queue,
 a server restart heals by itself, counter screens follow their counter."""
 
-import copy
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from halls.demo_data import SERVICES
@@ -15,34 +11,13 @@ from queueing import events, services
 from queueing.models import DisplayDevice
 from tests.halls.factories import OutletFactory, ServiceFactory, UserFactory, add_counter, member, offer
 from tests.queueing.factories import build_floor
+from tests.browser.conftest import act
 
 CONNECTED = "window.qmsDisplay && window.qmsDisplay.connected"
 
 
-@pytest.fixture(autouse=True)
-def _share_the_servers_cache(_fresh_cache, settings, daphne_server):
-    """Events sent from the test carry a seq counted in the cache; the server's
-    snapshots read the same counter, so both must use the server's keys (the
-    suite's own fixture gives each test private keys)."""
-    caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
-    settings.CACHES = caches
 
 
-def act(fn, *args, **kwargs):
-    """Run a service (or a broadcast) in a worker thread and return its result.
-
-    Playwright's sync API keeps an event loop in this thread, and the services'
-    broadcasts (async_to_sync) refuse to run beside one."""
-
-    def call():
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result()
 
 
 def open_display(new_page, floor, path="", width=1920, height=1080):
