@@ -258,6 +258,11 @@ OTP_CLIENT_LIMIT = env.int("OTP_CLIENT_LIMIT", default=20)
 OTP_SOURCE_WINDOW_SECONDS = env.int("OTP_SOURCE_WINDOW_SECONDS", default=600)
 TOPUP_LOOKUP_LIMIT = env.int("TOPUP_LOOKUP_LIMIT", default=30)
 TOPUP_LOOKUP_WINDOW_SECONDS = env.int("TOPUP_LOOKUP_WINDOW_SECONDS", default=600)
+# The kiosk page returns to its home screen and forgets the customer after this
+# long without a touch.
+KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=60)
+# Kiosks with a printer address print through this backend (ESC/POS over TCP).
+KIOSK_NETWORK_PRINTER = env.str("KIOSK_NETWORK_PRINTER", default="kiosk.printing.EscPosNetworkPrinter")
 CELERY_BEAT_SCHEDULE.update({
     # Paid orders whose fulfilment task was lost are fulfilled within seconds.
     "kiosk-fulfil-paid-orders": {"task": "kiosk.tasks.orders_fulfil_paid", "schedule": 10.0},

@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/v1/", include("queueing.urls")),
     path("api/v1/", include("kiosk.urls")),
     path("", include("queueing.page_urls")),
+    path("", include("kiosk.page_urls")),
 ]

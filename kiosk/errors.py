@@ -140,3 +140,9 @@ class WrongHall(DomainError):
     code = "permission_denied"
     message = "该终端不属于此营业厅 / This kiosk belongs to another hall."
     status = 403
+
+
+class PrinterUnavailable(DomainError):
+    code = "printer_unavailable"
+    message = "打印机暂时无法使用，您的号码已保存，可重新打印或扫码查看 / The printer is not available. Your ticket is saved: print again or scan the code."
+    status = 503

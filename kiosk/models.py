@@ -18,6 +18,7 @@ import hashlib
 import re
 import uuid
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -63,6 +64,12 @@ class KioskDevice(models.Model):
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     last_seen_at = models.DateTimeField("最近在线", null=True, blank=True)
+    printer_address = models.CharField(
+        "小票打印机地址", max_length=100, blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$", "填写 host:port，例如 10.0.0.8:9100 / Use host:port.")],
+        help_text="网络打印机 host:port（ESC/POS，通常端口 9100）；留空则由终端浏览器打印 / "
+        "A network ESC/POS printer as host:port; blank prints from the kiosk's browser.",
+    )
 
     class Meta:
         verbose_name = "自助终端"

@@ -1,0 +1,12 @@
+from django.urls import path, re_path
+
+from . import views
+
+RECEIPT = r"^kiosk/(?P<code>[^/]+)/receipt/(?P<kind>ticket|order)/(?P<ref>[A-Za-z0-9_-]{1,64})/"
+
+urlpatterns = [
+    path("kiosk/<str:code>/", views.kiosk_home, name="kiosk-home"),
+    path("kiosk/<str:code>/qr.svg", views.qr_image, name="kiosk-qr"),
+    re_path(RECEIPT + r"$", views.receipt_page, name="kiosk-receipt"),
+    re_path(RECEIPT + r"print/$", views.receipt_print_view, name="kiosk-receipt-print"),
+]

@@ -1,0 +1,606 @@
+/* The kiosk's core: screens, the two languages, large text, the number pad,
+ * the self-service API with the kiosk's credential, the customer's sign-in by
+ * a texted code, receipts, and the idle timeout that forgets the customer.
+ *
+ * Each flow (take.js, topup.js, numbers.js, account.js) registers its screens:
+ *
+ *     Kiosk.register("topup", { personal: false, enter(params) {}, reset() {} });
+ *
+ * `enter` runs each time the screen shows; `reset` must clear everything the
+ * flow put on screen or kept in memory about a customer (it runs when the
+ * kiosk goes idle, when the customer signs out and on "Home"). A flow whose
+ * screens need a signed-in customer says `personal: true`; Kiosk.go() then
+ * asks for the phone and code first.
+ *
+ * window.qmsKiosk exposes the state for the browser tests.
+ */
+(function () {
+  "use strict";
+
+  const app = document.querySelector("[data-kiosk]");
+  const body = document.body;
+  const HALL = app.dataset.hall;
+  const DEVICE_TOKEN = app.dataset.deviceToken;
+  const PHONE_RE = /^1[3-9][0-9]{9}$/;
+
+  const flows = {};
+  const state = {
+    screen: "home",
+    history: [],
+    customer: null, // {token, phone, masked, expiresAt}
+    lang: "zh",
+    large: false,
+    idleSeconds: Number(app.dataset.idleSeconds) || 60,
+    idleWarnSeconds: 10,
+    lastTouch: Date.now(),
+    resets: 0,
+    printed: [],
+  };
+
+  // --- Text in two languages -------------------------------------------------
+
+  function t(zh, en) {
+    const frag = document.createDocumentFragment();
+    const a = document.createElement("span");
+    a.className = "t-zh";
+    a.lang = "zh-Hans";
+    a.textContent = zh;
+    const b = document.createElement("span");
+    b.className = "t-en";
+    b.lang = "en";
+    b.textContent = en === undefined ? zh : en;
+    frag.append(a, b);
+    return frag;
+  }
+
+  function setText(el, zh, en) {
+    el.replaceChildren(t(zh, en));
+  }
+
+  /** "中文 / English" (the API's messages) as two spans. */
+  function bilingual(message) {
+    const text = String(message || "");
+    const cut = text.indexOf(" / ");
+    return cut < 0 ? t(text, text) : t(text.slice(0, cut), text.slice(cut + 3));
+  }
+
+  function setLang(lang) {
+    state.lang = lang;
+    body.classList.toggle("lang-zh", lang === "zh");
+    body.classList.toggle("lang-en", lang === "en");
+    document.documentElement.lang = lang === "zh" ? "zh-Hans" : "en";
+  }
+
+  function setLarge(on) {
+    state.large = on;
+    document.documentElement.classList.toggle("k-large", on);
+    app.querySelector("[data-large-toggle]").setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  // --- Formatting -------------------------------------------------------------
+
+  function yuan(fen) {
+    const n = Number(fen) || 0;
+    const sign = n < 0 ? "-" : "";
+    const abs = Math.abs(n);
+    return `${sign}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  }
+
+  function dataAmount(kb) {
+    const n = Number(kb) || 0;
+    if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(2)} GB`;
+    if (n >= 1024) return `${(n / 1024).toFixed(n % 1024 ? 1 : 0)} MB`;
+    return `${n} KB`;
+  }
+
+  function maskPhone(phone) {
+    return phone && phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : phone;
+  }
+
+  function minutes(seconds) {
+    return Math.max(1, Math.round((Number(seconds) || 0) / 60));
+  }
+
+  // --- Screens ----------------------------------------------------------------
+
+  function screenEl(name) {
+    return app.querySelector(`[data-screen="${name}"]`);
+  }
+
+  function flowOf(name) {
+    return Object.values(flows).find((flow) => (flow.screens || [flow.name]).includes(name));
+  }
+
+  /** Show a screen. A screen of a personal flow asks for sign-in first. */
+  function go(name, params = {}, { replace = false } = {}) {
+    const flow = flowOf(name);
+    if (flow && flow.personal && !state.customer) {
+      return show("login", { then: name, thenParams: params }, { replace });
+    }
+    return show(name, params, { replace });
+  }
+
+  function show(name, params = {}, { replace = false } = {}) {
+    const target = screenEl(name);
+    if (!target) throw new Error(`no screen ${name}`);
+    if (name !== state.screen && !replace && name !== "home") state.history.push(state.screen);
+    if (name === "home") state.history = [];
+    app.querySelectorAll("[data-screen]").forEach((el) => { el.hidden = el !== target; });
+    target.querySelectorAll("[data-error]").forEach((el) => { el.hidden = true; el.replaceChildren(); });
+    state.screen = name;
+    app.querySelector("[data-back]").hidden = name === "home" || state.history.length === 0;
+    app.querySelector("[data-home]").hidden = name === "home";
+    app.querySelector(".k-main").scrollTop = 0;
+    const flow = flowOf(name);
+    if (flow && flow.enter) flow.enter(name, params);
+    return target;
+  }
+
+  function back() {
+    const previous = state.history.pop();
+    if (previous) show(previous, {}, { replace: true });
+    else show("home");
+  }
+
+  function register(name, flow) {
+    flows[name] = Object.assign({ name, screens: [name] }, flow);
+  }
+
+  // --- Errors and busy buttons ------------------------------------------------
+
+  class KioskError extends Error {
+    constructor(status, code, message, fields) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.fields = fields || {};
+    }
+  }
+
+  function errorMessage(err) {
+    if (err instanceof KioskError) {
+      const fieldMessages = Object.values(err.fields || {}).flat().filter((m) => typeof m === "string");
+      if (err.code === "validation_error" && fieldMessages.length) return fieldMessages[0];
+      return err.message;
+    }
+    return "网络连接异常，请稍后再试 / The kiosk cannot reach the system; please try again.";
+  }
+
+  function showError(where, err) {
+    const box = where.matches("[data-error]") ? where : where.querySelector("[data-error]");
+    if (!box) return;
+    if (!err) {
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    box.replaceChildren(bilingual(typeof err === "string" ? err : errorMessage(err)));
+    box.hidden = false;
+  }
+
+  /** Run `fn` with the button disabled: a double tap acts once. */
+  async function busy(button, fn) {
+    if (button.disabled || button.classList.contains("is-busy")) return undefined;
+    button.classList.add("is-busy");
+    button.disabled = true;
+    try {
+      return await fn();
+    } finally {
+      button.classList.remove("is-busy");
+      button.disabled = false;
+    }
+  }
+
+  // --- The self-service API ---------------------------------------------------
+
+  function randomKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /**
+   * Call the API. `as`: "kiosk" (default) signs with the device token,
+   * "customer" with the signed-in customer's token. Resolves with the parsed
+   * body; rejects with KioskError (the API's {error: {code, message}}).
+   */
+  async function api(method, path, { body, as = "kiosk", idempotencyKey, timeoutMs = 15000 } = {}) {
+    const headers = { Accept: "application/json" };
+    if (as === "customer") {
+      if (!state.customer) throw new KioskError(401, "not_signed_in", "请先验证手机号 / Verify your phone number first.");
+      headers.Authorization = `Customer ${state.customer.token}`;
+    } else if (as === "kiosk") {
+      headers.Authorization = `Kiosk ${DEVICE_TOKEN}`;
+    }
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response;
+    try {
+      response = await fetch(path.startsWith("/") ? path : `/api/v1/${path}`, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin", signal: controller.signal,
+      });
+    } catch (err) {
+      throw new KioskError(0, "network", "网络连接异常，请稍后再试 / The kiosk cannot reach the system; please try again.");
+    } finally {
+      clearTimeout(timer);
+    }
+    let data = null;
+    if (response.status !== 204) {
+      try { data = await response.json(); } catch (err) { data = null; }
+    }
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      if (response.status === 401 && as === "customer") {
+        // The session ended (expired, or signed out elsewhere): sign in again.
+        forgetCustomer();
+      }
+      throw new KioskError(response.status, error.code || `http_${response.status}`,
+        error.message || "系统繁忙，请稍后再试 / The system is busy; please try again.", error.fields);
+    }
+    return data;
+  }
+
+  /** A POST to one of the kiosk's own pages (cookie and CSRF token). */
+  async function pagePost(path) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRFToken": app.dataset.csrf, Accept: "application/json" },
+      });
+    } catch (err) {
+      throw new KioskError(0, "network", "网络连接异常 / The kiosk cannot reach the system.");
+    }
+    let data = null;
+    try { data = await response.json(); } catch (err) { data = null; }
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      throw new KioskError(response.status, error.code || "error", error.message || "打印失败 / Printing failed.");
+    }
+    return data;
+  }
+
+  // --- The number pad ---------------------------------------------------------
+
+  const fields = {};
+
+  /** The on-screen number pad under every [data-numpad-host] for its field. */
+  function setUpField(name) {
+    const field = app.querySelector(`[data-field="${name}"]`);
+    const host = app.querySelector(`[data-numpad-host="${name}"]`);
+    const max = Number(field.dataset.max) || 11;
+    const entry = { field, value: "", max, listeners: [] };
+    fields[name] = entry;
+    if (host) {
+      host.replaceChildren(document.querySelector("[data-numpad-template]").content.cloneNode(true));
+      host.addEventListener("click", (event) => {
+        const key = event.target.closest("[data-key]");
+        if (!key) return;
+        const k = key.dataset.key;
+        if (k === "clear") setField(name, "");
+        else if (k === "back") setField(name, entry.value.slice(0, -1));
+        else if (entry.value.length < entry.max) setField(name, entry.value + k);
+      });
+    }
+    return entry;
+  }
+
+  function field(name) {
+    return fields[name] || setUpField(name);
+  }
+
+  function setField(name, value) {
+    const entry = field(name);
+    entry.value = String(value).replace(/\D/g, "").slice(0, entry.max);
+    entry.field.textContent = entry.value;
+    entry.listeners.forEach((fn) => fn(entry.value));
+  }
+
+  function fieldValue(name) {
+    return field(name).value;
+  }
+
+  function onField(name, fn) {
+    field(name).listeners.push(fn);
+  }
+
+  function clearFields() {
+    Object.keys(fields).forEach((name) => setField(name, ""));
+  }
+
+  // Hardware keyboards (and the tests) type into the field on screen.
+  document.addEventListener("keydown", (event) => {
+    const screen = screenEl(state.screen);
+    const visible = Array.from(screen.querySelectorAll("[data-field]")).filter((el) => el.offsetParent !== null);
+    if (!visible.length || event.ctrlKey || event.metaKey || event.altKey) return;
+    const name = visible[0].dataset.field;
+    if (/^[0-9]$/.test(event.key)) setField(name, fieldValue(name) + event.key);
+    else if (event.key === "Backspace") setField(name, fieldValue(name).slice(0, -1));
+    else return;
+    event.preventDefault();
+  });
+
+  // --- Confirmation dialog ----------------------------------------------------
+
+  let confirmResolve = null;
+
+  /** Ask before acting: resolves true when the customer confirms. */
+  function confirm(titleZh, titleEn, { bodyNode = null, yesZh = "确认", yesEn = "Confirm" } = {}) {
+    const overlay = app.querySelector("[data-confirm]");
+    setText(overlay.querySelector("[data-confirm-title]"), titleZh, titleEn);
+    overlay.querySelector("[data-confirm-body]").replaceChildren(bodyNode || "");
+    setText(overlay.querySelector("[data-confirm-yes]"), yesZh, yesEn);
+    overlay.hidden = false;
+    return new Promise((resolve) => { confirmResolve = resolve; });
+  }
+
+  function closeConfirm(answer) {
+    const overlay = app.querySelector("[data-confirm]");
+    overlay.hidden = true;
+    overlay.querySelector("[data-confirm-body]").replaceChildren();
+    if (confirmResolve) {
+      const resolve = confirmResolve;
+      confirmResolve = null;
+      resolve(answer);
+    }
+  }
+
+  app.querySelector("[data-confirm-yes]").addEventListener("click", () => closeConfirm(true));
+  app.querySelector("[data-confirm-no]").addEventListener("click", () => closeConfirm(false));
+
+  // --- The customer -----------------------------------------------------------
+
+  function setCustomer(customer) {
+    state.customer = customer;
+    const badge = app.querySelector("[data-signed-in]");
+    badge.hidden = !customer;
+    app.querySelector("[data-signed-in-phone]").textContent = customer ? customer.masked : "";
+  }
+
+  function forgetCustomer() {
+    const customer = state.customer;
+    setCustomer(null);
+    if (customer) {
+      // End the session on the server too; keepalive lets it finish even as the page moves on.
+      fetch("/api/v1/auth/logout/", {
+        method: "POST", keepalive: true, credentials: "same-origin",
+        headers: { Authorization: `Customer ${customer.token}` },
+      }).catch(() => {});
+    }
+  }
+
+  const login = { phone: "", resendTimer: null, resendAt: 0, then: "home", thenParams: {} };
+
+  function loginStep(step) {
+    const screen = screenEl("login");
+    screen.querySelectorAll("[data-login-step]").forEach((el) => { el.hidden = el.dataset.loginStep !== step; });
+    screen.querySelectorAll("[data-error]").forEach((el) => showError(el, null));
+  }
+
+  function resendCountdown() {
+    const button = screenEl("login").querySelector("[data-login-resend]");
+    const label = button.querySelector("[data-login-resend-wait]");
+    clearInterval(login.resendTimer);
+    const tick = () => {
+      const left = Math.ceil((login.resendAt - Date.now()) / 1000);
+      if (left > 0) {
+        label.textContent = `(${left}s)`;
+        button.disabled = true;
+      } else {
+        label.textContent = "";
+        button.disabled = false;
+        clearInterval(login.resendTimer);
+      }
+    };
+    tick();
+    login.resendTimer = setInterval(tick, 1000);
+  }
+
+  async function sendCode(button) {
+    const screen = screenEl("login");
+    const phone = login.phone || fieldValue("login-phone");
+    const where = screen.querySelector(`[data-login-step="${login.phone ? "code" : "phone"}"]`);
+    if (!PHONE_RE.test(phone)) {
+      showError(where, "请输入11位手机号 / Enter an 11-digit mobile number.");
+      return;
+    }
+    await busy(button, async () => {
+      try {
+        const sent = await api("POST", "auth/otp/", { body: { phone } });
+        login.phone = phone;
+        login.resendAt = Date.now() + (sent.resend_after_seconds || 60) * 1000;
+        screen.querySelector("[data-login-phone-masked]").textContent = sent.phone_masked || maskPhone(phone);
+        setField("login-code", "");
+        loginStep("code");
+      } catch (err) {
+        showError(where, err);
+        return;
+      }
+    });
+    if (login.phone) resendCountdown();
+  }
+
+  async function verifyCode(button) {
+    const screen = screenEl("login");
+    const where = screen.querySelector('[data-login-step="code"]');
+    const code = fieldValue("login-code");
+    if (!/^[0-9]{6}$/.test(code)) {
+      showError(where, "请输入6位验证码 / Enter the six-digit code.");
+      return;
+    }
+    await busy(button, async () => {
+      try {
+        const session = await api("POST", "auth/otp/verify/", { body: { phone: login.phone, code } });
+        setCustomer({ token: session.token, phone: login.phone, masked: maskPhone(login.phone), expiresAt: session.expires_at });
+        const then = login.then;
+        const thenParams = login.thenParams;
+        resetLogin();
+        show(then, thenParams, { replace: true });
+      } catch (err) {
+        setField("login-code", "");
+        showError(where, err);
+      }
+    });
+  }
+
+  function resetLogin() {
+    clearInterval(login.resendTimer);
+    Object.assign(login, { phone: "", resendAt: 0, then: "home", thenParams: {} });
+    setField("login-phone", "");
+    setField("login-code", "");
+    loginStep("phone");
+  }
+
+  register("login", {
+    enter(name, params) {
+      resetLogin();
+      login.then = params.then || "home";
+      login.thenParams = params.thenParams || {};
+    },
+    reset: resetLogin,
+  });
+
+  // --- Receipts ---------------------------------------------------------------
+
+  /**
+   * Print the receipt of a ticket or an order. Resolves true when printed.
+   * Browser printing renders the receipt into the print area and prints it;
+   * a kiosk with a network printer asks the server to print.
+   */
+  async function printReceipt(kind, ref) {
+    const base = `/kiosk/${encodeURIComponent(HALL)}/receipt/${kind}/${encodeURIComponent(ref)}/`;
+    if (app.dataset.printer === "network") {
+      await pagePost(`${base}print/`);
+      state.printed.push({ kind, ref, via: "network" });
+      return true;
+    }
+    let html;
+    try {
+      const response = await fetch(base, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`receipt ${response.status}`);
+      html = await response.text();
+    } catch (err) {
+      throw new KioskError(0, "receipt", "打印失败 / Printing failed.");
+    }
+    const area = document.querySelector("[data-print-area]");
+    area.innerHTML = html;
+    state.printed.push({ kind, ref, via: "browser" });
+    window.print();
+    return true;
+  }
+
+  function clearPrintArea() {
+    document.querySelector("[data-print-area]").replaceChildren();
+  }
+
+  /** An <img> of a QR code for `url` (rendered by the server, no network needed). */
+  function qrImage(url) {
+    const img = document.createElement("img");
+    img.alt = "QR";
+    img.src = `/kiosk/${encodeURIComponent(HALL)}/qr.svg?data=${encodeURIComponent(url)}`;
+    return img;
+  }
+
+  function absolute(url) {
+    return new URL(url, window.location.origin).href;
+  }
+
+  // --- Going idle -------------------------------------------------------------
+
+  /** Back to the home screen, forgetting every customer detail. */
+  function resetAll() {
+    closeConfirm(false);
+    forgetCustomer();
+    Object.values(flows).forEach((flow) => { if (flow.reset) flow.reset(); });
+    clearFields();
+    clearPrintArea();
+    app.querySelectorAll("[data-personal]").forEach((el) => {
+      el.querySelectorAll("[data-ticket-number], [data-ticket-service], [data-ticket-ahead], [data-ticket-qr]")
+        .forEach((child) => child.replaceChildren());
+    });
+    app.querySelectorAll("[data-error]").forEach((el) => showError(el, null));
+    app.querySelector("[data-idle-warning]").hidden = true;
+    setLang("zh");
+    setLarge(false);
+    state.resets += 1;
+    show("home");
+  }
+
+  function touched() {
+    state.lastTouch = Date.now();
+    app.querySelector("[data-idle-warning]").hidden = true;
+  }
+
+  ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) =>
+    document.addEventListener(type, touched, { capture: true, passive: true }));
+
+  function idleTick() {
+    const idleFor = (Date.now() - state.lastTouch) / 1000;
+    const atRest = state.screen === "home" && !state.customer && state.lang === "zh" && !state.large;
+    if (atRest) {
+      app.querySelector("[data-idle-warning]").hidden = true;
+      return;
+    }
+    const left = Math.ceil(state.idleSeconds - idleFor);
+    const warning = app.querySelector("[data-idle-warning]");
+    if (left <= 0) {
+      resetAll();
+    } else if (left <= state.idleWarnSeconds) {
+      warning.querySelector("[data-idle-countdown]").textContent = `${left}s`;
+      warning.hidden = false;
+    }
+  }
+
+  setInterval(idleTick, 250);
+  app.querySelector("[data-idle-stay]").addEventListener("click", touched);
+
+  // --- The frame ----------------------------------------------------------------
+
+  function clock() {
+    const now = new Date();
+    app.querySelector("[data-clock]").textContent =
+      `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}`;
+  }
+  clock();
+  setInterval(clock, 5000);
+
+  app.addEventListener("click", (event) => {
+    const target = event.target.closest("[data-go]");
+    if (target) go(target.dataset.go);
+  });
+  app.querySelector("[data-back]").addEventListener("click", back);
+  app.querySelector("[data-home]").addEventListener("click", resetAll);
+  app.querySelector("[data-sign-out]").addEventListener("click", resetAll);
+  app.querySelector("[data-lang-toggle]").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
+  app.querySelector("[data-large-toggle]").addEventListener("click", () => setLarge(!state.large));
+
+  const loginScreen = screenEl("login");
+  loginScreen.querySelector("[data-login-send]").addEventListener("click", (e) => sendCode(e.currentTarget));
+  loginScreen.querySelector("[data-login-resend]").addEventListener("click", (e) => sendCode(e.currentTarget));
+  loginScreen.querySelector("[data-login-verify]").addEventListener("click", (e) => verifyCode(e.currentTarget));
+  onField("login-code", (value) => {
+    if (value.length === 6) verifyCode(loginScreen.querySelector("[data-login-verify]"));
+  });
+
+  window.Kiosk = {
+    HALL, PHONE_RE, state, t, setText, bilingual, yuan, dataAmount, maskPhone, minutes, go, show, back, register,
+    KioskError, errorMessage, showError, busy, api, pagePost, randomKey, field, setField, fieldValue, onField,
+    confirm, printReceipt, qrImage, absolute, resetAll, screenEl,
+  };
+  window.qmsKiosk = {
+    state,
+    loaded: false,
+    setIdleSeconds(seconds, warnSeconds) {
+      state.idleSeconds = seconds;
+      if (warnSeconds !== undefined) state.idleWarnSeconds = warnSeconds;
+    },
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    app.querySelectorAll("[data-field]").forEach((el) => field(el.dataset.field));
+    show("home");
+    window.qmsKiosk.loaded = true;
+  });
+})();

@@ -1,0 +1,126 @@
+/* Take a number: choose a service (each with its waiting count and estimated
+ * wait), optionally give a phone number for the "your turn is near" text, get
+ * the ticket. The ticket is issued through POST /api/v1/halls/{code}/tickets/
+ * with the kiosk's credential and an Idempotency-Key per attempt, so a double
+ * tap or a retry never takes two numbers; it is saved before anything prints,
+ * and a failed print offers to print again. */
+(function () {
+  "use strict";
+
+  const K = window.Kiosk;
+  const take = { service: null, serviceName: null, key: null, ticket: null, refresh: null };
+
+  function servicesScreen() {
+    return K.screenEl("take");
+  }
+
+  async function refreshServices() {
+    try {
+      const snapshot = await K.api("GET", `halls/${encodeURIComponent(K.HALL)}/queue/`);
+      (snapshot.services || []).forEach((service) => {
+        const button = servicesScreen().querySelector(`[data-service="${CSS.escape(service.code)}"]`);
+        if (!button) return;
+        button.querySelector("[data-waiting]").textContent = service.waiting;
+        button.querySelector("[data-wait-minutes]").textContent = Math.round((service.estimated_wait_seconds || 0) / 60);
+      });
+    } catch (err) {
+      // The counts on screen stay as they were; taking a number still works.
+    }
+  }
+
+  function chooseService(button) {
+    take.service = button.dataset.service;
+    take.serviceName = button.querySelector(".k-service-name").cloneNode(true);
+    take.key = K.randomKey();
+    K.go("take-phone");
+  }
+
+  async function issue(button, phone) {
+    const screen = K.screenEl("take-phone");
+    if (phone && !K.PHONE_RE.test(phone)) {
+      K.showError(screen, "请输入11位手机号，或选择不需要短信 / Enter an 11-digit mobile number, or skip the text.");
+      return;
+    }
+    await K.busy(button, async () => {
+      const body = { service: take.service, channel: "kiosk" };
+      if (phone) body.phone = phone;
+      try {
+        take.ticket = await K.api("POST", `halls/${encodeURIComponent(K.HALL)}/tickets/`, { body, idempotencyKey: take.key });
+      } catch (err) {
+        K.showError(screen, err);
+        return;
+      }
+      K.setField("take-phone", "");
+      K.state.history = [];
+      K.show("ticket", {}, { replace: true });
+      printTicket();
+    });
+  }
+
+  function showTicket() {
+    const ticket = take.ticket;
+    const screen = K.screenEl("ticket");
+    screen.querySelector("[data-ticket-number]").textContent = ticket.number;
+    screen.querySelector("[data-ticket-service]").replaceChildren(take.serviceName.cloneNode(true));
+    const ahead = Math.max(0, (ticket.position || 1) - 1);
+    K.setText(screen.querySelector("[data-ticket-ahead]"),
+      `前面还有 ${ahead} 人，预计等候约 ${K.minutes(ticket.estimated_wait_seconds)} 分钟`,
+      `${ahead} ahead of you, about ${K.minutes(ticket.estimated_wait_seconds)} min`);
+    screen.querySelector("[data-ticket-qr]").replaceChildren(K.qrImage(ticket.track_url));
+    K.state.history = [];
+  }
+
+  async function printTicket() {
+    const screen = K.screenEl("ticket");
+    const status = screen.querySelector("[data-print-status]");
+    const reprint = screen.querySelector("[data-reprint]");
+    status.classList.remove("is-bad");
+    K.setText(status, "正在打印号票…", "Printing your ticket…");
+    reprint.hidden = true;
+    try {
+      await K.printReceipt("ticket", take.ticket.token);
+      K.setText(status, "请取走您的号票，留意叫号", "Please take your ticket and listen for your number");
+    } catch (err) {
+      status.classList.add("is-bad");
+      status.replaceChildren(K.bilingual(K.errorMessage(err)));
+    }
+    reprint.hidden = false;
+  }
+
+  function reset() {
+    Object.assign(take, { service: null, serviceName: null, key: null, ticket: null });
+    const screen = K.screenEl("ticket");
+    screen.querySelector("[data-print-status]").replaceChildren();
+    screen.querySelector("[data-reprint]").hidden = true;
+    K.screenEl("take-phone").querySelector("[data-take-service-name]").replaceChildren();
+  }
+
+  K.register("take", {
+    screens: ["take", "take-phone", "ticket"],
+    enter(name) {
+      if (name === "take") {
+        refreshServices();
+      } else if (name === "take-phone") {
+        if (!take.service) return K.show("take", {}, { replace: true });
+        K.screenEl("take-phone").querySelector("[data-take-service-name]").replaceChildren(take.serviceName.cloneNode(true));
+      } else if (name === "ticket") {
+        if (!take.ticket) return K.show("home");
+        showTicket();
+      }
+      return undefined;
+    },
+    reset,
+  });
+
+  servicesScreen().addEventListener("click", (event) => {
+    const button = event.target.closest("[data-service]");
+    if (button) chooseService(button);
+  });
+  const phoneScreen = K.screenEl("take-phone");
+  phoneScreen.querySelector("[data-take-no-phone]").addEventListener("click", (e) => issue(e.currentTarget, ""));
+  phoneScreen.querySelector("[data-take-with-phone]").addEventListener("click",
+    (e) => issue(e.currentTarget, K.fieldValue("take-phone")));
+  const ticketScreen = K.screenEl("ticket");
+  ticketScreen.querySelector("[data-reprint]").addEventListener("click", (e) => K.busy(e.currentTarget, printTicket));
+  ticketScreen.querySelector("[data-home-now]").addEventListener("click", () => K.resetAll());
+})();
