@@ -1,0 +1,196 @@
+"""The kiosk page's server side: who may open it, receipts, printing."""
+
+import socket
+import threading
+
+import pytest
+from django.test import Client
+
+from kiosk.models import SelfServiceAction
+from kiosk.printing import Receipt, escpos_bytes
+from kiosk.views import COOKIE
+from queueing import services as queueing
+from queueing.models import Ticket
+from tests.halls.factories import OutletFactory
+from tests.queueing.factories import build_floor
+
+from .factories import KioskDeviceFactory
+
+TOKEN = "kiosk-page-token"
+
+
+@pytest.fixture
+def floor(db):
+    return build_floor()
+
+
+@pytest.fixture
+def kiosk(floor):
+    return KioskDeviceFactory(outlet=floor.hall, token=TOKEN)
+
+
+@pytest.fixture
+def browser(kiosk):
+    """A kiosk browser that has opened its page once with the token."""
+    client = Client()
+    client.get(f"/kiosk/{kiosk.outlet.code}/?token={TOKEN}")
+    return client
+
+
+@pytest.fixture
+def ticket(floor):
+    return queueing.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")[0]
+
+
+class FakePrinter:
+    """A network receipt printer on a loopback port that keeps what it receives."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        conn, _ = self.server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                self.received += chunk
+
+    def close(self):
+        self.thread.join(timeout=5)
+        self.server.close()
+
+
+def test_the_token_link_keeps_the_token_in_a_cookie_and_leaves_the_address_bar(kiosk):
+    client = Client()
+    response = client.get(f"/kiosk/{kiosk.outlet.code}/?token={TOKEN}")
+
+    assert response.status_code == 302
+    assert response.url == f"/kiosk/{kiosk.outlet.code}/"
+    assert response.cookies[COOKIE].value == TOKEN
+    assert response.cookies[COOKIE]["httponly"]
+
+
+def test_after_the_first_visit_the_kiosk_home_opens_without_the_token(browser, kiosk):
+    response = browser.get(f"/kiosk/{kiosk.outlet.code}/")
+
+    assert response.status_code == 200
+    assert kiosk.outlet.name in response.content.decode()
+    assert 'data-screen="take"' in response.content.decode()
+
+
+def test_the_home_lists_the_halls_services_with_their_waiting_counts(browser, kiosk, ticket):
+    page = browser.get(f"/kiosk/{kiosk.outlet.code}/").content.decode()
+
+    assert 'data-service="payment"' in page
+    assert 'data-service="enquiry"' in page
+    assert '<span data-waiting>1</span>' in page
+
+
+def test_a_wrong_token_is_refused_with_a_page_that_says_why(kiosk):
+    response = Client().get(f"/kiosk/{kiosk.outlet.code}/?token=not-the-token")
+
+    assert response.status_code == 403
+    assert "自助终端未登记" in response.content.decode()
+
+
+def test_a_kiosk_token_opens_only_its_own_hall(kiosk):
+    other = OutletFactory()
+
+    response = Client().get(f"/kiosk/{other.code}/?token={TOKEN}")
+
+    assert response.status_code == 403
+
+
+def test_without_the_token_or_its_cookie_the_page_is_refused(kiosk):
+    assert Client().get(f"/kiosk/{kiosk.outlet.code}/").status_code == 403
+
+
+def test_a_disabled_kiosk_is_refused_even_with_its_cookie(browser, kiosk):
+    kiosk.is_active = False
+    kiosk.save()
+
+    assert browser.get(f"/kiosk/{kiosk.outlet.code}/").status_code == 403
+
+
+def test_the_ticket_receipt_shows_hall_number_service_people_ahead_and_a_qr_code(browser, kiosk, ticket):
+    response = browser.get(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert kiosk.outlet.name in page
+    assert ticket.number in page
+    assert "缴费充值" in page
+    assert "0 人" in page
+    assert "<svg" in page
+
+
+def test_a_ticket_of_another_hall_has_no_receipt_here(browser, kiosk):
+    other_floor = build_floor()
+    other = queueing.ticket_issue(outlet=other_floor.hall, service_code="payment", channel="kiosk")[0]
+
+    response = browser.get(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{other.token}/")
+
+    assert response.status_code == 404
+
+
+def test_printing_on_the_network_printer_sends_the_receipt_as_escpos(browser, kiosk, ticket):
+    printer = FakePrinter()
+    kiosk.printer_address = f"127.0.0.1:{printer.port}"
+    kiosk.save()
+
+    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+    printer.close()
+
+    assert response.status_code == 200
+    assert ticket.number.encode("gb18030") in printer.received
+    assert printer.received.startswith(b"\x1b@")
+
+
+def test_a_printer_that_does_not_answer_is_a_503_and_the_ticket_stays(browser, kiosk, ticket):
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    kiosk.printer_address = f"127.0.0.1:{port}"
+    kiosk.save()
+
+    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "printer_unavailable"
+    assert Ticket.objects.filter(pk=ticket.pk, status="waiting").exists()
+
+
+def test_each_print_attempt_is_in_the_self_service_log_with_its_kiosk(browser, kiosk, ticket):
+    browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+
+    action = SelfServiceAction.objects.get(action="receipt_print")
+    assert action.kiosk == kiosk
+    assert action.result == "refused"
+
+
+def test_the_escpos_receipt_prints_the_qr_code_of_the_ticket_page():
+    receipt = Receipt(title="营业厅", headline="A001", qr_url="https://qms.example/t/abc/")
+
+    data = escpos_bytes(receipt)
+
+    assert b"\x1d(k" in data
+    assert b"https://qms.example/t/abc/" in data
+    assert data.endswith(b"\x1dV\x42\x03")
+
+
+def test_a_qr_code_is_drawn_for_the_kiosk(browser, kiosk):
+    response = browser.get(f"/kiosk/{kiosk.outlet.code}/qr.svg", {"data": "http://127.0.0.1/pay/sandbox/X1/"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg")
+
+
+def test_a_qr_code_of_nothing_is_a_clear_400(browser, kiosk):
+    response = browser.get(f"/kiosk/{kiosk.outlet.code}/qr.svg", {"data": ""})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
