@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,6 +34,9 @@ CHROMIUM_ARGS = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
+# The machine running the suite may be busy: assertions wait up to 10 s for
+# what a person would see at once.
+expect.set_options(timeout=10_000)
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
