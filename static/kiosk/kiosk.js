@@ -128,6 +128,7 @@
     app.querySelectorAll("[data-screen]").forEach((el) => { el.hidden = el !== target; });
     target.querySelectorAll("[data-error]").forEach((el) => { el.hidden = true; el.replaceChildren(); });
     state.screen = name;
+    app.dataset.at = name;
     app.querySelector("[data-back]").hidden = name === "home" || state.history.length === 0;
     app.querySelector("[data-home]").hidden = name === "home";
     app.querySelector(".k-main").scrollTop = 0;
@@ -357,6 +358,7 @@
     state.customer = customer;
     const badge = app.querySelector("[data-signed-in]");
     badge.hidden = !customer;
+    app.classList.toggle("is-signed-in", Boolean(customer));
     app.querySelector("[data-signed-in-phone]").textContent = customer ? customer.masked : "";
   }
 
