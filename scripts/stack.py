@@ -119,6 +119,7 @@ def without_password(url: str) -> str:
 
 def banner(base: str, redis_url: str, embedded: bool) -> str:
     password = os.environ.get("DEMO_PASSWORD") or "demo-pass-2012"
+    kiosk_token = os.environ.get("DEMO_KIOSK_TOKEN") or "demo-kiosk-token"
     rule = "=" * 72
     where = "embedded, stops with the stack" if embedded else "from REDIS_URL"
     return "\n".join(
@@ -133,6 +134,9 @@ def banner(base: str, redis_url: str, embedded: bool) -> str:
             f"  Live queue (JSON) {base}/api/v1/halls/{FIRST_HALL}/queue/",
             f"  Wall display      {base}/display/{FIRST_HALL}/",
             f"  Agent console     {base}/console/",
+            f"  Kiosk             {base}/kiosk/{FIRST_HALL}/?token={kiosk_token}",
+            f"  Phone: take a number  {base}/m/",
+            f"  Sandbox texts     {base}/api/v1/dev/sms-outbox/?phone=13800138000  (sign-in codes; DEBUG only)",
             "",
             f"  Demo sign-ins, password: {password}",
             "    demo_admin                 superuser, every hall",
