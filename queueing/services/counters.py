@@ -10,6 +10,7 @@ from halls.models import Counter, CounterState, PauseReason
 from .. import events
 from ..errors import CounterBusy, CounterInUse, CounterNotOpen, IllegalTransition, SignedInElsewhere
 from ..models import ACTIVE_AT_COUNTER, CounterEvent, CounterEventKind, Ticket
+from .texts import texts_near_turn_on_commit
 
 
 def _lock_counter(counter_id: int) -> Counter:
@@ -73,6 +74,8 @@ def counter_open(*, counter_id: int, user, now: datetime | None = None) -> Count
         except IntegrityError:
             # The same agent opened another counter at the same instant.
             raise SignedInElsewhere() from None
+        # One more counter shortens the waits: some tickets may now be near.
+        texts_near_turn_on_commit(counter.outlet_id)
     return counter
 
 
@@ -122,6 +125,7 @@ def counter_resume(*, counter_id: int, actor, now: datetime | None = None) -> Co
             counter, state=CounterState.OPEN, kind=CounterEventKind.RESUMED, actor=actor, now=now,
             user=counter.signed_in_user,
         )
+        texts_near_turn_on_commit(counter.outlet_id)
     return counter
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from halls.errors import HallClosed, NoQueue, UnknownService
@@ -39,6 +40,7 @@ from ..models import (
     TicketStatus,
 )
 from .counters import _has_active_ticket, _lock_counter, broadcast_counter_freed
+from .texts import texts_near_turn_on_commit
 
 PHONE_RE = re.compile(r"1[3-9][0-9]{9}\Z", re.ASCII)
 
@@ -87,16 +89,8 @@ def _after_ticket_change(ticket: Ticket, outlet_code: str, *, line_moved: bool) 
     everyone's new place in line; then the near-turn texts."""
     events.broadcast_queue_changed_on_commit(ticket.outlet_id, outlet_code, positions=line_moved)
     events.broadcast_ticket_on_commit(ticket.token, ticket.id)
-    if not line_moved:
-        return
-    outlet_id = ticket.outlet_id
-
-    def enqueue_texts():
-        from ..tasks import texts_near_turn
-
-        texts_near_turn.delay(outlet_id)
-
-    transaction.on_commit(enqueue_texts, robust=True)
+    if line_moved:
+        texts_near_turn_on_commit(ticket.outlet_id)
 
 
 def texts_near_turn_send(*, outlet_id: int) -> int:
@@ -111,9 +105,19 @@ def texts_near_turn_send(*, outlet_id: int) -> int:
         if line["position"] <= settings.QUEUE_NEAR_TURN_POSITION
         or line["estimated_wait_seconds"] < settings.QUEUE_NEAR_TURN_SECONDS
     ]
+    # The event that began the current wait (issue, or the last transfer) names
+    # the wait in the dedupe key: a repeated run never texts a wait twice, and
+    # a transferred ticket waiting again is texted again.
+    wait_began = (
+        TicketEvent.objects.filter(
+            ticket=OuterRef("pk"), kind__in=[TicketEventKind.ISSUED, TicketEventKind.TRANSFERRED]
+        ).order_by("-id").values("id")[:1]
+    )
     sent = 0
-    tickets = Ticket.objects.filter(pk__in=near, status=TicketStatus.WAITING).exclude(phone="").select_related(
-        "outlet")
+    tickets = (
+        Ticket.objects.filter(pk__in=near, status=TicketStatus.WAITING).exclude(phone="")
+        .annotate(wait_event_id=Subquery(wait_began)).select_related("outlet")
+    )
     for ticket in tickets:
         line = lines[ticket.pk]
         minutes = max(1, round(line["estimated_wait_seconds"] / 60))
@@ -124,7 +128,7 @@ def texts_near_turn_send(*, outlet_id: int) -> int:
                 f"预计约 {minutes} 分钟，请留意叫号。"
             ),
             purpose="ticket_near_turn",
-            dedupe_key=f"ticket-{ticket.pk}-near",
+            dedupe_key=f"ticket-{ticket.pk}-near-{ticket.wait_event_id}",
         )
         sent += message is not None
     return sent
@@ -203,6 +207,10 @@ def ticket_issue(
             events.broadcast_queue_changed_on_commit(
                 outlet.id, outlet.code, positions=priority != Priority.NORMAL
             )
+            if ticket.phone:
+                # A new ticket moves nobody nearer; only it may be near at once
+                # (a short line), and only a ticket with a phone gets a text.
+                texts_near_turn_on_commit(outlet.id)
     except IntegrityError:
         # A concurrent request with the same key won the race; its ticket is the answer.
         if idempotency_key:
@@ -283,17 +291,19 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
         ticket.called_at = now
         ticket.first_called_at = ticket.first_called_at or now
         ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at"])
-        _ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now, actor=actor,
-                      counter=counter, request_key=request_key)
+        call = _ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
+                             actor=actor, counter=counter, request_key=request_key)
         _broadcast_called(ticket, counter, recall=False)
         _after_ticket_change(ticket, counter.outlet.code, line_moved=True)
         if ticket.phone:
             # In the outbox with the call itself; delivery follows after commit.
+            # Keyed by this call: a transferred ticket called again (even at the
+            # same counter) is texted again; recalls make no call event, no text.
             sms_queue(
                 to=ticket.phone,
                 text=f"【营业厅排队】请 {ticket.number} 号到 {counter.label} 办理业务。",
                 purpose="ticket_called",
-                dedupe_key=f"ticket-{ticket.pk}-called-{counter.pk}",
+                dedupe_key=f"ticket-{ticket.pk}-call-{call.pk}",
             )
     return ticket
 

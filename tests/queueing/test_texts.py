@@ -237,3 +237,120 @@ def test_the_agent_can_go_on_working_after_a_failed_text(floor, settings, django
         done = services.ticket_finish(counter_id=floor.counter2.pk, actor=floor.agent)
 
     assert done.status == TicketStatus.DONE
+
+
+# --- A new wait or a new call after a transfer -------------------------------------
+
+
+def test_a_transferred_ticket_called_again_at_the_same_counter_gets_a_second_your_turn_text(floor):
+    ticket = take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter1.pk, user=floor.agent)  # payment and enquiry
+    services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
+    services.ticket_transfer(counter_id=floor.counter1.pk, service_code="enquiry", actor=floor.agent)
+
+    called = services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
+
+    assert called.pk == ticket.pk
+    first, second = texts("ticket_called")
+    assert ticket.number in second.text and "1号窗口" in second.text
+
+
+def test_a_ticket_transferred_to_another_service_is_texted_near_its_turn_once_more(floor, settings):
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    settings.QUEUE_NEAR_TURN_SECONDS = 0
+    ticket = take(floor, PHONE)
+    services.texts_near_turn_send(outlet_id=floor.hall.pk)  # near at once: the first wait's text
+    services.counter_open(counter_id=floor.counter1.pk, user=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
+    services.ticket_transfer(counter_id=floor.counter1.pk, service_code="enquiry", actor=floor.agent)
+
+    first = services.texts_near_turn_send(outlet_id=floor.hall.pk)
+    second = services.texts_near_turn_send(outlet_id=floor.hall.pk)
+
+    assert (first, second) == (1, 0)
+    assert len(texts("ticket_near_turn")) == 2
+    assert ticket.number in texts("ticket_near_turn")[-1].text
+
+
+# --- Which changes look for newly near tickets ------------------------------------------
+
+
+def near_turn_checks(callbacks, monkeypatch):
+    """Run captured on-commit callbacks; return the halls a near-turn check was queued for."""
+    from queueing.tasks import texts_near_turn
+
+    queued = []
+    monkeypatch.setattr(texts_near_turn, "delay", queued.append)
+    for callback in callbacks:
+        callback()
+    return queued
+
+
+def test_issuing_a_ticket_already_near_the_front_texts_it(floor, settings, django_capture_on_commit_callbacks,
+                                                          worker):
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    settings.QUEUE_NEAR_TURN_SECONDS = 0
+    take(floor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = take(floor, PHONE)  # position 2
+
+    [text] = texts("ticket_near_turn")
+    assert ticket.number in text.text
+
+
+def test_issuing_a_ticket_without_a_phone_queues_no_near_turn_check(floor, django_capture_on_commit_callbacks,
+                                                                    monkeypatch):
+    with django_capture_on_commit_callbacks() as callbacks:
+        take(floor)
+
+    assert near_turn_checks(callbacks, monkeypatch) == []
+
+
+def test_opening_a_counter_texts_the_tickets_its_shorter_wait_brings_near(floor, settings,
+                                                                          django_capture_on_commit_callbacks, worker):
+    # Payment takes 120 s: the fourth in line waits 480 s with one payment
+    # counter open and 240 s with two.
+    settings.QUEUE_NEAR_TURN_POSITION = 0
+    settings.QUEUE_NEAR_TURN_SECONDS = 300
+    for _ in range(3):
+        take(floor)
+    ticket = take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.counter_open(counter_id=floor.counter1.pk, user=floor.agent2)
+
+    [text] = texts("ticket_near_turn")
+    assert ticket.number in text.text
+
+
+def test_resuming_a_counter_texts_the_tickets_its_shorter_wait_brings_near(floor, settings,
+                                                                           django_capture_on_commit_callbacks, worker):
+    settings.QUEUE_NEAR_TURN_POSITION = 0
+    settings.QUEUE_NEAR_TURN_SECONDS = 300
+    for _ in range(3):
+        take(floor)
+    ticket = take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    services.counter_open(counter_id=floor.counter1.pk, user=floor.agent2)
+    services.counter_pause(counter_id=floor.counter1.pk, actor=floor.agent2)
+    assert services.texts_near_turn_send(outlet_id=floor.hall.pk) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.counter_resume(counter_id=floor.counter1.pk, actor=floor.agent2)
+
+    [text] = texts("ticket_near_turn")
+    assert ticket.number in text.text
+
+
+def test_a_counter_opening_queues_one_near_turn_check_for_the_hall_however_long_the_line(
+        floor, django_capture_on_commit_callbacks, monkeypatch):
+    for _ in range(5):
+        take(floor, PHONE)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.counter_open(counter_id=floor.counter1.pk, user=floor.agent)
+
+    assert near_turn_checks(callbacks, monkeypatch) == [floor.hall.pk]
