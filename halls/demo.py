@@ -689,7 +689,14 @@ HALL_MANAGER_PERMISSIONS = {
             for action in ("add", "delete")
         ),
     ],
-    "queueing": ["view_ticket", "view_ticketevent", "view_counterevent"],
+    "queueing": [
+        "view_ticket", "view_ticketevent", "view_counterevent", "view_ticketrating",
+        # Displays register themselves; the manager names them.
+        "view_displaydevice", "change_displaydevice",
+    ],
+    # What the hall's kiosks are and did; the admin shows the manager's halls
+    # only. Customer records and the carrier's data stay with superusers.
+    "kiosk": ["view_kioskdevice", "change_kioskdevice", "view_selfserviceaction", "view_order", "view_payment"],
 }
 
 

@@ -89,7 +89,7 @@ class KioskDeviceAdmin(HallScopedAdmin):
             return
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="生成新令牌（旧令牌立即失效）/ New token")
+    @admin.action(description="生成新令牌（旧令牌立即失效）/ New token", permissions=["change"])
     def rotate_token(self, request, queryset):
         for kiosk in queryset:
             token = kiosk_token_rotate(kiosk_id=kiosk.pk)
@@ -128,7 +128,10 @@ class OrderAdmin(ReadOnlyMixin, HallScopedAdmin):
     search_fields = ["order_no", "msisdn"]
     list_select_related = ["kiosk", "kiosk__outlet"]
     date_hierarchy = "created_at"
-    exclude = ["idempotency_key", "requester"]
+    # Hall managers read orders too: phone numbers are shown masked.
+    fields = ["order_no", "kind", "status", "amount_yuan", "msisdn_masked", "customer_phone_masked", "kiosk",
+              "failure_reason", "detail", "created_at", "paid_at", "fulfilled_at"]
+    readonly_fields = fields
     inlines = [PaymentInline]
 
     @admin.display(description="金额")
@@ -138,6 +141,10 @@ class OrderAdmin(ReadOnlyMixin, HallScopedAdmin):
     @admin.display(description="号码")
     def msisdn_masked(self, obj):
         return mask_phone(obj.msisdn)
+
+    @admin.display(description="客户手机号")
+    def customer_phone_masked(self, obj):
+        return mask_phone(obj.customer_phone) if obj.customer_phone else "-"
 
 
 @admin.register(Payment)

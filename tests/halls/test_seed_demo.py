@@ -359,6 +359,17 @@ def test_the_hall_manager_group_grants_the_admin_permissions(small_city):
     assert "halls.add_outlet" not in permissions and "halls.change_service" not in permissions
 
 
+def test_the_hall_manager_group_grants_the_hall_kiosks_displays_and_ratings(small_city):
+    manager = get_user_model().objects.get(username="demo_manager")
+
+    permissions = manager.get_group_permissions()
+
+    assert {"kiosk.view_kioskdevice", "kiosk.change_kioskdevice", "kiosk.view_selfserviceaction",
+            "kiosk.view_order", "kiosk.view_payment"} <= permissions
+    assert {"queueing.view_ticketrating", "queueing.view_displaydevice", "queueing.change_displaydevice"} <= permissions
+    assert "kiosk.add_kioskdevice" not in permissions and "kiosk.view_subscriber" not in permissions
+
+
 def test_demo_manager_sees_only_their_hall_in_the_admin(small_city, client, settings):
     assert client.login(username="demo_manager", password=settings.DEMO_PASSWORD)
 
