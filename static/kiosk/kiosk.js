@@ -453,6 +453,7 @@
     Object.assign(login, { phone: "", resendAt: 0, then: "home", thenParams: {} });
     setField("login-phone", "");
     setField("login-code", "");
+    screenEl("login").querySelector("[data-login-phone-masked]").textContent = "";
     loginStep("phone");
   }
 
