@@ -1,9 +1,18 @@
+from django.conf import settings
 from django.shortcuts import render
 
+from .demo import DEMO_HALL_CODE
 from .models import Outlet
 
 
 def home(request):
-    """The entry points of the system."""
-    first_hall = Outlet.objects.filter(has_queue=True, is_active=True).order_by("code").first()
-    return render(request, "halls/home.html", {"first_hall": first_hall})
+    """The entry points of the system, shown on the demo hall (else the first hall with a queue)."""
+    halls = Outlet.objects.filter(has_queue=True, is_active=True)
+    first_hall = halls.filter(code=DEMO_HALL_CODE).first() or halls.order_by("code").first()
+    first_counter = first_hall.counters.order_by("number").first() if first_hall else None
+    return render(request, "halls/home.html", {
+        "first_hall": first_hall,
+        "first_counter": first_counter,
+        # The demo kiosk's token only on a development run: a deployment's page must not hand it out.
+        "demo_kiosk_token": settings.DEMO_KIOSK_TOKEN if settings.DEBUG else None,
+    })
