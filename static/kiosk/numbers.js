@@ -514,7 +514,8 @@
       showFilters();
       loadPrefixes();
     }
-    released.then(() => search());
+    // Not if the customer has moved on meanwhile (Home would otherwise refill a cleared list).
+    released.then(() => { if (K.state.screen === "numbers") search(); });
   }
 
   K.register("numbers", {
@@ -546,6 +547,7 @@
     } else if (d.numDigits !== undefined) {
       const pad = $(screens.list, "[data-num-pad]");
       pad.hidden = !pad.hidden;
+      if (!pad.hidden) pad.scrollIntoView({ block: "nearest" });
     } else if (d.numDigitsClear !== undefined) {
       K.setField("number-digits", "");
     } else if (d.numPadDone !== undefined) {

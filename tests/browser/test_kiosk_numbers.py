@@ -13,7 +13,13 @@ from kiosk import services
 from kiosk.models import NumberHold, NumberStatus, Order, PhoneNumber
 from kiosk.services.orders import order_fulfil
 from tests.browser.conftest import act
-from tests.browser.kiosk_helpers import LANDSCAPE, current_screen, open_kiosk, press_digits, screen
+from tests.browser.kiosk_helpers import (
+    LANDSCAPE,
+    current_screen,
+    open_kiosk,
+    press_digits,
+    screen,
+)
 from tests.kiosk.factories import KioskDeviceFactory, PhoneNumberFactory
 
 GOLD_8888 = "13837108888"
@@ -39,10 +45,10 @@ def listed(page) -> set[str]:
     return set(results(page).evaluate_all("buttons => buttons.map(b => b.dataset.msisdn)"))
 
 
-def open_numbers(page, expected=len(STOCK)):
+def open_numbers(page, expected=None):
     """From home to the number list, showing the whole stock (or `expected` numbers)."""
     page.locator('[data-go="numbers"]').click()
-    expect(results(page)).to_have_count(expected)
+    expect(results(page)).to_have_count(len(STOCK) if expected is None else expected)
 
 
 def hold(page, msisdn):
@@ -99,6 +105,20 @@ def test_the_prefix_filter_offers_the_blocks_in_stock(new_page, stock):
     assert listed(page) == {"13937123355", "13937120517"}
 
 
+def test_more_numbers_come_a_page_at_a_time(new_page, stock):
+    for n in range(20):
+        PhoneNumberFactory(msisdn=f"1503719{n:04d}")
+    page, _ = open_kiosk(new_page)
+    open_numbers(page, expected=24)
+    more = screen(page, "numbers").locator("[data-num-more]")
+    expect(screen(page, "numbers").locator("[data-num-count]")).to_contain_text("共 29 个号码可选")
+
+    more.click()
+
+    expect(results(page)).to_have_count(len(STOCK) + 20)
+    expect(more).to_be_hidden()
+
+
 def test_a_held_number_is_not_listed_on_another_kiosk_of_the_hall(new_page, stock):
     page, kiosk = open_kiosk(new_page)
     other, _ = open_kiosk(new_page, kiosk.outlet, token="second-kiosk-token")
@@ -129,7 +149,7 @@ def test_a_number_taken_by_another_kiosk_meanwhile_is_refused_and_leaves_the_lis
 
 
 def test_a_number_is_bought_from_home_to_the_receipt_and_ends_sold(new_page, stock, screenshot):
-    page, kiosk = open_kiosk(new_page)
+    page, _ = open_kiosk(new_page)
     open_numbers(page)
 
     hold(page, GOLD_8888)
