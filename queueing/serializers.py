@@ -25,7 +25,9 @@ class TicketIssueInSerializer(serializers.Serializer):
 
 class TicketOutSerializer(serializers.ModelSerializer):
     """A ticket as its holder or staff see it. `position` and
-    `estimated_wait_seconds` come from the view's context (ticket_progress)."""
+    `estimated_wait_seconds` come from the view's context (ticket_progress).
+    `first_called_at` ends the waiting time; `called_at` is the latest call
+    (a recall, or a call after a transfer)."""
 
     service = serializers.CharField(source="service.code")
     service_name = serializers.CharField(source="service.name_zh")
@@ -42,7 +44,7 @@ class TicketOutSerializer(serializers.ModelSerializer):
         fields = [
             "id", "token", "number", "service", "service_name", "hall", "hall_name", "status", "priority",
             "channel", "position", "estimated_wait_seconds", "counter", "call_count", "phone_masked",
-            "issued_at", "called_at", "started_at", "finished_at", "track_url",
+            "issued_at", "first_called_at", "called_at", "started_at", "finished_at", "track_url",
         ]
 
     def _progress(self, ticket):
@@ -81,6 +83,7 @@ class CounterStateSerializer(serializers.Serializer):
     hall = serializers.CharField(source="outlet.code")
     state = serializers.CharField()
     pause_reason = serializers.CharField()
+    state_changed_at = serializers.DateTimeField(allow_null=True)
     signed_in_user = serializers.SerializerMethodField()
 
     def get_signed_in_user(self, counter) -> str | None:

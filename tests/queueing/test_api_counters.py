@@ -1,7 +1,10 @@
 """Counter operations over HTTP: `POST /api/v1/counters/{id}/<action>/`, staff of the hall only."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -437,3 +440,13 @@ def test_a_superuser_may_act_on_any_halls_counters(floor):
     assert response.status_code == 200
     assert response.json()["counter"]["signed_in_user"] == "root"
 
+
+
+def test_a_counters_state_change_time_is_in_its_answer(floor, staff_api):
+    open_counter(floor)
+
+    response = act(staff_api, floor.counter2, "pause")
+
+    changed_at = datetime.fromisoformat(response.json()["counter"]["state_changed_at"])
+    assert changed_at.utcoffset() is not None
+    assert abs(changed_at - timezone.now()) < timedelta(minutes=1)

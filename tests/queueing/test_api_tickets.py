@@ -470,3 +470,17 @@ def test_the_ticket_behind_a_cancelled_one_moves_up(floor, staff_api, api):
     api.post(f"/api/v1/tickets/{first}/cancel/")
 
     assert track(api, second).json()["position"] == 1
+
+
+def test_a_ticket_called_again_after_a_transfer_keeps_its_first_call_time(floor, staff_api, api):
+    token = issue(staff_api, floor.hall).json()["token"]
+    first_call = timezone.now() - timedelta(minutes=10)
+    services.counter_open(counter_id=floor.counter1.pk, user=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent, now=first_call)
+    services.ticket_transfer(counter_id=floor.counter1.pk, service_code="enquiry", actor=floor.agent)
+    services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
+
+    body = track(api, token).json()
+
+    assert datetime.fromisoformat(body["first_called_at"]) == first_call
+    assert datetime.fromisoformat(body["called_at"]) > first_call
