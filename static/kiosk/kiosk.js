@@ -33,6 +33,7 @@
     idleSeconds: Number(app.dataset.idleSeconds) || 60,
     idleWarnSeconds: 10,
     lastTouch: Date.now(),
+    awakeUntil: 0,
     resets: 0,
     printed: [],
   };
@@ -526,6 +527,7 @@
     });
     app.querySelectorAll("[data-error]").forEach((el) => showError(el, null));
     app.querySelector("[data-idle-warning]").hidden = true;
+    state.awakeUntil = 0;
     setLang("zh");
     setLarge(false);
     state.resets += 1;
@@ -540,8 +542,15 @@
   ["pointerdown", "keydown", "touchstart", "wheel"].forEach((type) =>
     document.addEventListener(type, touched, { capture: true, passive: true }));
 
+  /** Someone is busy without touching the kiosk (paying on their phone):
+   * do not count them idle before `untilMs` (a Date.now() value). */
+  function stayAwake(untilMs) {
+    state.awakeUntil = Math.max(state.awakeUntil, untilMs);
+  }
+
   function idleTick() {
-    const idleFor = (Date.now() - state.lastTouch) / 1000;
+    const now = Date.now();
+    const idleFor = (now - Math.max(state.lastTouch, Math.min(now, state.awakeUntil))) / 1000;
     const atRest = state.screen === "home" && !state.customer && state.lang === "zh" && !state.large;
     if (atRest) {
       app.querySelector("[data-idle-warning]").hidden = true;
@@ -591,13 +600,17 @@
   window.Kiosk = {
     HALL, PHONE_RE, state, t, setText, bilingual, yuan, dataAmount, maskPhone, minutes, go, show, back, register,
     KioskError, errorMessage, showError, busy, api, pagePost, randomKey, field, setField, fieldValue, onField,
-    confirm, printReceipt, qrImage, absolute, resetAll, screenEl,
+    confirm, printReceipt, qrImage, absolute, resetAll, screenEl, stayAwake,
+    // How long a pay screen waits for the phone before the kiosk may go idle.
+    PAY_PATIENCE_MS: 3 * 60 * 1000,
   };
   window.qmsKiosk = {
     state,
     loaded: false,
     setIdleSeconds(seconds, warnSeconds) {
       state.idleSeconds = seconds;
+      state.awakeUntil = 0;
+      state.lastTouch = Date.now();
       if (warnSeconds !== undefined) state.idleWarnSeconds = warnSeconds;
     },
   };

@@ -25,7 +25,7 @@
   const POLL_MS = 2000;
   // A customer paying on their phone does not touch the kiosk: the pay screen
   // keeps the kiosk awake this long, and until a paid order is activated.
-  const PAY_PATIENCE_MS = 5 * 60 * 1000;
+  const PAY_PATIENCE_MS = K.PAY_PATIENCE_MS;
 
   const TIERS = {
     normal: ["普通号", "Standard"],
@@ -438,7 +438,7 @@
             "Payment received; activating your number…");
         }
         const paying = order.status === "paid" || Date.now() - num.payShownAt < PAY_PATIENCE_MS;
-        if (paying) K.state.lastTouch = Date.now();
+        if (paying) K.stayAwake(Date.now() + 5000);
       }
       num.poll = setTimeout(tick, POLL_MS);
     };

@@ -210,6 +210,8 @@
 
   function startPolling() {
     stopPolling();
+    // The customer pays on their phone without touching the kiosk.
+    K.stayAwake(Date.now() + K.PAY_PATIENCE_MS);
     const run = topup.pollRun;
     const orderNo = topup.order.order_no;
     const current = () => run === topup.pollRun && K.state.screen === "topup-pay";
