@@ -37,3 +37,17 @@ def test_production_refuses_to_start_without_a_secret_key_or_hosts(missing):
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and missing in result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme_and_env_example():
+    import re
+
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', (ROOT / "config/settings.py").read_text()))
+    readme = (ROOT / "README.md").read_text()
+    configuration = readme[readme.index("## Configuration"):]
+    configuration = configuration[:configuration.index("\n## ", 1)]
+    env_example = (ROOT / ".env.example").read_text()
+
+    assert len(read) > 40  # the pattern still finds what settings.py reads
+    assert sorted(name for name in read if f"`{name}`" not in configuration) == []
+    assert sorted(name for name in read if not re.search(rf"^# {name}=", env_example, re.M)) == []
