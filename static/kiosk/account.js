@@ -17,6 +17,11 @@
     "vas", "vas-catalogue", "vas-confirm"];
   const KIND = { bill_credit: ["话费", "Bill credit"], data: ["流量", "Data"], gift: ["礼品", "Gift"] };
   const MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // The local carrier's bill lines in English; others show as the carrier wrote them.
+  const BILL_ITEMS_EN = {
+    套餐及固定费: "Plan and fixed fees", 语音通信费: "Calls", 短信彩信费: "Texts (SMS/MMS)", 上网费: "Mobile data",
+    增值业务费: "Value-added services",
+  };
   const MAX_QUANTITY = 99;
   const LOW_PERCENT = 20;
 
@@ -286,7 +291,7 @@
       button.append(
         el("span", "k-bill-amount", K.yuan(bill.total_fen)),
         el("span", "k-bill-track", bar),
-        el("span", "k-bill-label", K.t(label.zh.replace(/^\d+年/, ""), label.en)),
+        el("span", "k-bill-label", K.t(label.zh.replace(/^\d+年/, ""), label.en.replace(/ \d+$/, ""))),
       );
       return button;
     });
@@ -306,7 +311,8 @@
     K.setText(part("bills", "[data-bill-detail-month]"), `${label.zh}账单明细`, `${label.en}: items`);
     const items = part("bills", "[data-bill-items]");
     items.replaceChildren();
-    bill.items.forEach((item) => items.append(el("dt", "", item.name), el("dd", "", K.yuan(item.amount_fen))));
+    bill.items.forEach((item) => items.append(
+      el("dt", "", K.t(item.name, BILL_ITEMS_EN[item.name] || item.name)), el("dd", "", K.yuan(item.amount_fen))));
     part("bills", "[data-bill-detail-total]").textContent = K.yuan(bill.total_fen);
     part("bills", "[data-bill-detail]").hidden = false;
   }
@@ -443,10 +449,12 @@
     part("packs-done", "[data-pack-done-balance]").textContent = K.yuan(p.balance_fen);
   }
 
+  /** To the top-up flow, with the customer's own number filled in. */
   function topUp() {
     if (!screen("topup")) return;
     const phone = K.state.customer ? K.state.customer.phone : "";
-    K.go("topup", { msisdn: phone });
+    K.go("topup");
+    if (phone && document.querySelector('[data-field="topup-msisdn"]')) K.setField("topup-msisdn", phone);
   }
 
   // --- Value-added services --------------------------------------------------------
@@ -524,7 +532,7 @@
       button.append(el("span", "k-choice-title", service.name), el("span", "k-choice-sub", fee(service.monthly_fee_fen)));
       if (subscribed.has(service.code)) {
         button.disabled = true;
-        button.append(tEl("span", "k-choice-note", "已订购", "Subscribed"));
+        button.append(tEl("span", "k-choice-note is-ok", "已订购", "Subscribed"));
       }
       return button;
     }));

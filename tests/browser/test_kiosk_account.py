@@ -14,9 +14,29 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kiosk.carrier import KB_PER_MB, get_carrier
-from kiosk.models import CustomerSession, PackPurchase, Redemption, Reward, Subscriber, Subscription, VasConfirmation
-from tests.browser.kiosk_helpers import LANDSCAPE, current_screen, open_kiosk, screen, sign_in
-from tests.kiosk.factories import RewardFactory, SubscriberFactory, VasFactory, bills_for, subscribe
+from kiosk.models import (
+    CustomerSession,
+    PackPurchase,
+    Redemption,
+    Reward,
+    Subscriber,
+    Subscription,
+    VasConfirmation,
+)
+from tests.browser.kiosk_helpers import (
+    LANDSCAPE,
+    current_screen,
+    open_kiosk,
+    screen,
+    sign_in,
+)
+from tests.kiosk.factories import (
+    RewardFactory,
+    SubscriberFactory,
+    VasFactory,
+    bills_for,
+    subscribe,
+)
 
 POINTS = 7_391
 BALANCE_FEN = 5_437
@@ -236,6 +256,19 @@ def test_a_pack_the_balance_cannot_pay_for_is_refused_with_a_way_to_top_up(new_p
     assert not PackPurchase.objects.filter(subscriber=customer).exists()
     customer.refresh_from_db()
     assert customer.balance_fen == 300
+
+
+def test_the_top_up_button_tops_up_the_customers_own_number(new_page, customer):
+    page = signed_in_at(new_page, customer, "packs")
+    expect(page.locator("[data-packs-balance]")).to_have_text("¥54.37")
+    Subscriber.objects.filter(pk=customer.pk).update(balance_fen=300)
+    page.click('[data-pack="G5"]')
+    page.click("[data-confirm-yes]")
+
+    page.click("[data-acct-topup]")
+
+    expect(screen(page, "topup")).to_be_visible()
+    expect(page.locator('[data-field="topup-msisdn"]')).to_have_text(customer.msisdn)
 
 
 # --- Value-added services ------------------------------------------------------------------------
