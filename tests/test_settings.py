@@ -50,4 +50,4 @@ def test_every_variable_the_settings_read_is_documented_in_the_readme_and_env_ex
 
     assert len(read) > 40  # the pattern still finds what settings.py reads
     assert sorted(name for name in read if f"`{name}`" not in configuration) == []
-    assert sorted(name for name in read if not re.search(rf"^# {name}=", env_example, re.M)) == []
+    assert sorted(name for name in read if not re.search(rf"^# {name}=", env_example, re.MULTILINE)) == []

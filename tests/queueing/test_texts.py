@@ -251,7 +251,7 @@ def test_a_transferred_ticket_called_again_at_the_same_counter_gets_a_second_you
     called = services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
 
     assert called.pk == ticket.pk
-    first, second = texts("ticket_called")
+    _, second = texts("ticket_called")
     assert ticket.number in second.text and "1号窗口" in second.text
 
 
