@@ -69,11 +69,13 @@ def kiosk_home(request, code):
         return _refused(request, code, "此页面仅供本厅已登记的自助终端使用",
                         "This page is for the hall's registered kiosks.")
     limits = services.topup_limits()
+    hall_services = service_summaries(outlet_id=device.outlet_id)
     context = {
         "hall": device.outlet,
         "device": device,
         "device_token": request.COOKIES[COOKIE],
-        "hall_services": service_summaries(outlet_id=device.outlet_id),
+        "hall_services": hall_services,
+        "waiting_total": sum(service["waiting"] for service in hall_services),
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
         "printer": "network" if device.printer_address else "browser",
         "topup": limits,

@@ -14,9 +14,13 @@
     return K.screenEl("take");
   }
 
+  const REFRESH_MS = 15000;
+
   async function refreshServices() {
     try {
       const snapshot = await K.api("GET", `halls/${encodeURIComponent(K.HALL)}/queue/`);
+      const total = (snapshot.services || []).reduce((sum, service) => sum + (service.waiting || 0), 0);
+      document.querySelector("[data-hall-waiting-count]").textContent = total;
       (snapshot.services || []).forEach((service) => {
         const button = servicesScreen().querySelector(`[data-service="${CSS.escape(service.code)}"]`);
         if (!button) return;
@@ -94,6 +98,11 @@
     screen.querySelector("[data-reprint]").hidden = true;
     K.screenEl("take-phone").querySelector("[data-take-service-name]").replaceChildren();
   }
+
+  // The counts on the home and service screens follow the queue while the kiosk stands there.
+  setInterval(() => {
+    if (["home", "take"].includes(K.state.screen) && !document.hidden) refreshServices();
+  }, REFRESH_MS);
 
   K.register("take", {
     screens: ["take", "take-phone", "ticket"],

@@ -56,6 +56,16 @@ def test_each_service_shows_its_waiting_count_and_estimated_wait(new_page, scree
     screenshot(page, "kiosk-take")
 
 
+def test_the_take_a_number_tile_shows_how_many_wait_in_the_hall(new_page):
+    floor = build_floor()
+    act(services.ticket_issue, outlet=floor.hall, service_code="payment", channel="kiosk")
+    act(services.ticket_issue, outlet=floor.hall, service_code="enquiry", channel="kiosk")
+
+    page, _ = open_kiosk(new_page, floor.hall)
+
+    expect(page.locator("[data-hall-waiting-count]")).to_have_text("2")
+
+
 def test_taking_a_number_shows_the_ticket_with_people_ahead_and_prints_its_receipt(new_page, screenshot):
     floor = build_floor()
     act(services.ticket_issue, outlet=floor.hall, service_code="payment", channel="kiosk")
