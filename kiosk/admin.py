@@ -72,12 +72,12 @@ class PhoneMaskedMixin:
 class KioskDeviceAdmin(HallScopedAdmin):
     """A new kiosk gets a token, shown once; "新令牌" replaces a lost one."""
 
-    list_display = ["name", "outlet", "is_active", "last_seen_at", "created_at"]
+    list_display = ["name", "outlet", "is_active", "printer_address", "last_seen_at", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "outlet__code", "outlet__name"]
     list_select_related = ["outlet"]
     readonly_fields = ["last_seen_at", "created_at"]
-    fields = ["outlet", "name", "is_active", "last_seen_at", "created_at"]
+    fields = ["outlet", "name", "is_active", "printer_address", "last_seen_at", "created_at"]
     actions = ["rotate_token"]
 
     def save_model(self, request, obj, form, change):

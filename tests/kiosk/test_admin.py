@@ -75,3 +75,26 @@ def test_a_hall_manager_sees_only_their_halls_kiosk_actions(client, subscriber, 
 
     assert response.status_code == 200
     assert list(response.context["cl"].queryset.values_list("kiosk", flat=True).distinct()) == [kiosk.pk]
+
+
+def test_a_kiosks_receipt_printer_is_set_in_the_admin(superuser_client, kiosk):
+    response = superuser_client.post(
+        reverse("admin:kiosk_kioskdevice_change", args=[kiosk.pk]),
+        {"outlet": kiosk.outlet_id, "name": kiosk.name, "is_active": "on", "printer_address": "10.20.0.8:9100"},
+    )
+
+    assert response.status_code == 302
+    kiosk.refresh_from_db()
+    assert kiosk.printer_address == "10.20.0.8:9100"
+
+
+def test_a_printer_address_that_is_not_host_and_port_is_refused(superuser_client, kiosk):
+    response = superuser_client.post(
+        reverse("admin:kiosk_kioskdevice_change", args=[kiosk.pk]),
+        {"outlet": kiosk.outlet_id, "name": kiosk.name, "is_active": "on", "printer_address": "http://printer/"},
+    )
+
+    assert response.status_code == 200
+    assert "host:port" in response.content.decode()
+    kiosk.refresh_from_db()
+    assert kiosk.printer_address == ""
