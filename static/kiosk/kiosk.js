@@ -496,6 +496,34 @@
     return true;
   }
 
+  const PRINT_TEXTS = {
+    ticket: [["正在打印号票…", "Printing your ticket…"],
+      ["请取走您的号票，留意叫号", "Please take your ticket and listen for your number"]],
+    order: [["正在打印凭条…", "Printing your receipt…"], ["请取走您的凭条", "Please take your receipt"]],
+  };
+
+  /**
+   * Print and say how it went in `status`; `reprint` (a button) shows when
+   * printing is over, to print again. `stillCurrent()` false (the customer
+   * has moved on) leaves the screen alone.
+   */
+  async function printWithStatus(kind, ref, status, reprint, stillCurrent = () => true) {
+    const [printing, printed] = PRINT_TEXTS[kind];
+    status.classList.remove("is-bad");
+    setText(status, ...printing);
+    reprint.hidden = true;
+    try {
+      await printReceipt(kind, ref);
+      if (!stillCurrent()) return;
+      setText(status, ...printed);
+    } catch (err) {
+      if (!stillCurrent()) return;
+      status.classList.add("is-bad");
+      status.replaceChildren(bilingual(errorMessage(err)));
+    }
+    reprint.hidden = false;
+  }
+
   function clearPrintArea() {
     document.querySelector("[data-print-area]").replaceChildren();
   }
@@ -600,7 +628,7 @@
   window.Kiosk = {
     HALL, PHONE_RE, state, t, setText, bilingual, yuan, dataAmount, maskPhone, minutes, go, show, back, register,
     KioskError, errorMessage, showError, busy, api, pagePost, randomKey, field, setField, fieldValue, onField,
-    confirm, printReceipt, qrImage, absolute, resetAll, screenEl, stayAwake,
+    confirm, printReceipt, printWithStatus, qrImage, absolute, resetAll, screenEl, stayAwake,
     // How long a pay screen waits for the phone before the kiosk may go idle.
     PAY_PATIENCE_MS: 3 * 60 * 1000,
   };

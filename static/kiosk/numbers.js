@@ -447,20 +447,9 @@
 
   // --- Done: the receipt ------------------------------------------------------------
 
-  async function printOrder() {
-    const status = $(screens.done, "[data-num-print-status]");
-    const reprint = $(screens.done, "[data-num-reprint]");
-    status.classList.remove("is-bad");
-    K.setText(status, "正在打印凭条…", "Printing your receipt…");
-    reprint.hidden = true;
-    try {
-      await K.printReceipt("order", num.order.order_no);
-      K.setText(status, "请取走您的凭条", "Please take your receipt");
-    } catch (err) {
-      status.classList.add("is-bad");
-      status.replaceChildren(K.bilingual(K.errorMessage(err)));
-    }
-    reprint.hidden = false;
+  function printOrder() {
+    return K.printWithStatus("order", num.order.order_no, $(screens.done, "[data-num-print-status]"),
+      $(screens.done, "[data-num-reprint]"));
   }
 
   function enterDone() {

@@ -74,21 +74,10 @@
     K.state.history = [];
   }
 
-  async function printTicket() {
+  function printTicket() {
     const screen = K.screenEl("ticket");
-    const status = screen.querySelector("[data-print-status]");
-    const reprint = screen.querySelector("[data-reprint]");
-    status.classList.remove("is-bad");
-    K.setText(status, "正在打印号票…", "Printing your ticket…");
-    reprint.hidden = true;
-    try {
-      await K.printReceipt("ticket", take.ticket.token);
-      K.setText(status, "请取走您的号票，留意叫号", "Please take your ticket and listen for your number");
-    } catch (err) {
-      status.classList.add("is-bad");
-      status.replaceChildren(K.bilingual(K.errorMessage(err)));
-    }
-    reprint.hidden = false;
+    return K.printWithStatus("ticket", take.ticket.token, screen.querySelector("[data-print-status]"),
+      screen.querySelector("[data-reprint]"));
   }
 
   function reset() {

@@ -267,23 +267,11 @@
     setStatus(slot("done-status"), order.status);
   }
 
-  async function printOrder() {
-    const status = slot("print-status");
-    const reprint = screen("topup-done").querySelector("[data-topup-reprint]");
+  function printOrder() {
     const orderNo = topup.final.order_no;
-    status.classList.remove("is-bad");
-    K.setText(status, "正在打印凭条…", "Printing your receipt…");
-    reprint.hidden = true;
-    try {
-      await K.printReceipt("order", orderNo);
-      if (!topup.final || topup.final.order_no !== orderNo) return;
-      K.setText(status, "请取走您的凭条", "Please take your receipt");
-    } catch (err) {
-      if (!topup.final || topup.final.order_no !== orderNo) return;
-      status.classList.add("is-bad");
-      status.replaceChildren(K.bilingual(K.errorMessage(err)));
-    }
-    reprint.hidden = false;
+    return K.printWithStatus("order", orderNo, slot("print-status"),
+      screen("topup-done").querySelector("[data-topup-reprint]"),
+      () => Boolean(topup.final) && topup.final.order_no === orderNo);
   }
 
   // --- Forgetting ----------------------------------------------------------------------

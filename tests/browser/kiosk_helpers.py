@@ -1,5 +1,7 @@
 """Shared steps of the kiosk's browser tests."""
 
+import time
+
 from playwright.sync_api import expect
 
 from tests.kiosk.conftest import last_code
@@ -46,3 +48,12 @@ def sign_in(page, phone: str):
     expect(login.locator('[data-login-step="code"]')).to_be_visible()
     press_digits(page, "login-code", last_code(phone))  # six digits: it confirms by itself
     expect(login).to_be_hidden()
+
+
+def wait_until(condition, timeout=10.0):
+    """Wait for something the server does (in the database) after the page acted."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not hold in time")
+        time.sleep(0.1)

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from halls.models import Counter
 from queueing import services
 from queueing.models import Ticket, TicketStatus
-from tests.queueing.factories import build_floor
 from tests.browser.conftest import act
+from tests.queueing.factories import build_floor
 
 PASSWORD = "pw-for-tests-1"  # the user factory's
 READY = "window.qmsConsole && window.qmsConsole.loaded && window.qmsConsole.socketOpen"

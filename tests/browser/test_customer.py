@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from halls.models import OpeningException, OpeningHours
 from queueing import services
 from queueing.models import Ticket, TicketRating, TicketStatus
+from tests.browser.conftest import act
 from tests.halls.factories import OutletFactory, offer
 from tests.queueing.factories import build_floor
-from tests.browser.conftest import act
 
 PHONE = "13800138000"
 PHONE_SIZE = (390, 844)

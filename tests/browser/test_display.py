@@ -9,9 +9,16 @@ from playwright.sync_api import expect
 from halls.demo_data import SERVICES
 from queueing import events, services
 from queueing.models import DisplayDevice
-from tests.halls.factories import OutletFactory, ServiceFactory, UserFactory, add_counter, member, offer
-from tests.queueing.factories import build_floor
 from tests.browser.conftest import act
+from tests.halls.factories import (
+    OutletFactory,
+    ServiceFactory,
+    UserFactory,
+    add_counter,
+    member,
+    offer,
+)
+from tests.queueing.factories import build_floor
 
 CONNECTED = "window.qmsDisplay && window.qmsDisplay.connected"
 

@@ -7,7 +7,14 @@ from kiosk.models import CustomerSession
 from queueing import services
 from queueing.models import Ticket
 from tests.browser.conftest import act
-from tests.browser.kiosk_helpers import LANDSCAPE, current_screen, open_kiosk, press_digits, screen, sign_in
+from tests.browser.kiosk_helpers import (
+    LANDSCAPE,
+    current_screen,
+    open_kiosk,
+    press_digits,
+    screen,
+    sign_in,
+)
 from tests.kiosk.factories import SubscriberFactory
 from tests.queueing.factories import build_floor
 

@@ -3,7 +3,6 @@ buy it, pay on the phone, print the receipt; a hold is given back whenever
 the customer leaves without buying."""
 
 import re
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -19,6 +18,7 @@ from tests.browser.kiosk_helpers import (
     open_kiosk,
     press_digits,
     screen,
+    wait_until,
 )
 from tests.kiosk.factories import KioskDeviceFactory, PhoneNumberFactory
 
@@ -54,14 +54,6 @@ def open_numbers(page, expected=None):
 def hold(page, msisdn):
     results(page).and_(page.locator(f'[data-msisdn="{msisdn}"]')).click()
     expect(screen(page, "number-held")).to_be_visible()
-
-
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not hold in time")
-        time.sleep(0.1)
 
 
 def number_status(msisdn) -> str:

@@ -2,7 +2,6 @@
 name to confirm, the amount, a QR code paid on a phone (the sandbox pay page),
 then success and the receipt. Portrait 1080x1920 unless said."""
 
-import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -11,7 +10,14 @@ from playwright.sync_api import expect
 from kiosk.models import Order, OrderStatus, Payment, Subscriber
 from kiosk.services.orders import order_fulfil
 from tests.browser.conftest import act
-from tests.browser.kiosk_helpers import LANDSCAPE, current_screen, open_kiosk, press_digits, screen
+from tests.browser.kiosk_helpers import (
+    LANDSCAPE,
+    current_screen,
+    open_kiosk,
+    press_digits,
+    screen,
+    wait_until,
+)
 from tests.kiosk.factories import SubscriberFactory
 
 MSISDN = "13800138000"
@@ -21,14 +27,6 @@ BALANCE = 12_880
 @pytest.fixture
 def holder(transactional_db):
     return SubscriberFactory(msisdn=MSISDN, name="张伟", balance_fen=BALANCE)
-
-
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not hold in time")
-        time.sleep(0.1)
 
 
 def enter_number(page, msisdn=MSISDN):
