@@ -8,7 +8,7 @@
   "use strict";
 
   const K = window.Kiosk;
-  const take = { service: null, serviceName: null, key: null, ticket: null, refresh: null };
+  const take = { service: null, serviceName: null, key: null, ticket: null, care: false };
 
   function servicesScreen() {
     return K.screenEl("take");
@@ -36,6 +36,7 @@
     take.service = button.dataset.service;
     take.serviceName = button.querySelector(".k-service-name").cloneNode(true);
     take.key = K.randomKey();
+    setCare(false);
     K.go("take-phone");
   }
 
@@ -46,7 +47,7 @@
       return;
     }
     await K.busy(button, async () => {
-      const body = { service: take.service, channel: "kiosk" };
+      const body = { service: take.service, channel: "kiosk", priority: take.care ? "care" : "normal" };
       if (phone) body.phone = phone;
       try {
         take.ticket = await K.api("POST", `halls/${encodeURIComponent(K.HALL)}/tickets/`, { body, idempotencyKey: take.key });
@@ -80,8 +81,14 @@
       screen.querySelector("[data-reprint]"));
   }
 
+  function setCare(on) {
+    take.care = on;
+    K.screenEl("take-phone").querySelector("[data-take-care]").setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
   function reset() {
     Object.assign(take, { service: null, serviceName: null, key: null, ticket: null });
+    setCare(false);
     const screen = K.screenEl("ticket");
     screen.querySelector("[data-print-status]").replaceChildren();
     screen.querySelector("[data-reprint]").hidden = true;
@@ -115,6 +122,7 @@
     if (button) chooseService(button);
   });
   const phoneScreen = K.screenEl("take-phone");
+  phoneScreen.querySelector("[data-take-care]").addEventListener("click", () => setCare(!take.care));
   phoneScreen.querySelector("[data-take-no-phone]").addEventListener("click", (e) => issue(e.currentTarget, ""));
   phoneScreen.querySelector("[data-take-with-phone]").addEventListener("click",
     (e) => issue(e.currentTarget, K.fieldValue("take-phone")));

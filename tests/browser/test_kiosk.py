@@ -103,6 +103,18 @@ def test_a_phone_number_given_for_texts_is_kept_on_the_ticket(new_page, screensh
     assert Ticket.objects.get().phone == PHONE
 
 
+def test_the_care_choice_takes_a_priority_care_ticket(new_page):
+    page, _ = open_kiosk(new_page)
+    page.click('[data-go="take"]')
+    screen(page, "take").locator('[data-service="payment"]').click()
+
+    page.click("[data-take-care]")
+    page.click("[data-take-no-phone]")
+
+    expect(screen(page, "ticket")).to_be_visible()
+    assert Ticket.objects.get().priority == "care"
+
+
 def test_a_short_phone_number_is_caught_before_any_ticket_is_taken(new_page):
     page, _ = open_kiosk(new_page)
     page.click('[data-go="take"]')
