@@ -13,6 +13,8 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 
+from config.cache import cache_counter_next
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,13 +42,8 @@ def hall_seq_current(outlet_code: str) -> int:
 
 
 def hall_seq_next(outlet_code: str) -> int:
-    key = _seq_key(outlet_code)
-    cache.add(key, 0, timeout=None)
-    try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, 0, timeout=None)
-        return cache.incr(key)
+    # One INCR on Redis: this runs after every change of a hall.
+    return cache_counter_next(cache, _seq_key(outlet_code))
 
 
 def _send(group: str, message: dict) -> None:

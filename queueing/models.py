@@ -111,8 +111,12 @@ class Ticket(models.Model):
         ]
         indexes = [
             # Call-next and queue counts: the waiting tickets of a hall's service in call order.
+            # `id` is included (PostgreSQL) so that counting the tickets ahead
+            # of one (ticket_position, which breaks ties by id) and the waiting
+            # counts are index-only scans, not a visit to every waiting row.
             models.Index(
                 fields=["outlet", "service", "priority_rank", "issued_at"],
+                include=["id"],
                 condition=Q(status="waiting"),
                 name="ticket_waiting_order",
             ),

@@ -22,7 +22,9 @@ def hall_routing(*, outlet_id: int) -> dict:
     {"open_counters": {service_id: n}, "competitors": {service_id: {service_ids}}}.
     `competitors` is every service whose tickets the counters of a service may
     call instead: the queue a ticket really stands in."""
-    rows = CounterService.objects.filter(counter__outlet_id=outlet_id).values_list(
+    # Unordered: the result is sets and counts, and the default ordering
+    # (counter, then its outlet's code) would cost a join and a sort.
+    rows = CounterService.objects.filter(counter__outlet_id=outlet_id).order_by().values_list(
         "counter_id", "service_id", "counter__state"
     )
     by_counter = defaultdict(set)
@@ -64,7 +66,8 @@ def handle_seconds_by_service(*, outlet_id: int) -> dict[int, int]:
     )
     measured = {r["service_id"]: r["avg"].total_seconds() for r in rows if r["n"] >= MIN_HANDLE_SAMPLES and r["avg"]}
     defaults = dict(
-        HallService.objects.filter(outlet_id=outlet_id).values_list("service_id", "service__default_handle_seconds")
+        HallService.objects.filter(outlet_id=outlet_id).order_by()
+        .values_list("service_id", "service__default_handle_seconds")
     )
     result = {sid: int(round(measured.get(sid, default))) for sid, default in defaults.items()}
     cache.set(key, result, HANDLE_TIME_CACHE_SECONDS)
@@ -79,17 +82,25 @@ def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: 
 
 
 def _waiting_counts(outlet_id: int) -> dict[int, int]:
+    # COUNT(*), not COUNT(id): PostgreSQL can answer it from the waiting-line
+    # index alone (an index-only scan) instead of visiting every waiting row.
     return dict(
         Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING)
         .values("service_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("service_id", "n")
     )
 
 
 def service_summaries(*, outlet_id: int) -> list[dict]:
     """Per offered service: waiting count and the wait a ticket taken now would have."""
-    hall_services = HallService.objects.filter(outlet_id=outlet_id, is_active=True).select_related("service")
+    # The default ordering within one hall; its leading "outlet" would join the
+    # outlet only to sort by a constant.
+    hall_services = (
+        HallService.objects.filter(outlet_id=outlet_id, is_active=True)
+        .select_related("service")
+        .order_by("sort_order", "service__sort_order")
+    )
     waiting = _waiting_counts(outlet_id)
     routing = hall_routing(outlet_id=outlet_id)
     handle = handle_seconds_by_service(outlet_id=outlet_id)

@@ -161,9 +161,12 @@ def ticket_issue(
             return existing, False
     if not outlet.has_queue or not outlet.is_active:
         raise NoQueue()
+    # One row at most (a hall offers a service once): no default ordering, which
+    # would join the outlet to sort by its code.
     hall_service = (
         HallService.objects.filter(outlet=outlet, service__code=service_code, is_active=True)
         .select_related("service")
+        .order_by()
         .first()
     )
     if hall_service is None:

@@ -1,0 +1,72 @@
+"""The Redis cache, with one connection pool per process.
+
+Django keeps a cache object per async context, and under Daphne every request
+runs in a context of its own: with Django's RedisCache each request built a
+new connection pool and opened a new Redis connection (the handshake, and
+redis-py reading package metadata for the client name) just to read a cached
+value. Here the pools live in the process and every cache object shares them.
+"""
+
+import threading
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+_pools = {}
+_pools_lock = threading.Lock()
+_clients = {}
+
+
+class SharedPoolRedisCacheClient(RedisCacheClient):
+    def _get_connection_pool(self, write):
+        index = self._get_connection_pool_index(write)
+        pool = self._pools.get(index)
+        if pool is None:
+            key = (self._servers[index], repr(sorted(self._pool_options.items())))
+            with _pools_lock:
+                pool = _pools.get(key)
+                if pool is None:
+                    # redis-py's pool is thread-safe and resets itself in a forked child.
+                    pool = _pools[key] = self._pool_class.from_url(self._servers[index], **self._pool_options)
+            self._pools[index] = pool
+        return pool
+
+    def get_client(self, key=None, *, write=False):
+        # A redis-py client takes a pooled connection per command, so one client
+        # per pool serves every thread; building one costs more than a GET.
+        pool = self._get_connection_pool(write)
+        client = _clients.get(id(pool))
+        if client is None or client.connection_pool is not pool:
+            client = _clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+    def incr_or_start(self, key) -> int:
+        """INCR: one round trip; a missing key starts at 0 and never expires."""
+        return self.get_client(key, write=True).incr(key)
+
+
+class SharedPoolRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedPoolRedisCacheClient
+
+    def incr_or_start(self, key, version=None) -> int:
+        """Add one to an integer counter and return it; a missing key counts
+        from 0 and does not expire. Atomic across processes."""
+        return self._cache.incr_or_start(self.make_and_validate_key(key, version=version))
+
+
+def cache_counter_next(cache, key) -> int:
+    """The next value of a shared counter in `cache`, from 1, without expiry.
+
+    One INCR on the shared-pool Redis cache; on other backends add-then-incr
+    (a key evicted in between is added again)."""
+    # `django.core.cache.cache` is a proxy: ask for the method, not the class.
+    incr_or_start = getattr(cache, "incr_or_start", None)
+    if incr_or_start is not None:
+        return incr_or_start(key)
+    cache.add(key, 0, timeout=None)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.add(key, 0, timeout=None)
+        return cache.incr(key)

@@ -1,0 +1,44 @@
+"""What issuing one ticket over HTTP costs the database: a fixed number of
+queries, whatever the hall's line (the hot path of every kiosk)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from halls.models import OpeningHours
+from queueing.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+# Token, hall, its hours and exceptions, the agent's membership, the service;
+# the number, the ticket, its event; after commit the display's counts (waiting,
+# routing, services); the answer's place in line (routing, tickets ahead).
+# Savepoints of the test's own transaction are not counted.
+ISSUE_QUERIES = 14
+
+
+@pytest.fixture
+def open_all_day(floor):
+    OpeningHours.objects.filter(outlet=floor.hall).delete()
+    OpeningHours.objects.bulk_create(
+        [OpeningHours(outlet=floor.hall, weekday=d, opens="00:00", closes="00:00") for d in range(7)]
+    )
+
+
+def test_issuing_a_ticket_takes_a_fixed_number_of_queries(floor, open_all_day, django_capture_on_commit_callbacks):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=floor.agent).key}")
+    url = f"/api/v1/halls/{floor.hall.code}/tickets/"
+    body = {"service": "payment", "channel": "kiosk"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, body, format="json")  # fills the cached handle times
+
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, body, format="json")
+
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == ISSUE_QUERIES, "\n".join(statements)
+    assert Ticket.objects.filter(outlet=floor.hall).count() == 2
