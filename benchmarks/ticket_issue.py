@@ -57,7 +57,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
-DB_NAME = "qms_bench"
+# BENCH_DB_NAME / BENCH_REDIS_URL: another database name or Redis DB when others share the machine.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "qms_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
 SECTION_START = "<!-- benchmark:ticket_issue -->"
 SECTION_END = "<!-- /benchmark:ticket_issue -->"
