@@ -34,6 +34,7 @@ from .models import (
     UsageReminder,
     ValueAddedService,
     VasConfirmation,
+    format_yuan,
     mask_phone,
     token_digest,
 )
@@ -136,7 +137,7 @@ class OrderAdmin(ReadOnlyMixin, HallScopedAdmin):
 
     @admin.display(description="金额")
     def amount_yuan(self, obj):
-        return f"{obj.amount_fen / 100:.2f} 元"
+        return format_yuan(obj.amount_fen)
 
     @admin.display(description="号码")
     def msisdn_masked(self, obj):

@@ -39,6 +39,13 @@ def is_mobile(phone) -> bool:
     return isinstance(phone, str) and phone.isascii() and bool(MOBILE_RE.match(phone))
 
 
+def format_yuan(fen: int) -> str:
+    """Integer fen as shown to people: 5000 -> "¥50.00" (no floats on the way)."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}¥{fen // 100}.{fen % 100:02d}"
+
+
 def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if phone else ""
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from . import services
 from .errors import OrderNotFound
-from .models import OrderKind, OrderStatus, mask_phone
+from .models import OrderKind, OrderStatus, format_yuan, mask_phone
 
 SANDBOX_PROVIDER = "kiosk.payments.SandboxProvider"
 # What order_no_new makes (and what the callback accepts): anything else finds
@@ -68,7 +68,7 @@ def sandbox_pay_page(request, order_no):
             OrderStatus.FULFILLED: "paid",
         }.get(status, "closed"),
         "msisdn_masked": mask_phone(order.msisdn),
-        "amount": f"¥{order.amount_fen // 100}.{order.amount_fen % 100:02d}",
+        "amount": format_yuan(order.amount_fen),
         "pay_api": reverse("payment-sandbox-pay", args=[order.order_no]),
     }
     return render(request, "kiosk/sandbox_pay.html", context)

@@ -18,6 +18,7 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -39,6 +40,10 @@ COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 def _refused(request, code, reason_zh, reason_en):
     return render(request, "kiosk/refused.html", {"code": code, "reason_zh": reason_zh, "reason_en": reason_en},
                   status=403)
+
+
+def _not_a_kiosk_here(request, code):
+    return _refused(request, code, "此页面仅供本厅已登记的自助终端使用", "This page is for the hall's registered kiosks.")
 
 
 def _kiosk_of(request, code: str) -> KioskDevice | None:
@@ -66,8 +71,7 @@ def kiosk_home(request, code):
         return response
     device = _kiosk_of(request, code)
     if device is None:
-        return _refused(request, code, "此页面仅供本厅已登记的自助终端使用",
-                        "This page is for the hall's registered kiosks.")
+        return _not_a_kiosk_here(request, code)
     limits = services.topup_limits()
     hall_services = service_summaries(outlet_id=device.outlet_id)
     context = {
@@ -89,7 +93,7 @@ def _receipt(request, code, kind, ref):
     if device is None:
         return None, None
     if kind == "ticket":
-        track_url = request.build_absolute_uri(f"/t/{ref}/")
+        track_url = request.build_absolute_uri(reverse("ticket-page", args=[ref]))
         return device, ticket_receipt(kiosk=device, ticket_token=ref, track_url=track_url)
     return device, order_receipt(kiosk=device, order_no=ref)
 
@@ -102,8 +106,7 @@ def receipt_page(request, code, kind, ref):
     except DomainError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     if device is None:
-        return _refused(request, code, "此页面仅供本厅已登记的自助终端使用",
-                        "This page is for the hall's registered kiosks.")
+        return _not_a_kiosk_here(request, code)
     qr = qr_svg(receipt.qr_url) if receipt.qr_url else ""
     return render(request, "kiosk/receipt.html", {"receipt": receipt, "qr": qr})
 
@@ -129,8 +132,7 @@ def receipt_print_view(request, code, kind, ref):
 @require_GET
 def qr_image(request, code):
     if _kiosk_of(request, code) is None:
-        return _refused(request, code, "此页面仅供本厅已登记的自助终端使用",
-                        "This page is for the hall's registered kiosks.")
+        return _not_a_kiosk_here(request, code)
     data = request.GET.get("data", "")
     if not data or len(data) > 500 or not data.isprintable():
         return _error_json(InvalidInput(fields={"data": ["1-500 printable characters."]}))

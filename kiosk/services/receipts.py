@@ -13,17 +13,13 @@ from queueing.models import Ticket
 from queueing.selectors import ticket_progress
 
 from ..errors import PrinterUnavailable
-from ..models import KioskDevice, Order, OrderKind, OrderStatus, mask_phone
+from ..models import KioskDevice, Order, OrderKind, OrderStatus, format_yuan, mask_phone
 from ..printing import Receipt, network_printer
 from .actions import Origin, action_log
 
 
 def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _yuan(fen: int) -> str:
-    return f"¥{fen // 100}.{fen % 100:02d}"
 
 
 def ticket_receipt(*, kiosk: KioskDevice, ticket_token: str, track_url: str) -> Receipt:
@@ -69,7 +65,7 @@ def order_receipt(*, kiosk: KioskDevice, order_no: str) -> Receipt:
     else:
         lines.append(("新号码 New number", order.msisdn))
     lines += [
-        ("金额 Amount", _yuan(order.amount_fen)),
+        ("金额 Amount", format_yuan(order.amount_fen)),
         ("状态 Status", OrderStatus(order.status).label),
         ("下单时间 Ordered", _local(order.created_at)),
     ]
@@ -77,7 +73,7 @@ def order_receipt(*, kiosk: KioskDevice, order_no: str) -> Receipt:
         lines.append(("支付时间 Paid", _local(order.paid_at)))
     return Receipt(
         title=kiosk.outlet.name,
-        headline=_yuan(order.amount_fen),
+        headline=format_yuan(order.amount_fen),
         headline_label=ORDER_TITLES[OrderKind(order.kind)],
         lines=tuple(lines),
         footer=("请妥善保管本凭条", "Please keep this receipt"),

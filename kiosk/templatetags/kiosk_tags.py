@@ -13,7 +13,8 @@ def t(zh, en):
     return format_html('<span class="t-zh" lang="zh-Hans">{}</span><span class="t-en" lang="en">{}</span>', zh, en)
 
 
-@register.filter
-def yuan(fen):
-    fen = int(fen)
-    return f"{fen // 100}" if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
+@register.inclusion_tag("kiosk/number_entry.html")
+def number_entry(name, max_digits, placeholder_zh, placeholder_en, extra_class=""):
+    """A field the on-screen number pad under it types into (static/kiosk/kiosk.js)."""
+    return {"name": name, "max_digits": max_digits, "placeholder_zh": placeholder_zh,
+            "placeholder_en": placeholder_en, "extra_class": extra_class}
