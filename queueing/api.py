@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -10,8 +9,8 @@ from rest_framework.views import APIView
 
 from config.api import Forbidden, InvalidInput, NotFound
 from config.ratelimit import client_address, rate_limit_hit
-from halls.models import Counter, OpeningException, OpeningHours, Outlet
-from halls.selectors import user_can_act_on
+from halls.models import Counter, Outlet
+from halls.selectors import hall_with_setup, user_can_act_on
 from kiosk.auth import KioskAuthentication, request_kiosk
 
 from . import services
@@ -47,18 +46,13 @@ def _idempotency_key(request) -> str | None:
     return key
 
 
-def _get_hall(code: str, *, with_hours: bool = False) -> Outlet:
-    outlets = Outlet.objects.filter(code=code, is_active=True)
-    if with_hours:
-        # Issuing asks whether the hall is open today and yesterday (outlet_is_open):
-        # two queries here instead of two per day there. Ordered within the hall:
-        # the models' default ordering starts with the outlet, which joins and
-        # sorts by its code for nothing.
-        outlets = outlets.prefetch_related(
-            Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
-            Prefetch("opening_exceptions", queryset=OpeningException.objects.order_by("date")),
-        )
-    outlet = outlets.first()
+def _get_hall(code: str, *, with_setup: bool = False) -> Outlet:
+    """The active outlet `code`, or 404. `with_setup`: with its hours and
+    offered services (cached), as issuing needs them."""
+    if with_setup:
+        outlet = hall_with_setup(code=code)
+    else:
+        outlet = Outlet.objects.filter(code=code, is_active=True).first()
     if outlet is None:
         raise NotFound("No such outlet.")
     return outlet
@@ -94,7 +88,7 @@ class TicketIssueApi(APIView):
         summary="Take a number",
     )
     def post(self, request, code):
-        outlet = _get_hall(code, with_hours=True)
+        outlet = _get_hall(code, with_setup=True)
         data = TicketIssueInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class QueueingConfig(AppConfig):
     name = "queueing"
     verbose_name = "排队叫号"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers

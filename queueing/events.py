@@ -6,12 +6,18 @@ the shared cache, Redis in production); a display that sees a gap reconnects
 and takes a fresh snapshot, so a lost broadcast heals itself.
 """
 
+import asyncio
+import atexit
 import logging
+import os
+import threading
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import close_old_connections, transaction
 
 from config.cache import cache_counter_next
 
@@ -46,17 +52,30 @@ def hall_seq_next(outlet_code: str) -> int:
     return cache_counter_next(cache, _seq_key(outlet_code))
 
 
+# The refresher's thread keeps one event loop (and so one set of channel-layer
+# connections) for all its sends; other threads hop to the server's loop.
+_thread = threading.local()
+# Numbering and sending one hall event is one step within a process, so two
+# threads of a process never send a hall's events out of order.
+_send_lock = threading.Lock()
+
+
 def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, message)
+    runner = getattr(_thread, "runner", None)
+    if runner is not None:
+        runner.run(layer.group_send(group, message))
+    else:
+        async_to_sync(layer.group_send)(group, message)
 
 
 def send_hall_event(outlet_code: str, event_type: str, payload: dict) -> None:
     """Number and send one display event now (call from on_commit)."""
-    message = {"type": event_type, "seq": hall_seq_next(outlet_code), **payload}
-    _send(hall_display_group(outlet_code), message)
+    with _send_lock:
+        message = {"type": event_type, "seq": hall_seq_next(outlet_code), **payload}
+        _send(hall_display_group(outlet_code), message)
 
 
 def broadcast_hall_event_on_commit(outlet_code: str, event_type: str, payload: dict) -> None:
@@ -67,26 +86,132 @@ def broadcast_hall_event_on_commit(outlet_code: str, event_type: str, payload: d
 
 
 def broadcast_queue_changed_on_commit(outlet_id: int, outlet_code: str, *, positions: bool = True) -> None:
-    """After commit, send the hall's waiting counts to its displays and, when
-    places in the line may have moved, every waiting ticket's new position to
-    the customers following them (both computed then, so they are fresh)."""
+    """After commit, have the hall's waiting counts sent to its displays and,
+    when places in the line may have moved, every waiting ticket's new
+    position to the customers following them (see refresh_hall_on_commit)."""
+    refresh_hall_on_commit(outlet_id, outlet_code, counts=True, positions=positions)
 
-    def send():
-        from .selectors import hall_waiting_positions, service_summaries
 
-        send_hall_event(outlet_code, "queue.changed", {"services": service_summaries(outlet_id=outlet_id)})
-        if positions:
-            # Every follower's consumer decodes this message, so it is three
-            # flat integer lists rather than a map of objects.
-            lines = hall_waiting_positions(outlet_id=outlet_id)
-            _send(hall_tickets_group(outlet_code), {
-                "type": "positions.changed",
-                "ids": list(lines),
-                "positions": [line["position"] for line in lines.values()],
-                "waits": [line["estimated_wait_seconds"] for line in lines.values()],
-            })
+def refresh_hall_on_commit(outlet_id: int, outlet_code: str | None = None, *, counts: bool = False,
+                           positions: bool = False, texts: bool = False) -> None:
+    """After commit, refresh what others see of a hall's line: `counts` to its
+    displays, `positions` to the customers following its tickets, and `texts`:
+    a check for tickets that have come near the front (a Celery task).
 
-    transaction.on_commit(send, robust=True)
+    Each is computed when it is sent, so it is fresh. With
+    QUEUE_LIVE_REFRESH_MS > 0 the refresh waits that long in a background
+    thread and serves every change of the hall in the meantime: a burst of
+    tickets costs one count, not one per ticket, and the request that made
+    the change does not wait for it.
+
+    robust: a Redis or broker outage must never fail a write that has
+    already committed."""
+    job = {"code": outlet_code, "counts": counts, "positions": positions, "texts": texts}
+    transaction.on_commit(lambda: _refresher.request(outlet_id, job), robust=True)
+
+
+def _refresh_hall(outlet_id: int, job: dict) -> None:
+    from .selectors import hall_waiting_positions, service_summaries
+
+    code = job["code"]
+    if job["counts"] and code:
+        send_hall_event(code, "queue.changed", {"services": service_summaries(outlet_id=outlet_id, outlet_code=code)})
+    if job["positions"] and code:
+        # Every follower's consumer decodes this message, so it is three
+        # flat integer lists rather than a map of objects.
+        lines = hall_waiting_positions(outlet_id=outlet_id)
+        _send(hall_tickets_group(code), {
+            "type": "positions.changed",
+            "ids": list(lines),
+            "positions": [line["position"] for line in lines.values()],
+            "waits": [line["estimated_wait_seconds"] for line in lines.values()],
+        })
+    if job["texts"]:
+        from .tasks import texts_near_turn
+
+        texts_near_turn.delay(outlet_id)
+
+
+class HallRefresher:
+    """Runs hall refreshes now, or coalesced per hall in a background thread.
+
+    A hall's first change starts its wait; changes until the wait ends join
+    it (their flags are merged); the refresh then runs once. One thread per
+    process, started on first use (and again in a forked child)."""
+
+    def __init__(self):
+        self._reset()
+        atexit.register(self.flush)
+
+    def _reset(self):
+        self._pid = os.getpid()
+        self._cond = threading.Condition()
+        self._pending: dict[int, dict] = {}
+        self._thread = None
+
+    @staticmethod
+    def delay_seconds() -> float:
+        return max(0, settings.QUEUE_LIVE_REFRESH_MS) / 1000
+
+    def request(self, outlet_id: int, job: dict) -> None:
+        delay = self.delay_seconds()
+        if delay <= 0:
+            self._run_one(outlet_id, job)
+            return
+        if self._pid != os.getpid():
+            self._reset()
+        with self._cond:
+            pending = self._pending.get(outlet_id)
+            if pending is None:
+                self._pending[outlet_id] = {**job, "due": time.monotonic() + delay}
+            else:
+                pending["code"] = pending["code"] or job["code"]
+                for flag in ("counts", "positions", "texts"):
+                    pending[flag] = pending[flag] or job[flag]
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="hall-refresher", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def flush(self) -> None:
+        """Run every pending refresh now (at exit, and for tests)."""
+        with self._cond:
+            ready, self._pending = self._pending, {}
+        for outlet_id, job in ready.items():
+            self._run_one(outlet_id, job)
+
+    def _take_due(self) -> dict[int, dict]:
+        with self._cond:
+            while True:
+                if self._pending:
+                    now = time.monotonic()
+                    due = {oid: job for oid, job in self._pending.items() if job["due"] <= now}
+                    if due:
+                        for oid in due:
+                            del self._pending[oid]
+                        return due
+                    self._cond.wait(min(job["due"] for job in self._pending.values()) - now)
+                else:
+                    self._cond.wait()
+
+    def _loop(self) -> None:
+        _thread.runner = asyncio.Runner()
+        while True:
+            for outlet_id, job in self._take_due().items():
+                self._run_one(outlet_id, job)
+            # As at the end of a request: back to the pool, or closed unless
+            # CONN_MAX_AGE keeps it.
+            close_old_connections()
+
+    @staticmethod
+    def _run_one(outlet_id: int, job: dict) -> None:
+        try:
+            _refresh_hall(outlet_id, job)
+        except Exception:  # noqa: BLE001 - the next change of the hall refreshes it again
+            logger.exception("Refreshing hall %s failed", outlet_id)
+
+
+_refresher = HallRefresher()
 
 
 def broadcast_ticket_on_commit(token: str, ticket_id: int) -> None:

@@ -3,17 +3,34 @@
 import math
 from collections import defaultdict
 
-from django.core.cache import cache
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
+from config.cache import cached, forget
 from halls.models import Counter, CounterService, CounterState, HallService, Outlet
+from halls.selectors import hall_with_setup
 
 from .events import hall_seq_current
 from .models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
 
 HANDLE_TIME_CACHE_SECONDS = 60
 MIN_HANDLE_SAMPLES = 3
+# Routing is read on every ticket issued and every call; it is forgotten after
+# commit of any change of a counter or its services (queueing.signals), and
+# kept at most this long whatever happens (a bulk update sends no signal).
+ROUTING_CACHE_SECONDS = 60
+# ...and each process keeps its copy this long: a counter opened through one
+# server changes the estimates given by another at most this much later.
+ROUTING_LOCAL_SECONDS = 1
+
+
+def _routing_key(outlet_id: int) -> str:
+    return f"hall-routing:{outlet_id}"
+
+
+def hall_routing_forget(outlet_id: int) -> None:
+    """Forget the hall's cached routing (see config.cache.forget)."""
+    forget(_routing_key(outlet_id))
 
 
 def hall_routing(*, outlet_id: int) -> dict:
@@ -21,7 +38,13 @@ def hall_routing(*, outlet_id: int) -> dict:
 
     {"open_counters": {service_id: n}, "competitors": {service_id: {service_ids}}}.
     `competitors` is every service whose tickets the counters of a service may
-    call instead: the queue a ticket really stands in."""
+    call instead: the queue a ticket really stands in. Cached; see
+    ROUTING_CACHE_SECONDS."""
+    return cached(_routing_key(outlet_id), lambda: _hall_routing_read(outlet_id), ROUTING_CACHE_SECONDS,
+                  local_seconds=ROUTING_LOCAL_SECONDS)
+
+
+def _hall_routing_read(outlet_id: int) -> dict:
     # Unordered: the result is sets and counts, and the default ordering
     # (counter, then its outlet's code) would cost a join and a sort.
     rows = CounterService.objects.filter(counter__outlet_id=outlet_id).order_by().values_list(
@@ -51,10 +74,11 @@ def handle_seconds_by_service(*, outlet_id: int) -> dict[int, int]:
 
     Services with fewer than MIN_HANDLE_SAMPLES finished tickets today use their
     configured default."""
-    key = f"handle-seconds:{outlet_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
+    return cached(f"handle-seconds:{outlet_id}", lambda: _handle_seconds_read(outlet_id), HANDLE_TIME_CACHE_SECONDS,
+                  local_seconds=HANDLE_TIME_CACHE_SECONDS / 6)
+
+
+def _handle_seconds_read(outlet_id: int) -> dict[int, int]:
     today = timezone.localdate()
     handle = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
     rows = (
@@ -69,9 +93,7 @@ def handle_seconds_by_service(*, outlet_id: int) -> dict[int, int]:
         HallService.objects.filter(outlet_id=outlet_id).order_by()
         .values_list("service_id", "service__default_handle_seconds")
     )
-    result = {sid: int(round(measured.get(sid, default))) for sid, default in defaults.items()}
-    cache.set(key, result, HANDLE_TIME_CACHE_SECONDS)
-    return result
+    return {sid: int(round(measured.get(sid, default))) for sid, default in defaults.items()}
 
 
 def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: int) -> int:
@@ -92,15 +114,21 @@ def _waiting_counts(outlet_id: int) -> dict[int, int]:
     )
 
 
-def service_summaries(*, outlet_id: int) -> list[dict]:
-    """Per offered service: waiting count and the wait a ticket taken now would have."""
-    # The default ordering within one hall; its leading "outlet" would join the
-    # outlet only to sort by a constant.
-    hall_services = (
-        HallService.objects.filter(outlet_id=outlet_id, is_active=True)
-        .select_related("service")
-        .order_by("sort_order", "service__sort_order")
-    )
+def service_summaries(*, outlet_id: int, outlet_code: str | None = None) -> list[dict]:
+    """Per offered service: waiting count and the wait a ticket taken now would have.
+
+    With `outlet_code`, the hall's services come from its cached setup."""
+    hall = hall_with_setup(code=outlet_code) if outlet_code else None
+    if hall is not None and hall.pk == outlet_id:
+        hall_services = hall.hall_services.all()
+    else:
+        # The default ordering within one hall; its leading "outlet" would join
+        # the outlet only to sort by a constant.
+        hall_services = (
+            HallService.objects.filter(outlet_id=outlet_id, is_active=True)
+            .select_related("service")
+            .order_by("sort_order", "service__sort_order")
+        )
     waiting = _waiting_counts(outlet_id)
     routing = hall_routing(outlet_id=outlet_id)
     handle = handle_seconds_by_service(outlet_id=outlet_id)

@@ -14,8 +14,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from halls.errors import HallClosed, NoQueue, UnknownService
-from halls.models import Counter, CounterState, HallService, Outlet
-from halls.selectors import outlet_is_open
+from halls.models import Counter, CounterState, Outlet
+from halls.selectors import hall_offered_service, outlet_is_open
 from sms.services import sms_queue
 
 from .. import events
@@ -40,7 +40,6 @@ from ..models import (
     TicketStatus,
 )
 from .counters import _has_active_ticket, _lock_counter, broadcast_counter_freed
-from .texts import texts_near_turn_on_commit
 
 PHONE_RE = re.compile(r"1[3-9][0-9]{9}\Z", re.ASCII)
 
@@ -87,10 +86,8 @@ def _after_ticket_change(ticket: Ticket, outlet_code: str, *, line_moved: bool) 
     """After commit: the hall's counts to its displays, the ticket's state to its
     holder, and, when `line_moved` (a waiting ticket left or joined the line),
     everyone's new place in line; then the near-turn texts."""
-    events.broadcast_queue_changed_on_commit(ticket.outlet_id, outlet_code, positions=line_moved)
+    events.refresh_hall_on_commit(ticket.outlet_id, outlet_code, counts=True, positions=line_moved, texts=line_moved)
     events.broadcast_ticket_on_commit(ticket.token, ticket.id)
-    if line_moved:
-        texts_near_turn_on_commit(ticket.outlet_id)
 
 
 def texts_near_turn_send(*, outlet_id: int) -> int:
@@ -161,14 +158,7 @@ def ticket_issue(
             return existing, False
     if not outlet.has_queue or not outlet.is_active:
         raise NoQueue()
-    # One row at most (a hall offers a service once): no default ordering, which
-    # would join the outlet to sort by its code.
-    hall_service = (
-        HallService.objects.filter(outlet=outlet, service__code=service_code, is_active=True)
-        .select_related("service")
-        .order_by()
-        .first()
-    )
+    hall_service = hall_offered_service(outlet, service_code)
     if hall_service is None:
         raise UnknownService(fields={"service": [f"Unknown service: {service_code}"]})
     now = now or timezone.now()
@@ -206,14 +196,12 @@ def ticket_issue(
                 ticket, kind=TicketEventKind.ISSUED, from_status="", at=now, actor=actor,
                 detail={"channel": channel, "priority": priority},
             )
-            # A normal ticket joins the back of its line: nobody else's place moves.
-            events.broadcast_queue_changed_on_commit(
-                outlet.id, outlet.code, positions=priority != Priority.NORMAL
+            # A normal ticket joins the back of its line: nobody else's place
+            # moves. A new ticket moves nobody nearer; only it may be near at
+            # once (a short line), and only a ticket with a phone gets a text.
+            events.refresh_hall_on_commit(
+                outlet.id, outlet.code, counts=True, positions=priority != Priority.NORMAL, texts=bool(ticket.phone)
             )
-            if ticket.phone:
-                # A new ticket moves nobody nearer; only it may be near at once
-                # (a short line), and only a ticket with a phone gets a text.
-                texts_near_turn_on_commit(outlet.id)
     except IntegrityError:
         # A concurrent request with the same key won the race; its ticket is the answer.
         if idempotency_key:
@@ -281,7 +269,8 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
             raise CounterBusy()
         service_ids = list(counter.counter_services.values_list("service_id", flat=True))
         ticket = (
-            Ticket.objects.select_for_update(no_key=True, skip_locked=True)
+            Ticket.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+            .select_related("service")
             .filter(outlet_id=counter.outlet_id, service_id__in=service_ids, status=TicketStatus.WAITING)
             .order_by("priority_rank", "issued_at", "id")
             .first()
@@ -446,11 +435,7 @@ def ticket_transfer(*, counter_id: int, service_code: str, actor, request_key: s
             return replay
         ticket = _lock_current(counter)
         _require(ticket, ACTIVE_AT_COUNTER, "transfer")
-        target = (
-            HallService.objects.filter(outlet_id=counter.outlet_id, service__code=service_code, is_active=True)
-            .select_related("service")
-            .first()
-        )
+        target = hall_offered_service(counter.outlet, service_code)
         if target is None:
             raise UnknownService(fields={"service": [f"Unknown service: {service_code}"]})
         if target.service_id == ticket.service_id:

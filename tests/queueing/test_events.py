@@ -46,7 +46,7 @@ def test_a_call_sends_the_call_the_new_counts_the_positions_and_the_ticket(floor
         (f"hall-{code}.tickets", "positions.changed"),
         (f"ticket-{ticket.token}", "ticket"),
     ]
-    assert len(callbacks) == 4  # the three broadcasts and the texts task
+    assert len(callbacks) == 3  # the call; counts, positions and texts; the ticket
 
 
 def test_event_payloads_survive_a_json_round_trip(floor, sent, django_capture_on_commit_callbacks):

@@ -1,0 +1,22 @@
+"""Forget a hall's cached routing (queueing.selectors.hall_routing) when a
+counter changes (its state: open, pause, close; or its setup in the admin) or
+the services it serves change."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from halls.models import Counter, CounterService
+
+from .selectors import hall_routing_forget
+
+
+@receiver([post_save, post_delete], sender=Counter, dispatch_uid="hall-routing-counter")
+def _counter_changed(sender, instance, **kwargs):
+    hall_routing_forget(instance.outlet_id)
+
+
+@receiver([post_save, post_delete], sender=CounterService, dispatch_uid="hall-routing-counter-service")
+def _counter_service_changed(sender, instance, **kwargs):
+    outlet_id = Counter.objects.filter(pk=instance.counter_id).values_list("outlet_id", flat=True).first()
+    if outlet_id is not None:
+        hall_routing_forget(outlet_id)
