@@ -2,7 +2,8 @@
 
     .venv/bin/pip install -r requirements/bench.txt
     .venv/bin/python benchmarks/ticket_issue.py [--count 100000] [--concurrency 64]
-        [--servers 2] [--halls 20] [--services 3] [--raw-count 20000] [--write]
+        [--servers 2] [--halls 20] [--services 3] [--raw-count 20000]
+        [--paced-rate 100] [--paced-seconds 20] [--write]
 
 What it does, in one run:
 
@@ -279,27 +280,55 @@ class Load:
         return halls[i % len(halls)]["code"], services[(i // len(halls)) % len(services)]["code"]
 
 
-async def client(session, base, token, load: Load, record: bool) -> None:
+async def issue_one(session, base, headers, job, load: Load, record: bool, start=None) -> None:
+    """POST one ticket and record the answer; latency from `start` (default: now)."""
     import aiohttp
 
-    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    hall, service = job
+    body = json.dumps({"service": service, "channel": "kiosk"})
+    start = time.perf_counter() if start is None else start
+    try:
+        async with session.post(f"{base}/api/v1/halls/{hall}/tickets/", data=body, headers=headers) as r:
+            payload = await r.read()
+            status = r.status
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        payload, status = b"", f"error:{type(exc).__name__}"
+    end = time.perf_counter()
+    load.statuses[status] += 1
+    if status == 201:
+        load.numbers[(hall, json.loads(payload)["number"])] += 1
+    if record:
+        load.latencies.append((end - start) * 1000)
+        load.done_at.append(end)
+
+
+def auth_headers(token) -> dict:
+    return {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+
+async def client(session, base, token, load: Load, record: bool) -> None:
+    headers = auth_headers(token)
     while (job := load.take()) is not None:
-        hall, service = job
-        body = json.dumps({"service": service, "channel": "kiosk"})
-        start = time.perf_counter()
-        try:
-            async with session.post(f"{base}/api/v1/halls/{hall}/tickets/", data=body, headers=headers) as r:
-                payload = await r.read()
-                status = r.status
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            payload, status = b"", f"error:{type(exc).__name__}"
-        end = time.perf_counter()
-        load.statuses[status] += 1
-        if status == 201:
-            load.numbers[(hall, json.loads(payload)["number"])] += 1
-        if record:
-            load.latencies.append((end - start) * 1000)
-            load.done_at.append(end)
+        await issue_one(session, base, headers, job, load, record)
+
+
+async def paced_run(session, bases, token, load: Load, rate: float) -> float:
+    """Open loop: requests leave at `rate` per second whatever the answers do,
+    each timed from the moment it was due (a slow server cannot hide its
+    delay by slowing the client down). Returns the elapsed seconds."""
+    headers = auth_headers(token)
+    tasks = []
+    t0 = time.perf_counter()
+    i = 0
+    while (job := load.take()) is not None:
+        due = t0 + i / rate
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(issue_one(session, bases[i % len(bases)], headers, job, load, True, due)))
+        i += 1
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - t0
 
 
 async def http_phase(args, floor, servers) -> dict:
@@ -332,6 +361,23 @@ async def http_phase(args, floor, servers) -> dict:
             stop_processes(samplers, signal.SIGINT, timeout=60)
         cpu1, pg1, me1, all1 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
 
+        paced = None
+        if args.paced_rate > 0:
+            paced = Load(floor, int(args.paced_rate * args.paced_seconds))
+            paced_elapsed = await paced_run(session, bases, floor["token"], paced, args.paced_rate)
+
+    if paced is not None:
+        plat = sorted(paced.latencies)
+        results.update(
+            paced_requests=paced.count,
+            paced_ok=paced.statuses.get(201, 0),
+            paced_rate=paced.count / paced_elapsed,
+            paced_p50=percentile(plat, 50), paced_p95=percentile(plat, 95), paced_p99=percentile(plat, 99),
+            paced_max=plat[-1] if plat else 0,
+            paced_statuses={str(k): v for k, v in sorted(paced.statuses.items(), key=lambda kv: str(kv[0]))},
+        )
+    paced_ok = paced.statuses.get(201, 0) if paced is not None else 0
+    paced_numbers = paced.numbers if paced is not None else collections.Counter()
     lat = sorted(load.latencies)
     ok = load.statuses.get(201, 0)
     decile = max(1, len(load.done_at) // 10)
@@ -343,7 +389,7 @@ async def http_phase(args, floor, servers) -> dict:
         warmup=args.warmup,
         warm_statuses=dict(warm.statuses),
         ok=ok,
-        ok_total=ok + warm.statuses.get(201, 0),
+        ok_total=ok + warm.statuses.get(201, 0) + paced_ok,
         statuses={str(k): v for k, v in sorted(load.statuses.items(), key=lambda kv: str(kv[0]))},
         seconds=elapsed,
         rate=ok / elapsed,
@@ -351,7 +397,7 @@ async def http_phase(args, floor, servers) -> dict:
         mean=sum(lat) / len(lat) if lat else 0,
         first_rate=first_rate,
         last_rate=last_rate,
-        client_duplicates=sum(n - 1 for n in (load.numbers + warm.numbers).values() if n > 1),
+        client_duplicates=sum(n - 1 for n in (load.numbers + warm.numbers + paced_numbers).values() if n > 1),
         cpu_servers=cpu_used(cpu0, cpu1) / elapsed,
         cpu_postgres=cpu_used(pg0, pg1) / elapsed,
         cpu_client=(me1 - me0) / elapsed,
@@ -603,7 +649,10 @@ Load: {args.concurrency} concurrent clients on keep-alive connections, spread ev
 `POST /api/v1/halls/{{code}}/tickets/` with `{{"service", "channel": "kiosk"}}` and a staff token
 (a superuser), cycling through {args.halls} halls open 24 hours and {args.services} services each
 ({args.halls * args.services} number sequences). {http['warmup']:,} untimed warm-up requests first.
-Latency is from sending the request to the last byte of the answer.
+Latency is from sending the request to the last byte of the answer. With that many clients
+always waiting for an answer, latency is at least clients / throughput, so the steady-load row
+after the table's throughput figures gives the latency at a fixed arrival rate instead
+(`--paced-rate`, requests sent on schedule whatever the answers do, each timed from when it was due).
 
 | figure | result | target | met |
 | --- | --- | --- | --- |
@@ -621,7 +670,7 @@ Latency is from sending the request to the last byte of the answer.
 | raw psycopg: the same three writes in one transaction | {raw['ok']:,} in {raw['seconds']:.1f} s, **{raw['rate']:.0f} tx/s**, p50 {raw['p50']:.1f} / p99 {raw['p99']:.1f} ms | | {verdict(raw_clean)} (0 duplicates, 0 gaps) |
 | CPU during the raw run: PostgreSQL / client / whole machine | {raw['cpu_postgres']:.2f} / {raw['cpu_client']:.2f} / {raw['cpu_machine']:.2f} cores | | |
 | **HTTP / raw** | **{ratio:.2f}** | | |
-
+{paced_rows(http)}
 The raw baseline runs after the HTTP run, from {args.concurrency} psycopg `AsyncConnection`s in one process,
 on the next business day (so its numbers start at 1 and are checked the same way): the sequence upsert
 (`INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`), the ticket `INSERT ... RETURNING id` and the
@@ -629,6 +678,17 @@ on the next business day (so its numbers start at 1 and are checked the same way
 around it (hall, opening hours, service, position) or the broadcast after commit.
 {SECTION_END}
 """
+
+
+def paced_rows(http) -> str:
+    if "paced_rate" not in http:
+        return ""
+    statuses = ", ".join(f"{k}: {v}" for k, v in http["paced_statuses"].items())
+    return (
+        f"| steady load, open loop: {http['paced_requests']:,} tickets at {http['paced_rate']:.0f}/s "
+        f"(answers {statuses}) | p50 / p95 / p99 / max {http['paced_p50']:.1f} / {http['paced_p95']:.1f} / "
+        f"**{http['paced_p99']:.1f}** / {http['paced_max']:.0f} ms | p99 < 150 ms | {verdict(http['paced_p99'] < 150)} |\n"
+    )
 
 
 def write_section(text: str) -> None:
@@ -663,6 +723,9 @@ def main() -> int:
     parser.add_argument("--services", type=int, default=3, choices=range(1, len(SERVICES) + 1))
     parser.add_argument("--warmup", type=int, default=500, help="untimed requests before the run")
     parser.add_argument("--raw-count", type=int, default=20_000, help="raw psycopg transactions")
+    parser.add_argument("--paced-rate", type=float, default=100.0,
+                        help="after the timed run, issue at this steady rate (tickets/s, open loop); 0 skips it")
+    parser.add_argument("--paced-seconds", type=float, default=20.0, help="how long the paced run lasts")
     parser.add_argument("--port", type=int, default=18700, help="first server port")
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the servers, e.g. DB_POOL_MAX_SIZE=16 (repeatable)")
