@@ -73,40 +73,56 @@ def cache_counter_next(cache, key) -> int:
         return cache.incr(key)
 
 
-# Process-local copies of hot cached values: {full key: (expires, value)}.
+# Process-local copies of hot values: {key: (expires, value)}.
 _local: dict[str, tuple[float, object]] = {}
+
+
+def process_memo(key: str, compute, seconds: float):
+    """`compute()`, remembered by this process for `seconds` (None is not).
+
+    No round trip and no unpickling, but a change reaches the other processes
+    only when their copy expires; callers share the value: treat it as
+    read-only. `process_forget` drops this process's copy."""
+    hit = _local.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    value = compute()
+    if value is not None:
+        _local[key] = (time.monotonic() + seconds, value)
+    return value
+
+
+def process_forget(*keys: str) -> None:
+    for key in keys:
+        _local.pop(key, None)
 
 
 def cached(key: str, compute, timeout: int, *, local_seconds: float = 0):
     """`compute()`, kept in the default cache under `key` for `timeout` seconds.
 
-    With `local_seconds`, the process also keeps its own copy that long, which
-    spares the round trip and the unpickling on the hottest reads; a change
-    forgotten by another process reaches this one that much later. The value
-    is then shared by every caller in the process: treat it as read-only.
-    None is never cached. The cache is an optimisation: when it fails, the
-    value is computed as if it were empty."""
+    With `local_seconds`, the process also keeps its own copy that long (see
+    process_memo), which spares the round trip and the unpickling on the
+    hottest reads. None is never cached. The cache is an optimisation: when
+    it fails, the value is computed as if it were empty."""
     from django.core.cache import cache
 
-    full_key = cache.make_key(key) if local_seconds else None
-    if full_key is not None:
-        hit = _local.get(full_key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-    try:
-        value = cache.get(key)
-    except Exception:  # noqa: BLE001
-        value = None
-    if value is None:
-        value = compute()
-        if value is not None:
-            try:
-                cache.set(key, value, timeout)
-            except Exception:  # noqa: BLE001
-                pass
-    if full_key is not None and value is not None:
-        _local[full_key] = (time.monotonic() + local_seconds, value)
-    return value
+    def shared():
+        try:
+            value = cache.get(key)
+        except Exception:  # noqa: BLE001
+            value = None
+        if value is None:
+            value = compute()
+            if value is not None:
+                try:
+                    cache.set(key, value, timeout)
+                except Exception:  # noqa: BLE001
+                    pass
+        return value
+
+    if local_seconds:
+        return process_memo(cache.make_key(key), shared, local_seconds)
+    return shared()
 
 
 def forget(*keys: str) -> None:
@@ -122,8 +138,7 @@ def forget(*keys: str) -> None:
         return
 
     def delete():
-        for key in keys:
-            _local.pop(cache.make_key(key), None)
+        process_forget(*(cache.make_key(key) for key in keys))
         try:
             cache.delete_many(keys)
         except Exception:  # noqa: BLE001 - an entry left behind expires on its own

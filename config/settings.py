@@ -177,9 +177,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {}
 
 # --- API ------------------------------------------------------------------
+# Each server process remembers a valid staff API token this many seconds;
+# signing out or deactivating a user reaches the other processes that late.
+AUTH_TOKEN_MEMO_SECONDS = env.int("AUTH_TOKEN_MEMO_SECONDS", default=5)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.auth.MemoTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "kiosk.auth.KioskAuthentication",
     ],

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import Forbidden, InvalidInput, NotFound
+from config.auth import MemoTokenAuthentication
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
 from halls.selectors import hall_with_setup, user_can_act_on
@@ -79,7 +80,7 @@ class TicketIssueApi(APIView):
     priority, rate-limited per client address."""
 
     permission_classes = []
-    authentication_classes = [TokenAuthentication, SessionAuthentication, KioskAuthentication]
+    authentication_classes = [MemoTokenAuthentication, SessionAuthentication, KioskAuthentication]
 
     @extend_schema(
         request=TicketIssueInSerializer,
