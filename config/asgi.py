@@ -2,10 +2,33 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+
+class SyncChainASGIHandler(ASGIHandler):
+    """Django's ASGI handler, with the middleware and the view run together in
+    one worker thread per request.
+
+    Every view here is synchronous. Django's own handler runs the middleware
+    chain in async mode, so a request crossed between the event loop and its
+    worker thread four times (into the chain, back out for the async core
+    handler, in again for the view, and out); here it crosses once each way.
+    Reading the body, the request signals and streaming stay as Django does
+    them."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
