@@ -277,6 +277,7 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
         )
         if ticket is None:
             return None
+        ticket.outlet = counter.outlet  # already read with the counter
         ticket.status = TicketStatus.CALLED
         ticket.counter = counter
         ticket.call_count = 1
