@@ -4,6 +4,8 @@
 /ws/tickets/{token}/       the holder of a ticket follows it.
 """
 
+from bisect import bisect_left
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -89,9 +91,9 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
     async def positions_changed(self, event):
         if self.last.get("status") != "waiting":
             return
-        try:
-            index = event["ids"].index(self.ticket_id)
-        except ValueError:
+        ids = event["ids"]  # sorted
+        index = bisect_left(ids, self.ticket_id)
+        if index == len(ids) or ids[index] != self.ticket_id:
             return  # no longer waiting: its own message says what happened
         line = {"position": event["positions"][index], "estimated_wait_seconds": event["waits"][index]}
         if (line["position"], line["estimated_wait_seconds"]) == (

@@ -99,10 +99,11 @@ def refresh_hall_on_commit(outlet_id: int, outlet_code: str | None = None, *, co
     a check for tickets that have come near the front (a Celery task).
 
     Each is computed when it is sent, so it is fresh. With
-    QUEUE_LIVE_REFRESH_MS > 0 the refresh waits that long in a background
-    thread and serves every change of the hall in the meantime: a burst of
-    tickets costs one count, not one per ticket, and the request that made
-    the change does not wait for it.
+    QUEUE_LIVE_REFRESH_MS > 0 a background thread refreshes each hall at
+    most once in that interval: a change in a quiet hall goes out at once,
+    and the changes that follow within the interval are served together at
+    its end, so a burst of tickets costs two counts, not one per ticket, and
+    the request that made the change never waits for it.
 
     robust: a Redis or broker outage must never fail a write that has
     already committed."""
@@ -117,14 +118,15 @@ def _refresh_hall(outlet_id: int, job: dict) -> None:
     if job["counts"] and code:
         send_hall_event(code, "queue.changed", {"services": service_summaries(outlet_id=outlet_id, outlet_code=code)})
     if job["positions"] and code:
-        # Every follower's consumer decodes this message, so it is three
-        # flat integer lists rather than a map of objects.
+        # Every follower's consumer decodes this message and looks for its
+        # ticket in it, so it is three flat integer lists, by ticket id.
         lines = hall_waiting_positions(outlet_id=outlet_id)
+        ids = sorted(lines)
         _send(hall_tickets_group(code), {
             "type": "positions.changed",
-            "ids": list(lines),
-            "positions": [line["position"] for line in lines.values()],
-            "waits": [line["estimated_wait_seconds"] for line in lines.values()],
+            "ids": ids,
+            "positions": [lines[i]["position"] for i in ids],
+            "waits": [lines[i]["estimated_wait_seconds"] for i in ids],
         })
     if job["texts"]:
         from .tasks import texts_near_turn
@@ -133,11 +135,12 @@ def _refresh_hall(outlet_id: int, job: dict) -> None:
 
 
 class HallRefresher:
-    """Runs hall refreshes now, or coalesced per hall in a background thread.
+    """Runs hall refreshes now, or throttled per hall in a background thread.
 
-    A hall's first change starts its wait; changes until the wait ends join
-    it (their flags are merged); the refresh then runs once. One thread per
-    process, started on first use (and again in a forked child)."""
+    A hall not refreshed within the interval is refreshed at once; otherwise
+    its refresh waits for the interval to end, and the changes until then
+    join it (their flags are merged). One thread per process, started on
+    first use (and again in a forked child)."""
 
     def __init__(self):
         self._reset()
@@ -147,6 +150,7 @@ class HallRefresher:
         self._pid = os.getpid()
         self._cond = threading.Condition()
         self._pending: dict[int, dict] = {}
+        self._last_run: dict[int, float] = {}  # hall -> when its last refresh was taken
         self._thread = None
 
     @staticmethod
@@ -163,7 +167,10 @@ class HallRefresher:
         with self._cond:
             pending = self._pending.get(outlet_id)
             if pending is None:
-                self._pending[outlet_id] = {**job, "due": time.monotonic() + delay}
+                now = time.monotonic()
+                last = self._last_run.get(outlet_id)
+                due = now if last is None or now - last >= delay else last + delay
+                self._pending[outlet_id] = {**job, "due": due}
             else:
                 pending["code"] = pending["code"] or job["code"]
                 for flag in ("counts", "positions", "texts"):
@@ -189,6 +196,11 @@ class HallRefresher:
                     if due:
                         for oid in due:
                             del self._pending[oid]
+                            self._last_run[oid] = now
+                        if len(self._last_run) > 4 * len(due) + 1000:
+                            # A hall refreshed longer ago than the interval is as if never.
+                            horizon = now - self.delay_seconds()
+                            self._last_run = {k: t for k, t in self._last_run.items() if t > horizon}
                         return due
                     self._cond.wait(min(job["due"] for job in self._pending.values()) - now)
                 else:

@@ -1,6 +1,8 @@
 """The coalescing refresh as servers run it (QUEUE_LIVE_REFRESH_MS > 0): a
-burst of changes reaches the displays as one fresh count, calls are never
+burst of changes reaches the displays as few fresh counts, calls are never
 held back, followers still see their new place, and nothing pending is lost."""
+
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -92,13 +94,36 @@ async def test_a_follower_sees_the_line_move_after_a_call():
     assert frame["position"] == 1
 
 
-def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, monkeypatch, settings):
-    settings.QUEUE_LIVE_REFRESH_MS = 600_000  # would wait ten minutes
-    sent = []
-    monkeypatch.setattr("queueing.events._send", lambda group, message: sent.append(message["type"]))
+@pytest.fixture
+def sent(monkeypatch, settings):
+    """The event types a fresh refresher sends, with a ten-minute interval."""
+    settings.QUEUE_LIVE_REFRESH_MS = 600_000
+    monkeypatch.setattr(events, "_refresher", events.HallRefresher())
+    types = []
+    monkeypatch.setattr("queueing.events._send", lambda group, message: types.append(message["type"]))
+    return types
+
+
+def wait_until(predicate, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_a_change_in_a_quiet_hall_is_sent_at_once(floor, sent):
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
-    assert sent == []
+
+    assert wait_until(lambda: sent == ["queue.changed"])
+
+
+def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, sent):
+    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
+    wait_until(lambda: sent == ["queue.changed"])
+    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
+    time.sleep(0.2)
+    assert sent == ["queue.changed"]  # held for the rest of the interval
 
     events._refresher.flush()
 
-    assert sent == ["queue.changed"]
+    assert sent == ["queue.changed", "queue.changed"]
