@@ -1,5 +1,6 @@
 """ASGI entry point: `daphne config.asgi:application` serves HTTP and WebSockets."""
 
+import gc
 import os
 
 import django
@@ -41,3 +42,9 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Everything loaded so far (Django, the apps, their modules) lives as long as
+# the process: keep the garbage collector from walking it again in every full
+# collection, which with a thousand sockets open paused a server for 0.2 s.
+gc.collect()
+gc.freeze()

@@ -144,7 +144,7 @@ class HallRefresher:
 
     def __init__(self):
         self._reset()
-        atexit.register(self.flush)
+        atexit.register(self._flush_at_exit)
 
     def _reset(self):
         self._pid = os.getpid()
@@ -186,6 +186,18 @@ class HallRefresher:
             ready, self._pending = self._pending, {}
         for outlet_id, job in ready.items():
             self._run_one(outlet_id, job)
+
+    def _flush_at_exit(self) -> None:
+        # By now the thread pools that async_to_sync hands work to are shut
+        # down: send through an event loop of this thread's own.
+        if not self._pending:
+            return
+        with asyncio.Runner() as runner:
+            _thread.runner = runner
+            try:
+                self.flush()
+            finally:
+                del _thread.runner
 
     def _take_due(self) -> dict[int, dict]:
         with self._cond:

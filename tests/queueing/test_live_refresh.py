@@ -2,10 +2,18 @@
 burst of changes reaches the displays as few fresh counts, calls are never
 held back, followers still see their new place, and nothing pending is lost."""
 
+import asyncio
+import os
+import sys
 import time
+from pathlib import Path
 
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings as django_settings
+from django.db import connection
 
 from queueing import events, services
 from tests.queueing.test_consumers import connect, issue, make_floor, next_of_type, open_and_call
@@ -127,3 +135,48 @@ def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, sent):
     events._refresher.flush()
 
     assert sent == ["queue.changed", "queue.changed"]
+
+
+async def display_messages_while(hall_code, argv, env, quiet=2.0):
+    """Run `argv` while listening to the hall's display group; its result and
+    every display message until none has come for `quiet` seconds after it."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(events.hall_display_group(hall_code), channel)
+    process = await asyncio.create_subprocess_exec(*argv, env=env, cwd=Path(__file__).resolve().parents[2],
+                                                   stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
+    messages = []
+    while True:
+        try:
+            messages.append(await asyncio.wait_for(layer.receive(channel), quiet))
+        except asyncio.TimeoutError:
+            break
+    await layer.group_discard(events.hall_display_group(hall_code), channel)
+    return process.returncode, stderr.decode(), messages
+
+
+def test_a_process_that_exits_still_sends_its_pending_refresh(floor):
+    """A command or a server stopping with a refresh still waiting sends it
+    on its way out (another process, the shared Redis, the real database)."""
+    if connection.vendor != "postgresql" or "InMemory" in django_settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+        pytest.skip("needs PostgreSQL and Redis shared with another process")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    script = (
+        "import django; django.setup()\n"
+        "from halls.models import Outlet\n"
+        "from queueing import services\n"
+        f"hall = Outlet.objects.get(code={floor.hall.code!r})\n"
+        "for _ in range(3):\n"
+        "    services.ticket_issue(outlet=hall, service_code='payment', channel='kiosk')\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "QUEUE_LIVE_REFRESH_MS": "600000",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+    returncode, stderr, messages = async_to_sync(display_messages_while)(
+        floor.hall.code, [sys.executable, "-c", script], env)
+
+    assert returncode == 0 and "failed" not in stderr, stderr
+    counts = [m for m in messages if m["type"] == "queue.changed"]
+    assert {s["code"]: s["waiting"] for s in counts[-1]["services"]}["payment"] == 3
