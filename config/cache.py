@@ -73,7 +73,9 @@ def cache_counter_next(cache, key) -> int:
         return cache.incr(key)
 
 
-# Process-local copies of hot values: {key: (expires, value)}.
+# Process-local copies of hot values: {key: (expires, value)}; expired ones
+# are dropped when the dict reaches LOCAL_MAX_ENTRIES.
+LOCAL_MAX_ENTRIES = 10_000
 _local: dict[str, tuple[float, object]] = {}
 
 
@@ -88,13 +90,28 @@ def process_memo(key: str, compute, seconds: float):
         return hit[1]
     value = compute()
     if value is not None:
+        if len(_local) >= LOCAL_MAX_ENTRIES:
+            _local_prune()
         _local[key] = (time.monotonic() + seconds, value)
     return value
+
+
+def _local_prune() -> None:
+    """Drop expired copies; if that is not enough, all of them."""
+    now = time.monotonic()
+    for key in [key for key, (expires, _) in _local.items() if expires <= now]:
+        _local.pop(key, None)
+    if len(_local) >= LOCAL_MAX_ENTRIES:
+        _local.clear()
 
 
 def process_forget(*keys: str) -> None:
     for key in keys:
         _local.pop(key, None)
+
+
+def process_forget_all() -> None:
+    _local.clear()
 
 
 def cached(key: str, compute, timeout: int, *, local_seconds: float = 0):

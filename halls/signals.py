@@ -1,12 +1,15 @@
 """Forget a hall's cached setup (halls.selectors.hall_with_setup) when any
 part of it changes: the outlet, its hours and exceptions, its offers, or a
-service it offers."""
+service it offers; and who may work which counter (halls.selectors.counter_access)
+when staff memberships, district assignments or a user change."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import HallService, OpeningException, OpeningHours, Outlet, Service
-from .selectors import hall_setup_forget
+from django.contrib.auth import get_user_model
+
+from .models import DistrictAssignment, HallService, OpeningException, OpeningHours, Outlet, Service, StaffMembership
+from .selectors import hall_setup_forget, staff_access_changed
 
 
 @receiver([post_save, post_delete], sender=Outlet, dispatch_uid="hall-setup-outlet")
@@ -27,3 +30,10 @@ def _part_changed(sender, instance, **kwargs):
 def _service_changed(sender, instance, **kwargs):
     codes = Outlet.objects.filter(hall_services__service_id=instance.pk).values_list("code", flat=True)
     hall_setup_forget(*codes)
+
+
+@receiver([post_save, post_delete], sender=StaffMembership, dispatch_uid="counter-access-membership")
+@receiver([post_save, post_delete], sender=DistrictAssignment, dispatch_uid="counter-access-district")
+@receiver([post_save, post_delete], sender=get_user_model(), dispatch_uid="counter-access-user")
+def _staff_access_changed(sender, instance, **kwargs):
+    staff_access_changed()

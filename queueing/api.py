@@ -11,7 +11,7 @@ from config.api import Forbidden, InvalidInput, NotFound
 from config.auth import MemoTokenAuthentication
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
-from halls.selectors import hall_with_setup, user_can_act_on
+from halls.selectors import counter_access, hall_with_setup, user_can_act_on
 from kiosk.auth import KioskAuthentication, request_kiosk
 
 from . import services
@@ -158,16 +158,21 @@ class TicketCancelApi(APIView):
 class CounterApiBase(APIView):
     """Counter actions: staff of the counter's hall only."""
 
-    def get_counter(self, request, counter_id) -> Counter:
+    def authorize_counter(self, request, counter_id) -> None:
+        """Refuses (401, 403, 404) unless the user may work the counter."""
         if not request.user.is_authenticated:
             # DRF's own exception, so the 401 carries WWW-Authenticate as HTTP requires.
             raise NotAuthenticated("请先登录 / Sign in first.")
-        counter = Counter.objects.select_related("outlet").filter(pk=counter_id).first()
-        if counter is None:
+        access = counter_access(request.user, counter_id)
+        if access is None:
             raise NotFound("No such counter.")
-        if not user_can_act_on(request.user, counter.outlet):
+        if not access:
             raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
-        return counter
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Counter.DoesNotExist):  # deleted since its access was checked
+            exc = NotFound("No such counter.")
+        return super().handle_exception(exc)
 
     def respond(self, request, counter_id, ticket=None):
         counter = Counter.objects.select_related("outlet", "signed_in_user").get(pk=counter_id)
@@ -186,17 +191,17 @@ def _counter_state_action(name, service_fn, summary, input_serializer=None):
     class _Api(CounterApiBase):
         @extend_schema(request=input_serializer, responses=CounterActionOutSerializer, summary=summary)
         def post(self, request, counter_id):
-            counter = self.get_counter(request, counter_id)
+            self.authorize_counter(request, counter_id)
             kwargs = {}
             if input_serializer is not None:
                 data = input_serializer(data=request.data)
                 data.is_valid(raise_exception=True)
                 kwargs.update(data.validated_data)
             if service_fn is services.counter_open:
-                service_fn(counter_id=counter.pk, user=request.user)
+                service_fn(counter_id=counter_id, user=request.user)
             else:
-                service_fn(counter_id=counter.pk, actor=request.user, **kwargs)
-            return self.respond(request, counter.pk)
+                service_fn(counter_id=counter_id, actor=request.user, **kwargs)
+            return self.respond(request, counter_id)
 
     _Api.__name__ = _Api.__qualname__ = name
     return _Api
@@ -220,9 +225,9 @@ class CounterCallNextApi(CounterApiBase):
         summary="Call the next ticket",
     )
     def post(self, request, counter_id):
-        counter = self.get_counter(request, counter_id)
+        self.authorize_counter(request, counter_id)
         ticket = services.ticket_call_next(
-            counter_id=counter.pk, actor=request.user, request_key=_idempotency_key(request)
+            counter_id=counter_id, actor=request.user, request_key=_idempotency_key(request)
         )
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -236,16 +241,16 @@ def _ticket_action(name, service_fn, summary, input_serializer=None):
             summary=summary,
         )
         def post(self, request, counter_id):
-            counter = self.get_counter(request, counter_id)
+            self.authorize_counter(request, counter_id)
             kwargs = {}
             if input_serializer is not None:
                 data = input_serializer(data=request.data)
                 data.is_valid(raise_exception=True)
                 kwargs["service_code"] = data.validated_data["service"]
             ticket = service_fn(
-                counter_id=counter.pk, actor=request.user, request_key=_idempotency_key(request), **kwargs
+                counter_id=counter_id, actor=request.user, request_key=_idempotency_key(request), **kwargs
             )
-            return self.respond(request, counter.pk, ticket)
+            return self.respond(request, counter_id, ticket)
 
     _Api.__name__ = _Api.__qualname__ = name
     return _Api
@@ -268,8 +273,8 @@ CounterTransferApi = _ticket_action(
 class CounterDetailApi(CounterApiBase):
     @extend_schema(responses=CounterActionOutSerializer, summary="A counter and its current ticket")
     def get(self, request, counter_id):
-        counter = self.get_counter(request, counter_id)
-        return self.respond(request, counter.pk)
+        self.authorize_counter(request, counter_id)
+        return self.respond(request, counter_id)
 
 
 def _get_queue_hall(code: str) -> Outlet:

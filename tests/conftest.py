@@ -6,6 +6,8 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config.cache import process_forget_all
+
 from tests.queueing.factories import build_floor
 
 
@@ -16,6 +18,7 @@ def _fresh_cache(settings):
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+    process_forget_all()  # ids may be reused from one test to the next
     # With DATABASE_URL set DEBUG defaults off, which turns on the HTTPS
     # redirect meant for deployments; the test client speaks plain HTTP.
     settings.SECURE_SSL_REDIRECT = False
