@@ -17,7 +17,8 @@ it sharing the local Redis, and measures from one client process:
 3. Memory per idle display socket: the servers' RSS before and after
    opening the display sockets, divided by their number.
 
-Prints a Markdown report; --write appends it to docs/benchmarks.md.
+Prints a Markdown report; --write puts it in docs/benchmarks.md (replacing
+the previous one).
 """
 
 import argparse
@@ -26,8 +27,10 @@ import datetime
 import gc
 import os
 import platform
+import re
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -40,6 +43,10 @@ DB_NAME = "qms_bench_ws"
 PG = "postgres://postgres@127.0.0.1:5432"
 
 
+SECTION_START = "<!-- benchmark:display_fanout -->"
+SECTION_END = "<!-- /benchmark:display_fanout -->"
+
+
 def percentile(values, q):
     if not values:
         return float("nan")
@@ -48,7 +55,7 @@ def percentile(values, q):
     return ordered[index]
 
 
-def server_env(redis_prefix):
+def server_env(redis_prefix, extra=()):
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"{PG}/{DB_NAME}",
@@ -61,6 +68,7 @@ def server_env(redis_prefix):
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="config.settings",
     )
+    env.update(item.partition("=")[::2] for item in extra)
     return env
 
 
@@ -106,13 +114,17 @@ print("FOLLOW", " ".join(tokens))
     return halls_info, follow
 
 
+def server_log(port):
+    return Path(tempfile.gettempdir()) / f"display_fanout-server-{port}.log"
+
+
 def start_servers(env, count, base_port):
     servers = []
     for i in range(count):
         port = base_port + i
         proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
                                  "config.asgi:application"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=open(server_log(port), "w"))
         servers.append((proc, f"127.0.0.1:{port}"))
     return servers
 
@@ -312,11 +324,12 @@ def machine():
 
 def report(args, fan, fol, command):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    return f"""
+    return f"""{SECTION_START}
 ## Live floor: call-to-display latency, ticket followers, memory per socket
 
 Command: `{command}`
 Machine: {machine()}; {args.servers} Daphne processes, the load client on the same machine. Run {now}.
+Servers: DEBUG off, Redis channel layer and cache{"".join(f", `{item}`" for item in args.server_env)}.
 
 | figure | result | target |
 | --- | --- | --- |
@@ -338,6 +351,7 @@ Latency is measured from the moment the agent's call-next request is sent
 arriving at the socket. Calls are paced at {args.call_rate}/s across halls.
 The load client pauses its own garbage collector while it measures, so that
 its pauses are not counted as the servers' latency.
+{SECTION_END}
 """
 
 
@@ -352,11 +366,13 @@ def main():
     parser.add_argument("--follower-call-gap", type=float, default=0.5)
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--port", type=int, default=18600)
-    parser.add_argument("--write", action="store_true", help="append the report to docs/benchmarks.md")
+    parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra environment for the servers, e.g. DB_POOL_MAX_SIZE=16 (repeatable)")
+    parser.add_argument("--write", action="store_true", help="put the report in docs/benchmarks.md")
     args = parser.parse_args()
     command = "python benchmarks/display_fanout.py " + " ".join(sys.argv[1:])
 
-    env = server_env(f"bench-{uuid.uuid4().hex[:8]}")
+    env = server_env(f"bench-{uuid.uuid4().hex[:8]}", args.server_env)
     print("preparing database ...", flush=True)
     halls, follow_tokens = prepare_database(env, args.halls + 1, args.followers)
     servers = start_servers(env, args.servers, args.port)
@@ -369,6 +385,10 @@ def main():
         print("ticket followers ...", flush=True)
         fol = asyncio.run(followers_run(args, halls[0], follow_tokens, servers))
         gc.enable()
+    except Exception:
+        print("servers' logs: " + ", ".join(str(server_log(args.port + i)) for i in range(args.servers)),
+              file=sys.stderr)
+        raise
     finally:
         for proc, _ in servers:
             proc.terminate()
@@ -380,8 +400,17 @@ def main():
     text = report(args, fan, fol, command)
     print(text)
     if args.write:
-        with open(ROOT / "docs" / "benchmarks.md", "a") as out:
-            out.write(text)
+        write_report(text)
+
+
+def write_report(text):
+    """Replace this benchmark's section of docs/benchmarks.md (or add it at the end)."""
+    path = ROOT / "docs" / "benchmarks.md"
+    doc = path.read_text()
+    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
+    section = text.strip() + "\n"
+    doc = pattern.sub(lambda _: section, doc, count=1) if pattern.search(doc) else doc.rstrip() + "\n\n" + section
+    path.write_text(doc)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ application = ProtocolTypeRouter(
 
 # Everything loaded so far (Django, the apps, their modules) lives as long as
 # the process: keep the garbage collector from walking it again in every full
-# collection, which with a thousand sockets open paused a server for 0.2 s.
+# collection. And collect the young generations less often, so that fewer
+# short-lived request objects are promoted just because a collection caught
+# them alive: full collections, which with a thousand display sockets open
+# pause a server for 0.1 to 0.2 s, then come every few minutes instead of
+# every few seconds (docs/benchmarks.md, "Live floor").
 gc.collect()
 gc.freeze()
+gc.set_threshold(2000, 50, 10)
