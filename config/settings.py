@@ -225,9 +225,10 @@ QUEUE_PHONE_DAILY_LIMIT = env.int("QUEUE_PHONE_DAILY_LIMIT", default=5)
 QUEUE_NEAR_TURN_POSITION = env.int("QUEUE_NEAR_TURN_POSITION", default=3)
 QUEUE_NEAR_TURN_SECONDS = env.int("QUEUE_NEAR_TURN_SECONDS", default=300)
 # A hall's waiting counts (to its displays) and places in line (to customers
-# following their tickets) go out at most this many milliseconds after a
-# change, once for all the changes in that time; 0 sends them at once from
-# the request that made each change. Calls always go out at once.
+# following their tickets) go out at most once in this many milliseconds: a
+# change in a quiet hall at once, the changes that follow within the interval
+# together at its end; 0 sends them at once from the request that made each
+# change. Calls always go out at once.
 QUEUE_LIVE_REFRESH_MS = env.int("QUEUE_LIVE_REFRESH_MS", default=100)
 # A wall display or counter screen sends a heartbeat every 30 s; after this
 # long without one the manager sees it as offline. Heartbeats are limited per
