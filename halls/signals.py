@@ -3,10 +3,9 @@ part of it changes: the outlet, its hours and exceptions, its offers, or a
 service it offers; and who may work which counter (halls.selectors.counter_access)
 when staff memberships, district assignments or a user change."""
 
+from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-
-from django.contrib.auth import get_user_model
 
 from .models import DistrictAssignment, HallService, OpeningException, OpeningHours, Outlet, Service, StaffMembership
 from .selectors import hall_setup_forget, staff_access_changed
