@@ -27,7 +27,6 @@ import datetime
 import gc
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,8 @@ from pathlib import Path
 
 import aiohttp
 import psutil
+
+from report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "qms_bench_ws"
@@ -400,17 +401,7 @@ def main():
     text = report(args, fan, fol, command)
     print(text)
     if args.write:
-        write_report(text)
-
-
-def write_report(text):
-    """Replace this benchmark's section of docs/benchmarks.md (or add it at the end)."""
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text()
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    section = text.strip() + "\n"
-    doc = pattern.sub(lambda _: section, doc, count=1) if pattern.search(doc) else doc.rstrip() + "\n\n" + section
-    path.write_text(doc)
+        write_section(text, SECTION_START, SECTION_END)
 
 
 if __name__ == "__main__":

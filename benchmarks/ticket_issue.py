@@ -56,8 +56,9 @@ import time
 import uuid
 from pathlib import Path
 
+from report import DOCS, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "benchmarks.md"
 # BENCH_DB_NAME / BENCH_REDIS_URL: another database name or Redis DB when others share the machine.
 DB_NAME = os.environ.get("BENCH_DB_NAME", "qms_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -691,17 +692,6 @@ def paced_rows(http) -> str:
     )
 
 
-def write_section(text: str) -> None:
-    DOCS.parent.mkdir(exist_ok=True)
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nFigures and the commands that reproduce them.\n"
-    pattern = re.compile(re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?", re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    DOCS.write_text(updated)
-
-
 # --- Main --------------------------------------------------------------------------------
 
 
@@ -777,7 +767,7 @@ def main() -> int:
     text = report(args, command, m, http, db, raw, rawdb, started)
     print(text)
     if args.write:
-        write_section(text)
+        write_section(text, SECTION_START, SECTION_END)
         print(f"written to {DOCS.relative_to(ROOT)}")
     failed = db["duplicates"] or db["lines_with_gaps"] or db["tickets"] != http["ok_total"]
     return 1 if failed else 0

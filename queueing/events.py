@@ -209,7 +209,7 @@ class HallRefresher:
                         for oid in due:
                             del self._pending[oid]
                             self._last_run[oid] = now
-                        if len(self._last_run) > 4 * len(due) + 1000:
+                        if len(self._last_run) > 1000:
                             # A hall refreshed longer ago than the interval is as if never.
                             horizon = now - self.delay_seconds()
                             self._last_run = {k: t for k, t in self._last_run.items() if t > horizon}
