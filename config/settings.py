@@ -83,13 +83,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# Daphne runs each request's sync code in a thread of its own (Django's
-# ThreadSensitiveContext) and connections belong to a thread, so a connection
-# kept for reuse (CONN_MAX_AGE > 0) is never reused: every request opens
-# another, and the idle ones pile up until PostgreSQL refuses clients (500s at
-# 64 concurrent kiosks; docs/benchmarks.md). Close at the end of each request
-# by default, or pool: DB_POOL_MAX_SIZE > 0 lends each request a connection
-# from a per-process pool and takes it back at the end (needs psycopg_pool).
+# Each server process works on requests in HTTP_THREADS reused threads
+# (config/asgi.py), and a connection belongs to a thread: CONN_MAX_AGE > 0
+# keeps one open per thread between requests, so at most HTTP_THREADS per
+# process. Or pool: DB_POOL_MAX_SIZE > 0 lends each request a connection from
+# a per-process pool and takes it back at the end (needs psycopg_pool).
+HTTP_THREADS = env.int("HTTP_THREADS", default=4)
+if HTTP_THREADS < 1:
+    raise ImproperlyConfigured("HTTP_THREADS must be at least 1.")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)

@@ -51,3 +51,10 @@ def test_every_variable_the_settings_read_is_documented_in_the_readme_and_env_ex
     assert len(read) > 40  # the pattern still finds what settings.py reads
     assert sorted(name for name in read if f"`{name}`" not in configuration) == []
     assert sorted(name for name in read if not re.search(rf"^# {name}=", env_example, re.MULTILINE)) == []
+
+
+def test_a_server_without_request_threads_is_refused_at_start():
+    result = manage("check", **PRODUCTION, HTTP_THREADS="0")
+
+    assert result.returncode != 0
+    assert "HTTP_THREADS must be at least 1" in result.stderr
