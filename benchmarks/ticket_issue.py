@@ -3,7 +3,7 @@
     .venv/bin/pip install -r requirements/bench.txt
     .venv/bin/python benchmarks/ticket_issue.py [--count 100000] [--concurrency 64]
         [--servers 2] [--halls 20] [--services 3] [--raw-count 20000]
-        [--paced-rate 100] [--paced-seconds 20] [--write]
+        [--paced-rate 300] [--paced-seconds 20] [--write]
 
 What it does, in one run:
 
@@ -20,6 +20,11 @@ What it does, in one run:
    and services, until `--count` tickets have been asked for (after a short
    warm-up that is not timed). Each request's latency is measured from send to
    the last byte of the answer.
+   Then, unless `--paced-rate 0`, an open loop: requests leave at
+   `--paced-rate` a second (300 by default, the target) for
+   `--paced-seconds`, whatever the answers do, each timed from when it was
+   due: the latency at that rate, which the closed loop cannot show (its
+   latency is at least clients / throughput).
 4. Checks the database: tickets = successful answers, no duplicate
    (hall, day, prefix, sequence), numbers 1..n per (hall, prefix, day) with no
    gap, every sequence row at its highest number, one `issued` event per ticket.
@@ -64,6 +69,9 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "qms_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
 SECTION_START = "<!-- benchmark:ticket_issue -->"
 SECTION_END = "<!-- /benchmark:ticket_issue -->"
+# The target: this many tickets a second, answered within this p99.
+TARGET_RATE = 300
+TARGET_P99_MS = 150
 
 SERVICES = [
     ("payment", "缴费充值", "Payment", "A"),
@@ -373,6 +381,8 @@ async def http_phase(args, floor, servers) -> dict:
             paced_requests=paced.count,
             paced_ok=paced.statuses.get(201, 0),
             paced_rate=paced.count / paced_elapsed,
+            paced_scheduled_rate=args.paced_rate,
+            paced_seconds=paced_elapsed,
             paced_p50=percentile(plat, 50), paced_p95=percentile(plat, 95), paced_p99=percentile(plat, 99),
             paced_max=plat[-1] if plat else 0,
             paced_statuses={str(k): v for k, v in sorted(paced.statuses.items(), key=lambda kv: str(kv[0]))},
@@ -650,16 +660,18 @@ Load: {args.concurrency} concurrent clients on keep-alive connections, spread ev
 `POST /api/v1/halls/{{code}}/tickets/` with `{{"service", "channel": "kiosk"}}` and a staff token
 (a superuser), cycling through {args.halls} halls open 24 hours and {args.services} services each
 ({args.halls * args.services} number sequences). {http['warmup']:,} untimed warm-up requests first.
-Latency is from sending the request to the last byte of the answer. With that many clients
-always waiting for an answer, latency is at least clients / throughput, so the steady-load row
-after the table's throughput figures gives the latency at a fixed arrival rate instead
-(`--paced-rate`, requests sent on schedule whatever the answers do, each timed from when it was due).
+Latency is from sending the request to the last byte of the answer. The closed loop (each client
+sends its next request as soon as it has its answer) shows the most the machine gives; its latency
+is at least clients / throughput ({1000 * args.concurrency / max(http['rate'], 1e-9):.0f} ms here) whatever the server does. The target's latency is
+therefore measured at the target's rate: an open loop (`--paced-rate`) sends requests on schedule
+whatever the answers do, and times each from when it was due, so a slow server cannot hide its delay
+by slowing the client down.
 
 | figure | result | target | met |
 | --- | --- | --- | --- |
 | tickets issued over HTTP (timed) | {http['ok']:,} of {http['requests']:,} in {http['seconds']:.1f} s | 100,000 | {verdict(http['ok'] == http['requests'])} |
-| throughput | **{http['rate']:.0f} tickets/s** | ≥ 300/s | {verdict(http['rate'] >= 300)} |
-| latency p50 / p95 / p99 / max | {http['p50']:.1f} / {http['p95']:.1f} / **{http['p99']:.1f}** / {http['max']:.0f} ms | p99 < 150 ms | {verdict(http['p99'] < 150)} |
+| throughput, closed loop | **{http['rate']:.0f} tickets/s** | ≥ {TARGET_RATE}/s | {verdict(http['rate'] >= TARGET_RATE)} |
+{paced_rows(http)}| latency in the closed loop: p50 / p95 / p99 / max | {http['p50']:.1f} / {http['p95']:.1f} / {http['p99']:.1f} / {http['max']:.0f} ms | | |
 | answers by status | {statuses} | all 201 | {verdict(errors == 0)} |
 | throughput, first / last tenth of the run | {http['first_rate']:.0f} / {http['last_rate']:.0f} tickets/s | | |
 | tickets in the database / 201 answers (incl. warm-up) | {db['tickets']:,} / {http['ok_total']:,} | equal | {verdict(db['tickets'] == http['ok_total'])} |
@@ -671,7 +683,7 @@ after the table's throughput figures gives the latency at a fixed arrival rate i
 | raw psycopg: the same three writes in one transaction | {raw['ok']:,} in {raw['seconds']:.1f} s, **{raw['rate']:.0f} tx/s**, p50 {raw['p50']:.1f} / p99 {raw['p99']:.1f} ms | | {verdict(raw_clean)} (0 duplicates, 0 gaps) |
 | CPU during the raw run: PostgreSQL / client / whole machine | {raw['cpu_postgres']:.2f} / {raw['cpu_client']:.2f} / {raw['cpu_machine']:.2f} cores | | |
 | **HTTP / raw** | **{ratio:.2f}** | | |
-{paced_rows(http)}
+
 The raw baseline runs after the HTTP run, from {args.concurrency} psycopg `AsyncConnection`s in one process,
 on the next business day (so its numbers start at 1 and are checked the same way): the sequence upsert
 (`INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`), the ticket `INSERT ... RETURNING id` and the
@@ -682,13 +694,18 @@ around it (hall, opening hours, service, position) or the broadcast after commit
 
 
 def paced_rows(http) -> str:
+    """The open-loop row: the latency target, met when the run kept to at
+    least the target's rate and every request got its ticket in time."""
     if "paced_rate" not in http:
         return ""
     statuses = ", ".join(f"{k}: {v}" for k, v in http["paced_statuses"].items())
+    met = (http["paced_scheduled_rate"] >= TARGET_RATE and http["paced_p99"] < TARGET_P99_MS
+           and http["paced_ok"] == http["paced_requests"])
     return (
-        f"| steady load, open loop: {http['paced_requests']:,} tickets at {http['paced_rate']:.0f}/s "
-        f"(answers {statuses}) | p50 / p95 / p99 / max {http['paced_p50']:.1f} / {http['paced_p95']:.1f} / "
-        f"**{http['paced_p99']:.1f}** / {http['paced_max']:.0f} ms | p99 < 150 ms | {verdict(http['paced_p99'] < 150)} |\n"
+        f"| latency at a steady {http['paced_scheduled_rate']:.0f} tickets/s, open loop: {http['paced_requests']:,} "
+        f"requests in {http['paced_seconds']:.1f} s (answers {statuses}): p50 / p95 / p99 / max | "
+        f"{http['paced_p50']:.1f} / {http['paced_p95']:.1f} / **{http['paced_p99']:.1f}** / {http['paced_max']:.0f} ms "
+        f"| p99 < {TARGET_P99_MS} ms at ≥ {TARGET_RATE}/s | {verdict(met)} |\n"
     )
 
 
@@ -713,7 +730,7 @@ def main() -> int:
     parser.add_argument("--services", type=int, default=3, choices=range(1, len(SERVICES) + 1))
     parser.add_argument("--warmup", type=int, default=500, help="untimed requests before the run")
     parser.add_argument("--raw-count", type=int, default=20_000, help="raw psycopg transactions")
-    parser.add_argument("--paced-rate", type=float, default=100.0,
+    parser.add_argument("--paced-rate", type=float, default=float(TARGET_RATE),
                         help="after the timed run, issue at this steady rate (tickets/s, open loop); 0 skips it")
     parser.add_argument("--paced-seconds", type=float, default=20.0, help="how long the paced run lasts")
     parser.add_argument("--port", type=int, default=18700, help="first server port")

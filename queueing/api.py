@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Forbidden, InvalidInput, NotFound
+from config.api import Forbidden, InvalidInput, NotFound, validated_input
 from config.auth import MemoTokenAuthentication
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
@@ -90,9 +90,7 @@ class TicketIssueApi(APIView):
     )
     def post(self, request, code):
         outlet = _get_hall(code, with_setup=True)
-        data = TicketIssueInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
+        fields = validated_input(TicketIssueInSerializer, request.data)
         key = _idempotency_key(request)
         user = request.user
         kiosk = request_kiosk(request)

@@ -325,6 +325,16 @@ def test_an_invalid_field_is_a_validation_error_naming_it(floor, staff_api, body
     assert list(error["fields"]) == list(body)
 
 
+def test_each_request_is_validated_afresh_after_a_refused_one(floor, staff_api):
+    refused = issue(staff_api, floor.hall, channel="pager")
+    taken = issue(staff_api, floor.hall)
+    refused_again = issue(staff_api, floor.hall, priority="urgent")
+
+    assert list(assert_api_error(refused, 400, "validation_error")["fields"]) == ["channel"]
+    assert taken.status_code == 201
+    assert list(assert_api_error(refused_again, 400, "validation_error")["fields"]) == ["priority"]
+
+
 def test_staff_of_another_hall_may_not_issue_here(floor):
     other = build_floor()
 
