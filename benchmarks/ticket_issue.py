@@ -25,6 +25,8 @@ What it does, in one run:
    `--paced-seconds`, whatever the answers do, each timed from when it was
    due: the latency at that rate, which the closed loop cannot show (its
    latency is at least clients / throughput).
+   While it runs, if the server has autovacuum off, the benchmark applies
+   autovacuum's rule itself (see AutovacuumStandIn; `--no-autovacuum` not).
 4. Checks the database: tickets = successful answers, no duplicate
    (hall, day, prefix, sequence), numbers 1..n per (hall, prefix, day) with no
    gap, every sequence row at its highest number, one `issued` event per ticket.
@@ -244,6 +246,74 @@ def cpu_used(before: dict, after: dict) -> float:
     return sum(v - before.get(pid, 0.0) for pid, v in after.items())
 
 
+class AutovacuumStandIn:
+    """What PostgreSQL's autovacuum would do, for a server that has it off.
+
+    A production server runs autovacuum (the default); without it, a table
+    that only grows never has its pages marked all-visible, so counting a
+    waiting line (an index-only scan) visits every ticket's row as well, and
+    the run measures a server nobody would run. When `SHOW autovacuum` is off,
+    this applies autovacuum's own rule, with the server's own thresholds, once
+    per `autovacuum_naptime`: VACUUM a table when its dead rows, or its rows
+    inserted since the last vacuum, pass threshold + scale factor x rows, and
+    ANALYZE it when its changed rows pass the analyze threshold. Its work is
+    PostgreSQL's and is counted as such."""
+
+    RULE = """
+        SELECT s.relname,
+               s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float
+                   + current_setting('autovacuum_vacuum_scale_factor')::float * greatest(c.reltuples, 0)
+               OR s.n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float
+                   + current_setting('autovacuum_vacuum_insert_scale_factor')::float * greatest(c.reltuples, 0),
+               s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float
+                   + current_setting('autovacuum_analyze_scale_factor')::float * greatest(c.reltuples, 0)
+        FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+        WHERE s.schemaname = 'public'
+    """
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+        self.needed = psql("SHOW autovacuum") != "on"
+        self.vacuums = self.analyzes = 0
+        self._task = None
+
+    async def _loop(self) -> None:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+            naptime = (await (await conn.execute(
+                "SELECT setting::float FROM pg_settings WHERE name = 'autovacuum_naptime'")).fetchone())[0]
+            while True:
+                await asyncio.sleep(naptime)
+                for table, vacuum, analyze in await (await conn.execute(self.RULE)).fetchall():
+                    if vacuum or analyze:
+                        options = "(ANALYZE) " if vacuum and analyze else ""
+                        verb = "VACUUM" if vacuum else "ANALYZE"
+                        await conn.execute(f'{verb} {options}"{table}"')
+                        self.vacuums += bool(vacuum)
+                        self.analyzes += bool(analyze)
+
+    def start(self) -> None:
+        if self.needed:
+            self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def describe(self) -> str:
+        if not self.needed:
+            return "autovacuum on (the server's own)"
+        if self._task is None:
+            return "autovacuum off on this server, and not stood in for (`--no-autovacuum`)"
+        return (f"autovacuum off on this server, so the benchmark applied its rule itself: "
+                f"{self.vacuums} VACUUM and {self.analyzes} ANALYZE during the HTTP runs")
+
+
 # --- The HTTP load -------------------------------------------------------------
 
 
@@ -348,6 +418,9 @@ async def http_phase(args, floor, servers) -> dict:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
         await wait_up(session, servers, floor["halls"][0]["code"])
         bases = [s["base"] for s in servers]
+        autovacuum = AutovacuumStandIn(f"{PG}/{DB_NAME}")
+        if args.autovacuum:
+            autovacuum.start()
 
         async def run(load, record):
             await asyncio.gather(*[
@@ -374,6 +447,8 @@ async def http_phase(args, floor, servers) -> dict:
         if args.paced_rate > 0:
             paced = Load(floor, int(args.paced_rate * args.paced_seconds))
             paced_elapsed = await paced_run(session, bases, floor["token"], paced, args.paced_rate)
+        await autovacuum.stop()
+    results["autovacuum"] = autovacuum.describe()
 
     if paced is not None:
         plat = sorted(paced.latencies)
@@ -654,7 +729,7 @@ Command: `{command}`
 Machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM, PostgreSQL {m['postgres']}, Python {m['python']};
 load average {m['load']} at the start. Run {started}. Everything on one machine: {args.servers} Daphne
 processes, PostgreSQL, Redis and the load client (one asyncio process, aiohttp) share the cores.
-Servers: DEBUG off, Redis channel layer and cache{extra}.
+Servers: DEBUG off, Redis channel layer and cache{extra}. PostgreSQL: {http['autovacuum']}.
 
 Load: {args.concurrency} concurrent clients on keep-alive connections, spread evenly over the servers;
 `POST /api/v1/halls/{{code}}/tickets/` with `{{"service", "channel": "kiosk"}}` and a staff token
@@ -733,6 +808,8 @@ def main() -> int:
     parser.add_argument("--paced-rate", type=float, default=float(TARGET_RATE),
                         help="after the timed run, issue at this steady rate (tickets/s, open loop); 0 skips it")
     parser.add_argument("--paced-seconds", type=float, default=20.0, help="how long the paced run lasts")
+    parser.add_argument("--no-autovacuum", dest="autovacuum", action="store_false",
+                        help="when the server has autovacuum off, do not apply its rule from here")
     parser.add_argument("--port", type=int, default=18700, help="first server port")
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the servers, e.g. DB_POOL_MAX_SIZE=16 (repeatable)")
