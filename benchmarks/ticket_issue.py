@@ -550,10 +550,16 @@ def verify(dsn: str, business_dates: list | None = None) -> dict:
             "SELECT count(*) FROM queueing_ticketevent e JOIN queueing_ticket t ON t.id = e.ticket_id "
             f"WHERE e.kind = 'issued' AND {where.replace('business_date', 't.business_date')}"
         )
+        # The kept waiting counts agree with the waiting tickets (every day: lines are not per day).
+        line_mismatch = one(
+            "SELECT count(*) FROM queueing_waitingline l FULL JOIN (SELECT outlet_id, service_id, priority_rank, "
+            "count(*) AS n FROM queueing_ticket WHERE status = 'waiting' GROUP BY 1, 2, 3) t "
+            "USING (outlet_id, service_id, priority_rank) WHERE coalesce(l.waiting, 0) <> coalesce(t.n, 0)"
+        )
     return {
         "tickets": tickets, "duplicates": duplicates, "duplicate_numbers": duplicate_numbers, "lines": lines,
         "lines_with_gaps": gappy, "sequence_mismatch": sequence_mismatch, "bad_format": bad_format,
-        "issued_events": events,
+        "issued_events": events, "line_mismatch": line_mismatch,
     }
 
 
@@ -571,6 +577,10 @@ TICKET_SQL = (
     "(%s, %s, %s, %s, %s, %s, %s, 'waiting', 'normal', 1, %s, '', NULL, 0, %s, NULL, NULL, NULL, NULL, NULL, %s) "
     "RETURNING id"
 )
+LINE_SQL = (
+    "INSERT INTO queueing_waitingline (outlet_id, service_id, priority_rank, waiting) VALUES (%s, %s, 1, 1) "
+    "ON CONFLICT (outlet_id, service_id, priority_rank) DO UPDATE SET waiting = queueing_waitingline.waiting + 1"
+)
 EVENT_SQL = (
     "INSERT INTO queueing_ticketevent (ticket_id, outlet_id, kind, from_status, to_status, service_id, counter_id, "
     "actor_id, at, detail, request_key) VALUES (%s, %s, 'issued', '', 'waiting', %s, NULL, %s, %s, %s, NULL) "
@@ -579,7 +589,7 @@ EVENT_SQL = (
 
 
 async def raw_phase(args, floor, dsn: str, business_date: datetime.date) -> dict:
-    """The issuing transaction without Django: upsert, ticket, event, commit."""
+    """The issuing transaction without Django: upsert, ticket, line count, event, commit."""
     import psycopg
     from psycopg.types.json import Jsonb
 
@@ -604,6 +614,7 @@ async def raw_phase(args, floor, dsn: str, business_date: datetime.date) -> dict
                         business_date, secrets.token_urlsafe(32), "kiosk", now, floor["user_id"],
                     ))
                     (ticket_id,) = await cur.fetchone()
+                    await conn.execute(LINE_SQL, (hall["id"], service["id"]))
                     await conn.execute(EVENT_SQL, (ticket_id, hall["id"], service["id"], floor["user_id"], now,
                                                    detail))
             except psycopg.Error as exc:
@@ -717,8 +728,10 @@ def report(args, command, m, http, db, raw, rawdb, started) -> str:
     errors = sum(v for k, v in http["statuses"].items() if k != "201")
     clean = (db["duplicates"] == 0 and db["duplicate_numbers"] == 0 and db["lines_with_gaps"] == 0
              and db["sequence_mismatch"] == 0 and db["bad_format"] == 0 and http["client_duplicates"] == 0
-             and db["tickets"] == http["ok_total"] and db["issued_events"] == db["tickets"])
-    raw_clean = rawdb["duplicates"] == 0 and rawdb["lines_with_gaps"] == 0 and rawdb["tickets"] == raw["ok"]
+             and db["tickets"] == http["ok_total"] and db["issued_events"] == db["tickets"]
+             and db["line_mismatch"] == 0)
+    raw_clean = (rawdb["duplicates"] == 0 and rawdb["lines_with_gaps"] == 0 and rawdb["tickets"] == raw["ok"]
+                 and rawdb["line_mismatch"] == 0)
     ratio = http["rate"] / raw["rate"] if raw["rate"] else float("nan")
     extra = "".join(f", `{item}`" for item in args.server_env) or ", nothing else set"
     return f"""{SECTION_START}
@@ -753,16 +766,17 @@ by slowing the client down.
 | duplicate (hall, day, prefix, sequence) / duplicate numbers | {db['duplicates']} / {db['duplicate_numbers']} (answers: {http['client_duplicates']}) | 0 | {verdict(clean)} |
 | number lines with a gap / sequence rows off their highest number | {db['lines_with_gaps']} of {db['lines']} / {db['sequence_mismatch']} | 0 | {verdict(db['lines_with_gaps'] == 0 and db['sequence_mismatch'] == 0)} |
 | `issued` events / tickets | {db['issued_events']:,} / {db['tickets']:,} | equal | {verdict(db['issued_events'] == db['tickets'])} |
+| kept waiting-line counts that differ from the waiting tickets | {db['line_mismatch']} | 0 | {verdict(db['line_mismatch'] == 0)} |
 | CPU during the HTTP run: servers / PostgreSQL / client / whole machine | {http['cpu_servers']:.2f} / {http['cpu_postgres']:.2f} / {http['cpu_client']:.2f} / {http['cpu_machine']:.2f} of {m['nproc']} cores | | |
 | server CPU per ticket (all Daphne processes) | {1000 * http['cpu_servers'] / max(http['rate'], 1e-9):.1f} ms | | |
-| raw psycopg: the same three writes in one transaction | {raw['ok']:,} in {raw['seconds']:.1f} s, **{raw['rate']:.0f} tx/s**, p50 {raw['p50']:.1f} / p99 {raw['p99']:.1f} ms | | {verdict(raw_clean)} (0 duplicates, 0 gaps) |
+| raw psycopg: the same four writes in one transaction | {raw['ok']:,} in {raw['seconds']:.1f} s, **{raw['rate']:.0f} tx/s**, p50 {raw['p50']:.1f} / p99 {raw['p99']:.1f} ms | | {verdict(raw_clean)} (0 duplicates, 0 gaps) |
 | CPU during the raw run: PostgreSQL / client / whole machine | {raw['cpu_postgres']:.2f} / {raw['cpu_client']:.2f} / {raw['cpu_machine']:.2f} cores | | |
 | **HTTP / raw** | **{ratio:.2f}** | | |
 
 The raw baseline runs after the HTTP run, from {args.concurrency} psycopg `AsyncConnection`s in one process,
 on the next business day (so its numbers start at 1 and are checked the same way): the sequence upsert
-(`INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`), the ticket `INSERT ... RETURNING id` and the
-`issued` event `INSERT`, then `COMMIT`: what `ticket_issue` writes, without Django, DRF, HTTP, the reads
+(`INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`), the ticket `INSERT ... RETURNING id`, the
+waiting line's count (another upsert) and the `issued` event `INSERT`, then `COMMIT`: what `ticket_issue` writes, without Django, DRF, HTTP, the reads
 around it (hall, opening hours, service, position) or the broadcast after commit.
 {SECTION_END}
 """
@@ -863,7 +877,7 @@ def main() -> int:
     if args.write:
         write_section(text, SECTION_START, SECTION_END)
         print(f"written to {DOCS.relative_to(ROOT)}")
-    failed = db["duplicates"] or db["lines_with_gaps"] or db["tickets"] != http["ok_total"]
+    failed = db["duplicates"] or db["lines_with_gaps"] or db["tickets"] != http["ok_total"] or db["line_mismatch"]
     return 1 if failed else 0
 
 

@@ -28,6 +28,28 @@ class TicketSequence(models.Model):
         return f"{self.outlet_id} {self.prefix} {self.business_date}: {self.last_number}"
 
 
+class WaitingLine(models.Model):
+    """How many tickets wait in one line: a hall's service and priority class.
+
+    Kept by the services in the same transaction that moves a ticket into or
+    out of waiting, so in any snapshot it agrees with the tickets. The
+    displays' waiting counts and a new ticket's place in line read it instead
+    of counting lines that, on a bad day, are thousands long."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    priority_rank = models.PositiveSmallIntegerField()
+    waiting = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "service", "priority_rank"], name="waiting_line_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet_id} {self.service_id} rank {self.priority_rank}: {self.waiting}"
+
+
 class TicketStatus(models.TextChoices):
     WAITING = "waiting", "等候中"
     CALLED = "called", "已叫号"

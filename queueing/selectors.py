@@ -4,7 +4,7 @@ import math
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from config.cache import cached, forget
@@ -12,7 +12,7 @@ from halls.models import Counter, CounterService, CounterState, HallService, Out
 from halls.selectors import hall_with_setup
 
 from .events import hall_seq_current
-from .models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
+from .models import ACTIVE_AT_COUNTER, Ticket, TicketStatus, WaitingLine
 
 HANDLE_TIME_CACHE_SECONDS = 60
 MIN_HANDLE_SAMPLES = 3
@@ -105,16 +105,16 @@ def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: 
 
 
 def _waiting_counts(outlet_id: int) -> dict[int, int]:
-    # COUNT(*), not COUNT(id): PostgreSQL can answer it from the waiting-line
-    # index alone (an index-only scan) instead of visiting every waiting row.
-    # In SQL, like ticket_position: it runs after every change of a hall.
+    """Waiting tickets per service of a hall, from the kept line counts (a
+    row per service and priority class, whatever the lines' length). In SQL,
+    like ticket_position: it runs after every change of a hall."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT service_id, COUNT(*) FROM {Ticket._meta.db_table} "
-            f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' GROUP BY service_id",
+            f"SELECT service_id, SUM(waiting) FROM {WaitingLine._meta.db_table} "
+            "WHERE outlet_id = %s GROUP BY service_id",
             [outlet_id],
         )
-        return dict(cursor.fetchall())
+        return {service_id: n for service_id, n in cursor.fetchall() if n}
 
 
 def service_summaries(*, outlet_id: int, outlet_code: str | None = None) -> list[dict]:
@@ -229,23 +229,33 @@ def counter_boards(*, outlet_id: int) -> list[dict]:
 
 
 def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | None:
-    """1 + the waiting tickets the hall's counters will call before this one."""
+    """1 + the waiting tickets the hall's counters will call before this one.
+
+    Counted from the back: every waiting ticket its counters may call in its
+    priority class or a higher one (the kept line counts, this one included),
+    less those of its class behind it. A ticket just taken has nobody behind
+    it, so however long the line, this reads a few rows."""
     if ticket.status != TicketStatus.WAITING:
         return None
     routing = routing or hall_routing(outlet_id=ticket.outlet_id)
     services = sorted(routing["competitors"].get(ticket.service_id, {ticket.service_id}))
+    in_services = f"service_id IN ({', '.join(['%s'] * len(services))})"
     # In SQL: this runs for every ticket issued, and building the same query
-    # with the ORM cost more than running it. The waiting-line index answers it.
+    # with the ORM cost more than running it. One statement, so both counts
+    # come from one snapshot; the waiting-line index answers the second.
     issued_at = connection.ops.adapt_datetimefield_value(ticket.issued_at)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM {Ticket._meta.db_table} "
-            f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' "
-            f"AND service_id IN ({', '.join(['%s'] * len(services))}) "
-            "AND (priority_rank < %s OR (priority_rank = %s AND (issued_at < %s OR (issued_at = %s AND id < %s))))",
-            [ticket.outlet_id, *services, ticket.priority_rank, ticket.priority_rank, issued_at, issued_at, ticket.id],
+            f"SELECT (SELECT COALESCE(SUM(waiting), 0) FROM {WaitingLine._meta.db_table} "
+            f"WHERE outlet_id = %s AND {in_services} AND priority_rank <= %s), "
+            f"(SELECT COUNT(*) FROM {Ticket._meta.db_table} "
+            f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND {in_services} "
+            "AND priority_rank = %s AND (issued_at > %s OR (issued_at = %s AND id > %s)))",
+            [ticket.outlet_id, *services, ticket.priority_rank,
+             ticket.outlet_id, *services, ticket.priority_rank, issued_at, issued_at, ticket.id],
         )
-        return cursor.fetchone()[0] + 1
+        in_line, behind = cursor.fetchone()
+        return max(int(in_line) - behind, 1)
 
 
 def ticket_progress(ticket: Ticket) -> dict:
@@ -297,10 +307,11 @@ def ticket_live_state(*, ticket_id: int) -> dict:
 def halls_waiting_counts(outlet_ids) -> dict[int, int]:
     """Waiting tickets per hall for many halls in one aggregate query (the hall
     picker lists 200 of them); halls with nobody waiting are absent."""
-    return dict(
-        Ticket.objects.filter(outlet_id__in=list(outlet_ids), status=TicketStatus.WAITING)
+    counts = (
+        WaitingLine.objects.filter(outlet_id__in=list(outlet_ids))
         .values("outlet_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("waiting"))
         .order_by()
         .values_list("outlet_id", "n")
     )
+    return {outlet_id: n for outlet_id, n in counts if n}

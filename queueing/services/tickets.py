@@ -65,6 +65,31 @@ def _next_sequence(*, outlet_id: int, prefix: str, business_date) -> int:
         return cursor.fetchone()[0]
 
 
+def _line_change(*, outlet_id: int, service_id: int, priority_rank: int, delta: int) -> None:
+    """Count a ticket into (+1) or out of (-1) its waiting line, in the caller's
+    transaction: every move into or out of waiting calls this, so the kept
+    count (WaitingLine) always agrees with the tickets. One upsert; the line's
+    row is the last lock the caller takes, so it cannot deadlock."""
+    table = "queueing_waitingline"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (outlet_id, service_id, priority_rank, waiting) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (outlet_id, service_id, priority_rank) "
+            f"DO UPDATE SET waiting = {table}.waiting + EXCLUDED.waiting",
+            [outlet_id, service_id, priority_rank, delta],
+        )
+
+
+def _line_join(ticket: Ticket) -> None:
+    _line_change(outlet_id=ticket.outlet_id, service_id=ticket.service_id, priority_rank=ticket.priority_rank,
+                 delta=1)
+
+
+def _line_leave(ticket: Ticket) -> None:
+    _line_change(outlet_id=ticket.outlet_id, service_id=ticket.service_id, priority_rank=ticket.priority_rank,
+                 delta=-1)
+
+
 def _ticket_event(ticket: Ticket, *, kind, from_status, at, actor=None, counter=None, detail=None,
                   request_key=None) -> TicketEvent:
     return TicketEvent.objects.create(
@@ -192,6 +217,7 @@ def ticket_issue(
                 idempotency_key=idempotency_key or None,
                 issued_by=actor if actor is not None and actor.is_authenticated else None,
             )
+            _line_join(ticket)
             _ticket_event(
                 ticket, kind=TicketEventKind.ISSUED, from_status="", at=now, actor=actor,
                 detail={"channel": channel, "priority": priority},
@@ -234,6 +260,7 @@ def ticket_cancel(*, token: str, now: datetime | None = None) -> Ticket:
         ticket.status = TicketStatus.CANCELLED
         ticket.finished_at = now
         ticket.save(update_fields=["status", "finished_at"])
+        _line_leave(ticket)
         _ticket_event(ticket, kind=TicketEventKind.CANCELLED, from_status=TicketStatus.WAITING, at=now)
         _after_ticket_change(ticket, ticket.outlet.code, line_moved=True)
     return ticket
@@ -284,6 +311,7 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
         ticket.called_at = now
         ticket.first_called_at = ticket.first_called_at or now
         ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at"])
+        _line_leave(ticket)
         call = _ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
                              actor=actor, counter=counter, request_key=request_key)
         _broadcast_called(ticket, counter, recall=False)
@@ -449,6 +477,7 @@ def ticket_transfer(*, counter_id: int, service_code: str, actor, request_key: s
         ticket.called_at = None
         ticket.started_at = None
         ticket.save(update_fields=["status", "service", "counter", "call_count", "called_at", "started_at"])
+        _line_join(ticket)
         _ticket_event(ticket, kind=TicketEventKind.TRANSFERRED, from_status=from_status, at=now, actor=actor,
                       counter=counter, request_key=request_key,
                       detail={"from_service": from_service, "to_service": target.service.code})
