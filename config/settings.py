@@ -231,6 +231,10 @@ QUEUE_NEAR_TURN_SECONDS = env.int("QUEUE_NEAR_TURN_SECONDS", default=300)
 # together at its end; 0 sends them at once from the request that made each
 # change. Calls always go out at once.
 QUEUE_LIVE_REFRESH_MS = env.int("QUEUE_LIVE_REFRESH_MS", default=100)
+# ...and a change that moves nobody's place (a new ticket at the back of its
+# line) changes only the waiting counts: those go out at most once in this
+# interval (0: at once from the request).
+QUEUE_COUNTS_REFRESH_MS = env.int("QUEUE_COUNTS_REFRESH_MS", default=1000)
 # A wall display or counter screen sends a heartbeat every 30 s; after this
 # long without one the manager sees it as offline. Heartbeats are limited per
 # client address (a hall's screens may share one address behind NAT).

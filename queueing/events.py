@@ -103,7 +103,10 @@ def refresh_hall_on_commit(outlet_id: int, outlet_code: str | None = None, *, co
     most once in that interval: a change in a quiet hall goes out at once,
     and the changes that follow within the interval are served together at
     its end, so a burst of tickets costs two counts, not one per ticket, and
-    the request that made the change never waits for it.
+    the request that made the change never waits for it. A change that moves
+    nobody's place (`positions` false: a ticket joining the back of its line)
+    waits for QUEUE_COUNTS_REFRESH_MS instead: a wall display's waiting
+    counts need not change ten times a second.
 
     robust: a Redis or broker outage must never fail a write that has
     already committed."""
@@ -154,27 +157,40 @@ class HallRefresher:
         self._thread = None
 
     @staticmethod
-    def delay_seconds() -> float:
-        return max(0, settings.QUEUE_LIVE_REFRESH_MS) / 1000
+    def delay_seconds(job: dict | None = None) -> float:
+        """How long after a hall's last refresh `job` may go out; without a
+        job, the longest such interval."""
+        live, counts = settings.QUEUE_LIVE_REFRESH_MS, settings.QUEUE_COUNTS_REFRESH_MS
+        ms = max(live, counts) if job is None else live if job["positions"] else counts
+        return max(0, ms) / 1000
+
+    @staticmethod
+    def _merge(pending: dict, job: dict) -> dict:
+        merged = {**pending, "code": pending["code"] or job["code"]}
+        for flag in ("counts", "positions", "texts"):
+            merged[flag] = pending[flag] or job[flag]
+        return merged
 
     def request(self, outlet_id: int, job: dict) -> None:
-        delay = self.delay_seconds()
-        if delay <= 0:
-            self._run_one(outlet_id, job)
-            return
         if self._pid != os.getpid():
             self._reset()
+        delay = self.delay_seconds(job)
+        if delay <= 0:
+            # At once, from the request; with whatever of the hall was waiting.
+            with self._cond:
+                pending = self._pending.pop(outlet_id, None)
+            self._run_one(outlet_id, job if pending is None else self._merge(pending, job))
+            return
         with self._cond:
             pending = self._pending.get(outlet_id)
+            now = time.monotonic()
+            last = self._last_run.get(outlet_id)
+            due = now if last is None or now - last >= delay else last + delay
             if pending is None:
-                now = time.monotonic()
-                last = self._last_run.get(outlet_id)
-                due = now if last is None or now - last >= delay else last + delay
                 self._pending[outlet_id] = {**job, "due": due}
             else:
-                pending["code"] = pending["code"] or job["code"]
-                for flag in ("counts", "positions", "texts"):
-                    pending[flag] = pending[flag] or job[flag]
+                # A change that may not wait as long brings the hall's refresh forward.
+                self._pending[outlet_id] = {**self._merge(pending, job), "due": min(pending["due"], due)}
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="hall-refresher", daemon=True)
                 self._thread.start()

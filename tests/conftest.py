@@ -28,6 +28,7 @@ def _fresh_cache(settings):
     # a test sees them as soon as the change commits (tests of the coalescing
     # refresh turn it on).
     settings.QUEUE_LIVE_REFRESH_MS = 0
+    settings.QUEUE_COUNTS_REFRESH_MS = 0
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ REFRESH_MS = 150
 @pytest.fixture(autouse=True)
 def coalescing(settings):
     settings.QUEUE_LIVE_REFRESH_MS = REFRESH_MS
+    settings.QUEUE_COUNTS_REFRESH_MS = REFRESH_MS
 
 
 async def frames_until_quiet(communicator, quiet=REFRESH_MS * 4 / 1000):
@@ -106,10 +107,12 @@ async def test_a_follower_sees_the_line_move_after_a_call():
 def sent(monkeypatch, settings):
     """The event types a fresh refresher sends, with a ten-minute interval."""
     settings.QUEUE_LIVE_REFRESH_MS = 600_000
+    settings.QUEUE_COUNTS_REFRESH_MS = 600_000
     monkeypatch.setattr(events, "_refresher", events.HallRefresher())
     types = []
     monkeypatch.setattr("queueing.events._send", lambda group, message: types.append(message["type"]))
-    return types
+    yield types
+    events._refresher._pending.clear()  # nothing left for the process's exit
 
 
 def wait_until(predicate, seconds=5.0):
@@ -135,6 +138,32 @@ def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, sent):
     events._refresher.flush()
 
     assert sent == ["queue.changed", "queue.changed"]
+
+
+def test_a_new_tickets_counts_wait_for_the_counts_interval(floor, sent, settings):
+    settings.QUEUE_LIVE_REFRESH_MS = 50
+    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
+    wait_until(lambda: sent == ["queue.changed"])
+
+    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
+    time.sleep(0.3)  # six live intervals
+
+    assert sent == ["queue.changed"]
+
+
+def test_a_call_brings_the_halls_waiting_counts_forward(floor, sent, settings):
+    settings.QUEUE_LIVE_REFRESH_MS = 50
+    services.counter_open(counter_id=floor.counter1.pk, user=floor.agent)
+    wait_until(lambda: "queue.changed" in sent)
+    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")  # held
+    sent.clear()
+
+    services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
+
+    # The call and its holder's message at once; the hall's counts and places
+    # within the live interval, not the counts interval.
+    expected = sorted(["ticket.called", "ticket", "queue.changed", "positions.changed"])
+    assert wait_until(lambda: sorted(sent) == expected, seconds=2), sent
 
 
 async def display_messages_while(hall_code, argv, env, quiet=2.0):
