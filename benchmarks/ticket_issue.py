@@ -241,6 +241,13 @@ def busy_seconds() -> float:
     return t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
 
 
+def steal_seconds() -> float:
+    """CPU seconds the virtual machine's cores were ready to run but the host ran something else."""
+    import psutil
+
+    return getattr(psutil.cpu_times(), "steal", 0.0)
+
+
 def cpu_used(before: dict, after: dict) -> float:
     """CPU seconds between two samples; processes born in between count from zero."""
     return sum(v - before.get(pid, 0.0) for pid, v in after.items())
@@ -434,6 +441,7 @@ async def http_phase(args, floor, servers) -> dict:
         load = Load(floor, args.count)
         server_pids = [s["proc"].pid for s in servers]
         cpu0, pg0, me0, all0 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
+        steal0 = steal_seconds()
         samplers = start_samplers(args, servers)
         t0 = time.perf_counter()
         try:
@@ -442,6 +450,7 @@ async def http_phase(args, floor, servers) -> dict:
             elapsed = time.perf_counter() - t0
             stop_processes(samplers, signal.SIGINT, timeout=60)
         cpu1, pg1, me1, all1 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
+        steal1 = steal_seconds()
 
         paced = None
         if args.paced_rate > 0:
@@ -488,6 +497,7 @@ async def http_phase(args, floor, servers) -> dict:
         cpu_postgres=cpu_used(pg0, pg1) / elapsed,
         cpu_client=(me1 - me0) / elapsed,
         cpu_machine=(all1 - all0) / elapsed,
+        cpu_stolen=(steal1 - steal0) / elapsed,
     )
     return results
 
@@ -767,7 +777,7 @@ by slowing the client down.
 | number lines with a gap / sequence rows off their highest number | {db['lines_with_gaps']} of {db['lines']} / {db['sequence_mismatch']} | 0 | {verdict(db['lines_with_gaps'] == 0 and db['sequence_mismatch'] == 0)} |
 | `issued` events / tickets | {db['issued_events']:,} / {db['tickets']:,} | equal | {verdict(db['issued_events'] == db['tickets'])} |
 | kept waiting-line counts that differ from the waiting tickets | {db['line_mismatch']} | 0 | {verdict(db['line_mismatch'] == 0)} |
-| CPU during the HTTP run: servers / PostgreSQL / client / whole machine | {http['cpu_servers']:.2f} / {http['cpu_postgres']:.2f} / {http['cpu_client']:.2f} / {http['cpu_machine']:.2f} of {m['nproc']} cores | | |
+| CPU during the HTTP run: servers / PostgreSQL / client / whole machine / taken by the host (steal) | {http['cpu_servers']:.2f} / {http['cpu_postgres']:.2f} / {http['cpu_client']:.2f} / {http['cpu_machine']:.2f} / {http['cpu_stolen']:.2f} of {m['nproc']} cores | | |
 | server CPU per ticket (all Daphne processes) | {1000 * http['cpu_servers'] / max(http['rate'], 1e-9):.1f} ms | | |
 | raw psycopg: the same four writes in one transaction | {raw['ok']:,} in {raw['seconds']:.1f} s, **{raw['rate']:.0f} tx/s**, p50 {raw['p50']:.1f} / p99 {raw['p99']:.1f} ms | | {verdict(raw_clean)} (0 duplicates, 0 gaps) |
 | CPU during the raw run: PostgreSQL / client / whole machine | {raw['cpu_postgres']:.2f} / {raw['cpu_client']:.2f} / {raw['cpu_machine']:.2f} cores | | |
