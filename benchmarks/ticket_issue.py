@@ -233,19 +233,15 @@ def postgres_cpu() -> dict:
     return out
 
 
-def busy_seconds() -> float:
-    """CPU seconds the whole machine has spent busy (all cores, anyone's processes)."""
+def machine_seconds() -> tuple[float, float]:
+    """CPU seconds of the whole machine (all cores, anyone's processes), from one sample:
+    spent busy, and taken by the host (steal: the cores were ready to run but the host
+    ran something else)."""
     import psutil
 
     t = psutil.cpu_times()
-    return t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
-
-
-def steal_seconds() -> float:
-    """CPU seconds the virtual machine's cores were ready to run but the host ran something else."""
-    import psutil
-
-    return getattr(psutil.cpu_times(), "steal", 0.0)
+    busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+    return busy, getattr(t, "steal", 0.0)
 
 
 def cpu_used(before: dict, after: dict) -> float:
@@ -440,8 +436,7 @@ async def http_phase(args, floor, servers) -> dict:
 
         load = Load(floor, args.count)
         server_pids = [s["proc"].pid for s in servers]
-        cpu0, pg0, me0, all0 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
-        steal0 = steal_seconds()
+        cpu0, pg0, me0, (all0, steal0) = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), machine_seconds()
         samplers = start_samplers(args, servers)
         t0 = time.perf_counter()
         try:
@@ -449,8 +444,7 @@ async def http_phase(args, floor, servers) -> dict:
         finally:
             elapsed = time.perf_counter() - t0
             stop_processes(samplers, signal.SIGINT, timeout=60)
-        cpu1, pg1, me1, all1 = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), busy_seconds()
-        steal1 = steal_seconds()
+        cpu1, pg1, me1, (all1, steal1) = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), machine_seconds()
 
         paced = None
         if args.paced_rate > 0:
@@ -634,11 +628,11 @@ async def raw_phase(args, floor, dsn: str, business_date: datetime.date) -> dict
 
     conns = [await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(args.concurrency)]
     try:
-        pg0, me0, all0 = postgres_cpu(), time.process_time(), busy_seconds()
+        pg0, me0, (all0, _) = postgres_cpu(), time.process_time(), machine_seconds()
         t0 = time.perf_counter()
         await asyncio.gather(*[worker(c) for c in conns])
         elapsed = time.perf_counter() - t0
-        pg1, me1, all1 = postgres_cpu(), time.process_time(), busy_seconds()
+        pg1, me1, (all1, _) = postgres_cpu(), time.process_time(), machine_seconds()
     finally:
         for c in conns:
             await c.close()
