@@ -13,6 +13,7 @@ import traceback
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
@@ -22,6 +23,34 @@ logger = logging.getLogger("api")
 
 
 _input_serializers = threading.local()
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="Retries with the same key return the first result instead of acting twice.",
+)
+
+
+def idempotency_key(request) -> str | None:
+    """The request's `Idempotency-Key` header, stripped; None without one.
+
+    Raises InvalidInput for an empty, over-long or unprintable key: a retry
+    must be able to send exactly the same key again."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        raise InvalidInput(fields={"Idempotency-Key": [f"Use 1-{IDEMPOTENCY_KEY_MAX_LENGTH} printable characters."]})
+    return key
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    """`data` validated by a new `serializer_class(data=data, **kwargs)`, or
+    DRF's ValidationError (rendered as `validation_error`)."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def validated_input(serializer_class, data) -> dict:

@@ -32,6 +32,24 @@ class MemoTokenAuthentication(TokenAuthentication):
         return process_memo(_memo_key(key), lambda: parent(key), settings.AUTH_TOKEN_MEMO_SECONDS)
 
 
+class HallDevice:
+    """A device of one hall that signs its own requests (a kiosk): what an
+    authentication class puts in `request.auth`. Other apps ask what it may
+    do through this interface, without knowing the app that owns the device.
+
+    `outlet_id` is its hall; `ticket_channel` the channel of the tickets it
+    takes for customers."""
+
+    outlet_id: int
+    ticket_channel: str = ""
+
+
+def request_device(request) -> HallDevice | None:
+    """The hall device that signed this request, if one did."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, HallDevice) else None
+
+
 @receiver(post_delete, sender=Token, dispatch_uid="auth-token-deleted")
 def _token_deleted(sender, instance, **kwargs):
     process_forget(_memo_key(instance.key))

@@ -10,6 +10,7 @@ from secrets import token_urlsafe
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from config.phones import mask_phone
 from halls.admin import HallScopedAdmin
 
 from .models import (
@@ -35,7 +36,6 @@ from .models import (
     ValueAddedService,
     VasConfirmation,
     format_yuan,
-    mask_phone,
     token_digest,
 )
 from .services.auth import kiosk_token_rotate

@@ -16,12 +16,13 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Forbidden, InvalidInput, NotFound
+from config.api import IDEMPOTENCY_HEADER, Forbidden, NotFound, idempotency_key
+from config.phones import is_mobile, mask_phone
 from config.ratelimit import client_address
 
 from . import services
 from .auth import CustomerAuthentication, KioskAuthentication, request_customer, request_kiosk
-from .models import SelfServiceChannel, is_mobile, mask_phone
+from .models import SelfServiceChannel
 from .selectors import sms_outbox
 from .serializers import (
     AccountOutSerializer,
@@ -57,21 +58,6 @@ from .serializers import (
     VasOutSerializer,
 )
 from .services.auth import OTP_LIFETIME, OTP_RESEND_AFTER
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="Retries with the same key return the first result instead of acting twice.",
-)
-
-
-def idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 100 or not key.isprintable():
-        raise InvalidInput(fields={"Idempotency-Key": ["Use 1-100 printable characters."]})
-    return key
 
 
 def request_origin(request) -> services.Origin:

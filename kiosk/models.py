@@ -15,7 +15,6 @@ Money is integer fen, data integer KB (1 MB = 1024 KB).
 """
 
 import hashlib
-import re
 import uuid
 
 from django.core.validators import RegexValidator
@@ -23,6 +22,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.auth import HallDevice
+from config.phones import mask_phone
 from halls.models import Outlet
 
 
@@ -31,23 +32,11 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-MOBILE_RE = re.compile(r"1[3-9][0-9]{9}\Z", re.ASCII)
-
-
-def is_mobile(phone) -> bool:
-    """An 11-digit mainland mobile number, ASCII digits only."""
-    return isinstance(phone, str) and phone.isascii() and bool(MOBILE_RE.match(phone))
-
-
 def format_yuan(fen: int) -> str:
     """Integer fen as shown to people: 5000 -> "¥50.00" (no floats on the way)."""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}¥{fen // 100}.{fen % 100:02d}"
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
 
 
 def mask_name(name: str) -> str:
@@ -61,7 +50,7 @@ def mask_name(name: str) -> str:
 # --- Kiosks -----------------------------------------------------------------------
 
 
-class KioskDevice(models.Model):
+class KioskDevice(HallDevice, models.Model):
     """A self-service terminal of a hall. It signs its requests with
     `Authorization: Kiosk <device token>`; only the token's SHA-256 is kept."""
 
@@ -86,6 +75,9 @@ class KioskDevice(models.Model):
             models.UniqueConstraint(fields=["token_hash"], name="kiosk_token_unique"),
             models.UniqueConstraint(fields=["outlet", "name"], name="kiosk_name_unique_per_outlet"),
         ]
+
+    # The tickets a kiosk takes for customers (config.auth.HallDevice).
+    ticket_channel = "kiosk"
 
     def __str__(self):
         return f"{self.name} @ {self.outlet.code}"

@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.phones import mask_phone
+
 from . import services
 from .errors import OrderNotFound
-from .models import OrderKind, OrderStatus, format_yuan, mask_phone
+from .models import OrderKind, OrderStatus, format_yuan
 
 SANDBOX_PROVIDER = "kiosk.payments.SandboxProvider"
 # What order_no_new makes (and what the callback accepts): anything else finds

@@ -2,8 +2,10 @@
 
 from rest_framework import serializers
 
+from config.phones import is_mobile, mask_phone
+
 from .carrier import OVERAGE_FEN_PER_MB
-from .models import NumberTier, OrderKind, OrderStatus, RewardKind, is_mobile, mask_phone
+from .models import NumberTier, OrderKind, OrderStatus, RewardKind
 
 PHONE_MESSAGE = "请输入11位手机号 / Enter an 11-digit mainland mobile number."
 

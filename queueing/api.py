@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Forbidden, InvalidInput, NotFound, validated_input
+from config.api import IDEMPOTENCY_HEADER, Forbidden, NotFound, idempotency_key, validated_input
 from config.auth import MemoTokenAuthentication
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
@@ -30,21 +30,6 @@ from .serializers import (
     TicketRatingInSerializer,
     TicketRatingOutSerializer,
 )
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="Retries with the same key return the first result instead of acting twice.",
-)
-
-
-def _idempotency_key(request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 100 or not key.isprintable():
-        raise InvalidInput(fields={"Idempotency-Key": ["Use 1-100 printable characters."]})
-    return key
 
 
 def _get_hall(code: str, *, with_setup: bool = False) -> Outlet:
@@ -91,7 +76,7 @@ class TicketIssueApi(APIView):
     def post(self, request, code):
         outlet = _get_hall(code, with_setup=True)
         fields = validated_input(TicketIssueInSerializer, request.data)
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         user = request.user
         kiosk = request_kiosk(request)
         if user.is_authenticated:
@@ -225,7 +210,7 @@ class CounterCallNextApi(CounterApiBase):
     def post(self, request, counter_id):
         self.authorize_counter(request, counter_id)
         ticket = services.ticket_call_next(
-            counter_id=counter_id, actor=request.user, request_key=_idempotency_key(request)
+            counter_id=counter_id, actor=request.user, request_key=idempotency_key(request)
         )
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -246,7 +231,7 @@ def _ticket_action(name, service_fn, summary, input_serializer=None):
                 data.is_valid(raise_exception=True)
                 kwargs["service_code"] = data.validated_data["service"]
             ticket = service_fn(
-                counter_id=counter_id, actor=request.user, request_key=_idempotency_key(request), **kwargs
+                counter_id=counter_id, actor=request.user, request_key=idempotency_key(request), **kwargs
             )
             return self.respond(request, counter_id, ticket)
 

@@ -1,14 +1,11 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from config.phones import is_mobile, mask_phone
 from halls.models import PauseReason
 
 from .models import Channel, DisplayKind, Priority, Ticket
-from .services import PHONE_RE, display_is_online
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+from .services import display_is_online
 
 
 def _datetime_out(value) -> str | None:
@@ -26,8 +23,7 @@ class TicketIssueInSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
 
     def validate_phone(self, value):
-        # PHONE_RE's \d also matches full-width and other scripts' digits: ASCII only.
-        if value and not (value.isascii() and PHONE_RE.match(value)):
+        if value and not is_mobile(value):
             raise serializers.ValidationError("请输入11位手机号 / Enter an 11-digit mainland mobile number.")
         return value
 

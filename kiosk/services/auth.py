@@ -17,11 +17,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.api import InvalidInput
+from config.phones import is_mobile
 from config.ratelimit import rate_limit_hit
 from sms.services import sms_queue
 
 from ..errors import OtpExpired, OtpInvalid, OtpTooSoon
-from ..models import CustomerSession, KioskDevice, OtpCode, is_mobile, token_digest
+from ..models import CustomerSession, KioskDevice, OtpCode, token_digest
 from .actions import Origin, action_log
 
 OTP_DIGITS = 6

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.api import InvalidInput
+from config.phones import is_mobile
 
 from ..carrier import HoldInfo, NumberResults, NumberSearch, get_carrier
-from ..models import NumberTier, Order, OrderKind, is_mobile
+from ..models import NumberTier, Order, OrderKind
 from ..number_patterns import PATTERNS
 from .actions import Origin, action_log
 from .orders import order_attach_pay_url, order_no_new

@@ -22,11 +22,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.api import DomainError, InvalidInput
+from config.phones import is_mobile, mask_phone
 from config.ratelimit import rate_limit_hit
 
 from ..carrier import Account, get_carrier
 from ..errors import AmountMismatch, IdempotencyKeyReused, OrderNotFound, PaymentConflict, SubscriberNotFound
-from ..models import Order, OrderKind, OrderStatus, Payment, SelfServiceChannel, is_mobile, mask_phone
+from ..models import Order, OrderKind, OrderStatus, Payment, SelfServiceChannel
 from ..payments import SandboxProvider, get_payment_provider
 from .actions import SYSTEM, Origin, action_log
 

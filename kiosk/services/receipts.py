@@ -9,11 +9,12 @@ nothing, and printing again prints the same receipt.
 from django.utils import timezone
 
 from config.api import NotFound
+from config.phones import mask_phone
 from queueing.models import Ticket
 from queueing.selectors import ticket_progress
 
 from ..errors import PrinterUnavailable
-from ..models import KioskDevice, Order, OrderKind, OrderStatus, format_yuan, mask_phone
+from ..models import KioskDevice, Order, OrderKind, OrderStatus, format_yuan
 from ..printing import Receipt, network_printer
 from .actions import Origin, action_log
 

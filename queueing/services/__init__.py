@@ -4,7 +4,6 @@ from .counters import counter_close, counter_open, counter_pause, counter_resume
 from .displays import display_heartbeat, display_is_online, display_list
 from .feedback import ticket_rate
 from .tickets import (
-    PHONE_RE,
     format_number,
     texts_near_turn_send,
     ticket_call_next,
@@ -18,7 +17,6 @@ from .tickets import (
 )
 
 __all__ = [
-    "PHONE_RE",
     "counter_close",
     "counter_open",
     "counter_pause",

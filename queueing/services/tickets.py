@@ -4,7 +4,6 @@ Lock order, everywhere: the counter row, then the ticket row. Holding them in
 one order means two requests can wait for each other but never deadlock.
 """
 
-import re
 import secrets
 from datetime import datetime
 
@@ -40,8 +39,6 @@ from ..models import (
     TicketStatus,
 )
 from .counters import _has_active_ticket, _lock_counter, broadcast_counter_freed
-
-PHONE_RE = re.compile(r"1[3-9][0-9]{9}\Z", re.ASCII)
 
 
 def format_number(prefix: str, sequence: int) -> str:

@@ -29,12 +29,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.phones import mask_phone
 from halls.models import HallService, OpeningException, Outlet
 from halls.selectors import outlet_is_open, outlet_opening_intervals
 
 from ..models import Ticket, TicketRating
 from ..selectors import halls_waiting_counts, service_summaries, ticket_live_state
-from ..serializers import mask_phone
 
 # Tokens are URL-safe base64 (secrets.token_urlsafe) and hall codes capitals,
 # digits and dashes: anything else (a NUL, which PostgreSQL text cannot hold)
