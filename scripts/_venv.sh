@@ -38,7 +38,7 @@ _requirements_digest() {
     } | sha256sum | cut -d' ' -f1
 }
 
-# ensure_venv requirements/FILE.txt
+# ensure_venv requirements.txt | requirements/FILE.txt
 ensure_venv() {
     local requirements="$ROOT/$1" stamp digest python
     if ! _python_ok "$VENV_PY"; then

@@ -1,12 +1,14 @@
-"""Write requirements/*.txt: exact pins of what the running interpreter has
-installed, for every package the matching .in file needs, directly or not.
+"""Write requirements.txt and requirements/*.txt: exact pins of what the
+running interpreter has installed, for every package the matching .in file
+needs, directly or not.
 
     .venv/bin/python scripts/pin_requirements.py
 
 To upgrade a package: `.venv/bin/pip install -U NAME`, run the tests, then
-run this again and commit the .in and .txt files together. base.txt holds
-what the product needs; test.txt starts with `-r base.txt` and adds only
-what the tests need beyond it; bench.txt the same for benchmarks/.
+run this again and commit the .in and .txt files together. The top-level
+requirements.txt holds what the product needs (from requirements/base.in);
+requirements/test.txt starts with `-r ../requirements.txt` and adds only what
+the tests need beyond it; requirements/bench.txt the same for benchmarks/.
 """
 
 import sys
@@ -72,14 +74,15 @@ def main() -> None:
             "# Exact pins for Python 3.11 on Linux, written by scripts/pin_requirements.py",
             f"# from requirements/{layer}.in and what the project's .venv has installed.",
         ]
-        lines = header + ([f"-r {parent}.txt"] if parent else [])
+        lines = header + (["-r ../requirements.txt"] if parent else [])
         for name in sorted(set(needed) - set(inherited)):
             dist = dists[name]
             lines.append(f"{dist.metadata['Name']}=={dist.version}")
             for via in sorted(needed[name], key=str.lower):
                 lines.append(f"    # via {via}")
-        (REQUIREMENTS / f"{layer}.txt").write_text("\n".join(lines) + "\n")
-        print(f"requirements/{layer}.txt: {len(set(needed) - set(inherited))} pins")
+        target = ROOT / "requirements.txt" if parent is None else REQUIREMENTS / f"{layer}.txt"
+        target.write_text("\n".join(lines) + "\n")
+        print(f"{target.relative_to(ROOT)}: {len(set(needed) - set(inherited))} pins")
 
 
 if __name__ == "__main__":
