@@ -1,6 +1,8 @@
-"""The staff admin panel. Hall managers see and edit only their own halls;
-district managers their district's; superusers everything."""
+"""The staff admin panel, scoped by role (halls.roles): a hall manager sees and
+edits only the halls they manage (a district manager their district's), city
+operations see every hall and change nothing, superusers do everything."""
 
+from django import forms
 from django.contrib import admin
 
 from .models import (
@@ -14,23 +16,32 @@ from .models import (
     Service,
     StaffMembership,
 )
-from .selectors import outlets_for_user
+from .roles import (
+    is_city_operations,
+    membership_editable_by,
+    outlets_managed_by,
+    roles_assignable_by,
+    sees_every_hall,
+    users_attachable_by,
+)
 
 
 class HallScopedAdmin(admin.ModelAdmin):
-    """Rows reachable through `outlet_field` are limited to the user's halls."""
+    """Rows reachable through `outlet_field` are limited to the halls the user
+    manages; superusers and city operations see every hall (what city
+    operations may change is what their group's permissions allow: nothing)."""
 
     outlet_field = "outlet"
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
+        if sees_every_hall(request.user):
             return qs
-        return qs.filter(**{f"{self.outlet_field}__in": outlets_for_user(request.user)})
+        return qs.filter(**{f"{self.outlet_field}__in": outlets_managed_by(request.user)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "outlet" and not request.user.is_superuser:
-            kwargs["queryset"] = outlets_for_user(request.user)
+            kwargs["queryset"] = outlets_managed_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
@@ -63,9 +74,9 @@ class OutletAdmin(HallScopedAdmin):
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
-        if request.user.is_superuser:
+        if sees_every_hall(request.user):
             return qs
-        return qs.filter(pk__in=outlets_for_user(request.user).values("pk"))
+        return qs.filter(pk__in=outlets_managed_by(request.user).values("pk"))
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -93,13 +104,57 @@ class CounterAdmin(HallScopedAdmin):
     readonly_fields = ["state", "pause_reason", "signed_in_user", "state_changed_at"]
 
 
+class StaffMembershipForm(forms.ModelForm):
+    """Who may be attached to which hall in which role is the role policy's:
+    a hall manager attaches agents to the halls they manage."""
+
+    class Meta:
+        model = StaffMembership
+        fields = ["user", "outlet", "role"]
+
+    def __init__(self, *args, acting_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.acting_user = acting_user
+        if acting_user is not None and not acting_user.is_superuser:
+            self.fields["user"].queryset = users_attachable_by(acting_user)
+            allowed = set(roles_assignable_by(acting_user))
+            self.fields["role"].choices = [c for c in self.fields["role"].choices if c[0] in allowed]
+
+    def clean(self):
+        data = super().clean()
+        outlet, role = data.get("outlet"), data.get("role")
+        acting = self.acting_user
+        if acting is not None and not acting.is_superuser and outlet is not None and role:
+            if role not in roles_assignable_by(acting, outlet):
+                self.add_error("role", "您不能在该网点授予此角色 / You may not give this role at that hall.")
+        return data
+
+
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(HallScopedAdmin):
+    form = StaffMembershipForm
     list_display = ["user", "outlet", "role"]
     list_filter = ["role"]
     search_fields = ["user__username", "outlet__code", "outlet__name"]
     list_select_related = ["user", "outlet"]
     autocomplete_fields = ["outlet"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ActingForm(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, acting_user=request.user, **inner)
+
+        return ActingForm
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or membership_editable_by(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or membership_editable_by(request.user, obj))
 
 
 @admin.register(DistrictAssignment)
@@ -107,4 +162,4 @@ class DistrictAssignmentAdmin(admin.ModelAdmin):
     list_display = ["user", "district"]
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return request.user.is_superuser or is_city_operations(request.user)

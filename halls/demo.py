@@ -32,7 +32,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, get_hasher, identify_hasher, make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils.module_loading import autodiscover_modules
@@ -51,6 +51,7 @@ from .models import (
     StaffMembership,
     StaffRole,
 )
+from .roles import CITY_OPERATIONS_GROUP
 
 # --- The registry of steps --------------------------------------------------
 
@@ -90,6 +91,7 @@ def seed_demo(*, small: bool = False) -> StepResult:
 
     Idempotent. Runs every registered step in one transaction, so a failing
     step leaves the database as it was."""
+    demo_secrets_check()
     autodiscover_modules("demo")
     summary = StepResult()
     with transaction.atomic(durable=True):
@@ -667,66 +669,49 @@ def seed_network(*, small: bool) -> StepResult:
 
 # --- The demo sign-ins ------------------------------------------------------
 
-HALL_MANAGER_GROUP = "厅经理"
-HALL_MANAGER_PERMISSIONS = {
-    "halls": [
-        *(
-            f"{action}_{model}"
-            for model in (
-                "outlet",
-                "openinghours",
-                "openingexception",
-                "hallservice",
-                "counter",
-                "counterservice",
-                "staffmembership",
-            )
-            for action in ("view", "change")
-        ),
-        *(
-            f"{action}_{model}"
-            for model in ("openingexception", "openinghours", "counterservice")
-            for action in ("add", "delete")
-        ),
-    ],
-    "queueing": [
-        "view_ticket", "view_ticketevent", "view_counterevent", "view_ticketrating",
-        # Displays register themselves; the manager names them.
-        "view_displaydevice", "change_displaydevice",
-    ],
-    # What the hall's kiosks are and did; the admin shows the manager's halls
-    # only. Customer records and the carrier's data stay with superusers.
-    "kiosk": ["view_kioskdevice", "change_kioskdevice", "view_selfserviceaction", "view_order", "view_payment"],
-}
-
-
 @dataclass(frozen=True)
 class DemoUser:
     username: str
     first_name: str
     role: str | None  # their role at the demo hall; None: no hall
-    is_staff: bool = False
     is_superuser: bool = False
+    groups: tuple[str, ...] = ()  # role groups beyond those their memberships give
 
 
 DEMO_USERS = (
-    DemoUser("demo_admin", "演示管理员", None, is_staff=True, is_superuser=True),
-    # Staff status lets the manager into /admin/, where HallScopedAdmin shows their hall only.
-    DemoUser("demo_manager", "张丽", StaffRole.MANAGER, is_staff=True),
+    DemoUser("demo_admin", "演示管理员", None, is_superuser=True),
+    DemoUser("demo_ops", "赵敏", None, groups=(CITY_OPERATIONS_GROUP,)),
+    # The manager's membership gives the hall manager group and staff status
+    # (halls.services.staff_groups_sync): the admin shows their hall only.
+    DemoUser("demo_manager", "张丽", StaffRole.MANAGER),
     DemoUser("demo_agent1", "李明", StaffRole.AGENT),
     DemoUser("demo_agent2", "王芳", StaffRole.AGENT),
 )
 
+# Published defaults: with DEBUG off, a demo that anybody could sign in to is refused.
+DEFAULT_DEMO_PASSWORD = "demo-pass-2012"
+DEFAULT_DEMO_KIOSK_TOKEN = "demo-kiosk-token"
 
-def _hall_manager_permissions() -> list[Permission]:
-    wanted = Q()
-    for app_label, codenames in HALL_MANAGER_PERMISSIONS.items():
-        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
-    permissions = list(Permission.objects.filter(wanted))
-    expected = sum(len(codenames) for codenames in HALL_MANAGER_PERMISSIONS.values())
-    if len(permissions) != expected:
-        raise LookupError(f"Found {len(permissions)} of the {expected} hall manager permissions; run migrate first.")
-    return permissions
+
+class DemoRefused(Exception):
+    """seed_demo will not build sign-ins that anybody could use."""
+
+
+def demo_secrets_check() -> None:
+    """With DEBUG off, refuse the published demo password and kiosk token:
+    set DEMO_PASSWORD and DEMO_KIOSK_TOKEN to values of your own."""
+    if settings.DEBUG:
+        return
+    refused = []
+    if settings.DEMO_PASSWORD == DEFAULT_DEMO_PASSWORD:
+        refused.append("DEMO_PASSWORD")
+    if settings.DEMO_KIOSK_TOKEN == DEFAULT_DEMO_KIOSK_TOKEN:
+        refused.append("DEMO_KIOSK_TOKEN")
+    if refused:
+        raise DemoRefused(
+            f"DEBUG is off and {' and '.join(refused)} {'is' if len(refused) == 1 else 'are'} still the published "
+            "default: anybody could sign in to this demo. Set your own value, or run with DEBUG=true."
+        )
 
 
 def _demo_password_hash(current: Iterable[str]) -> str:
@@ -750,12 +735,12 @@ def _demo_password_hash(current: Iterable[str]) -> str:
 
 @demo_step
 def seed_demo_staff(*, small: bool) -> StepResult:
-    """demo_admin everywhere; demo_manager, demo_agent1 and demo_agent2 at the demo hall only."""
+    """demo_admin everywhere; demo_ops reads every hall; demo_manager,
+    demo_agent1 and demo_agent2 at the demo hall only. Their role groups come
+    from the migrations and their memberships; this step only assigns them."""
     result = StepResult()
     hall = Outlet.objects.get(code=DEMO_HALL_CODE)
-    group, created = Group.objects.get_or_create(name=HALL_MANAGER_GROUP)
-    result.created += created
-    group.permissions.set(_hall_manager_permissions())
+    role_groups = {g.name: g for g in Group.objects.filter(name__in=[CITY_OPERATIONS_GROUP])}
 
     User = get_user_model()
     existing = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
@@ -766,10 +751,11 @@ def seed_demo_staff(*, small: bool) -> StepResult:
         wanted = {
             "first_name": demo.first_name,
             "is_active": True,
-            "is_staff": demo.is_staff,
             "is_superuser": demo.is_superuser,
             "password": password,
         }
+        if demo.is_superuser or demo.groups:
+            wanted["is_staff"] = True
         changed = [name for name, value in wanted.items() if getattr(user, name) != value]
         for name in changed:
             setattr(user, name, wanted[name])
@@ -779,6 +765,8 @@ def seed_demo_staff(*, small: bool) -> StepResult:
         elif changed:
             user.save(update_fields=changed)
             result.updated += 1
+        for name in demo.groups:
+            user.groups.add(role_groups[name])
         if demo.role is None:
             continue
         hall_staff.append(user)
@@ -791,8 +779,6 @@ def seed_demo_staff(*, small: bool) -> StepResult:
             membership.role = demo.role
             membership.save(update_fields=["role"])
             result.updated += 1
-        if demo.role == StaffRole.MANAGER:
-            user.groups.add(group)
 
     # "They belong to that hall only": drop any other hall or district they were given.
     deleted, _ = StaffMembership.objects.filter(user__in=hall_staff).exclude(outlet=hall).delete()
@@ -800,7 +786,7 @@ def seed_demo_staff(*, small: bool) -> StepResult:
     result.updated += deleted
 
     result.lines[f"sign-ins (password {settings.DEMO_PASSWORD})"] = (
-        f"demo_admin (superuser); at {hall.code} {hall.name}: "
-        "demo_manager (hall manager, /admin/), demo_agent1, demo_agent2 (agents)"
+        f"demo_admin (superuser), demo_ops (city operations, /city/); at {hall.code} {hall.name}: "
+        "demo_manager (hall manager, /manage/, /admin/), demo_agent1, demo_agent2 (agents, /console/)"
     )
     return result

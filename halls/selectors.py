@@ -2,13 +2,12 @@
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from config.cache import cached, forget, process_memo
+from config.cache import cached, forget
 
-from .models import Counter, CounterService, HallService, OpeningException, OpeningHours, Outlet, StaffRole
+from .models import Counter, CounterService, HallService, OpeningException, OpeningHours, Outlet
 
 # A hall's setup changes a few times a year and is read on every ticket issued:
 # it is cached, forgotten after commit of any change to it (halls.signals), and
@@ -129,69 +128,6 @@ def outlet_is_open(outlet: Outlet, at: datetime | None = None) -> bool:
             if start <= at < end:
                 return True
     return False
-
-
-def outlets_for_user(user) -> QuerySet[Outlet]:
-    """The outlets a staff member may act on."""
-    if not user.is_authenticated:
-        return Outlet.objects.none()
-    if user.is_superuser:
-        return Outlet.objects.all()
-    return Outlet.objects.filter(
-        Q(memberships__user=user) | Q(district__in=user.districts.values("district"))
-    ).distinct()
-
-
-def user_can_act_on(user, outlet: Outlet) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if outlet.memberships.filter(user=user).exists():
-        return True
-    return user.districts.filter(district=outlet.district).exists()
-
-
-# Bumped (in this process) by any change of who is staff where; see counter_access.
-_access_generation = 0
-
-
-def staff_access_changed() -> None:
-    global _access_generation
-    _access_generation += 1
-
-
-def counter_access(user, counter_id: int) -> bool | None:
-    """Whether `user` may work the counter; None when there is no such counter.
-
-    Every press of a counter console asks this, so a process remembers a yes
-    for AUTH_TOKEN_MEMO_SECONDS, as it remembers the token itself: a change of
-    memberships, district assignments or the user applies at once in the
-    process that makes it and within those seconds in the others. A no is
-    never remembered."""
-
-    def read():
-        counter = Counter.objects.select_related("outlet").filter(pk=counter_id).first()
-        if counter is None:
-            raise Counter.DoesNotExist
-        return True if user_can_act_on(user, counter.outlet) else None
-
-    key = f"counter-access:{_access_generation}:{user.pk}:{counter_id}"
-    try:
-        return bool(process_memo(key, read, settings.AUTH_TOKEN_MEMO_SECONDS))
-    except Counter.DoesNotExist:
-        return None
-
-
-def user_manages(user, outlet: Outlet) -> bool:
-    """Hall managers (and district managers, superusers) manage a hall's setup."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if outlet.memberships.filter(user=user, role=StaffRole.MANAGER).exists():
-        return True
-    return user.districts.filter(district=outlet.district).exists()
 
 
 ALL_DAY = (time(0), time(0))

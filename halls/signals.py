@@ -1,14 +1,22 @@
-"""Forget a hall's cached setup (halls.selectors.hall_with_setup) when any
-part of it changes: the outlet, its hours and exceptions, its offers, or a
-service it offers; and who may work which counter (halls.selectors.counter_access)
-when staff memberships, district assignments or a user change."""
+"""Concerns that must follow changes made anywhere (the admin, seed_demo, a
+shell) without the code making them knowing:
+
+- a hall's cached setup (halls.selectors.hall_with_setup) is forgotten when
+  any part of it changes: the outlet, its hours and exceptions, its offers,
+  or a service it offers;
+- who may work which counter (halls.roles.counter_access) is forgotten when
+  staff memberships, district assignments or a user change;
+- a user's role groups and staff status follow their memberships and
+  district assignments (halls.services.staff_groups_sync)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import DistrictAssignment, HallService, OpeningException, OpeningHours, Outlet, Service, StaffMembership
-from .selectors import hall_setup_forget, staff_access_changed
+from .roles import staff_access_changed
+from .selectors import hall_setup_forget
+from .services import staff_groups_sync
 
 
 @receiver([post_save, post_delete], sender=Outlet, dispatch_uid="hall-setup-outlet")
@@ -36,3 +44,11 @@ def _service_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=get_user_model(), dispatch_uid="counter-access-user")
 def _staff_access_changed(sender, instance, **kwargs):
     staff_access_changed()
+
+
+@receiver([post_save, post_delete], sender=StaffMembership, dispatch_uid="role-groups-membership")
+@receiver([post_save, post_delete], sender=DistrictAssignment, dispatch_uid="role-groups-district")
+def _roles_changed(sender, instance, **kwargs):
+    User = get_user_model()
+    user = User.objects.filter(pk=instance.user_id).first()  # gone when the user itself was deleted
+    staff_groups_sync(user=user)

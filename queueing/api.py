@@ -2,20 +2,19 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import IDEMPOTENCY_HEADER, Forbidden, NotFound, idempotency_key, validated_input
-from config.auth import MemoTokenAuthentication
+from config.auth import request_device
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
-from halls.selectors import counter_access, hall_with_setup, user_can_act_on
-from kiosk.auth import KioskAuthentication, request_kiosk
+from halls.roles import counter_access, user_can_act_on
+from halls.selectors import hall_with_setup
 
 from . import services
-from .models import Channel, Priority, Ticket
+from .models import Ticket
 from .selectors import counter_current_ticket, queue_snapshot, ticket_progress
 from .serializers import (
     CounterActionOutSerializer,
@@ -62,10 +61,9 @@ class TicketIssueApi(APIView):
     """Staff may use any channel and priority; a kiosk (`Authorization: Kiosk
     <device token>`) issues kiosk tickets, normal or care, at its own hall
     only; without auth only a mobile ticket with a phone number and normal
-    priority, rate-limited per client address."""
+    priority, rate-limited per client address (queueing.services.issuing)."""
 
     permission_classes = []
-    authentication_classes = [MemoTokenAuthentication, SessionAuthentication, KioskAuthentication]
 
     @extend_schema(
         request=TicketIssueInSerializer,
@@ -77,31 +75,10 @@ class TicketIssueApi(APIView):
         outlet = _get_hall(code, with_setup=True)
         fields = validated_input(TicketIssueInSerializer, request.data)
         key = idempotency_key(request)
-        user = request.user
-        kiosk = request_kiosk(request)
-        if user.is_authenticated:
-            if not user_can_act_on(user, outlet):
-                raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
-        elif kiosk is not None:
-            if kiosk.outlet_id != outlet.pk:
-                raise Forbidden("该取号机不属于此营业厅 / This kiosk belongs to another hall.")
-            if fields["channel"] != Channel.KIOSK or fields["priority"] not in (Priority.NORMAL, Priority.CARE):
-                raise Forbidden(
-                    "取号机只能取普通号或爱心号 / A kiosk takes kiosk tickets of normal or care priority only."
-                )
-        else:
-            if fields["channel"] != Channel.MOBILE or not fields.get("phone") or fields["priority"] != Priority.NORMAL:
-                raise Forbidden(
-                    "无需登录时只能用手机号取普通号 / Without signing in, only a mobile ticket with a phone "
-                    "number and normal priority can be taken."
-                )
-            rate_limit_hit(
-                scope="ticket-issue",
-                key=client_address(request),
-                limit=settings.QUEUE_ANON_ISSUE_LIMIT,
-                window_seconds=settings.QUEUE_ANON_ISSUE_WINDOW_SECONDS,
-                message="取号过于频繁，请稍后再试 / Too many tickets from this address; please try again later.",
-            )
+        services.ticket_issue_allowed(
+            outlet=outlet, user=request.user, device=request_device(request), client=client_address(request),
+            channel=fields["channel"], priority=fields["priority"], phone=fields.get("phone", ""),
+        )
         ticket, created = services.ticket_issue(
             outlet=outlet,
             service_code=fields["service"],
@@ -109,7 +86,7 @@ class TicketIssueApi(APIView):
             phone=fields.get("phone", ""),
             priority=fields["priority"],
             idempotency_key=key,
-            actor=user,
+            actor=request.user,
         )
         return Response(_ticket_data(ticket, request), status=status.HTTP_201_CREATED)
 

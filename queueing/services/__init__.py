@@ -3,6 +3,7 @@
 from .counters import counter_close, counter_open, counter_pause, counter_resume
 from .displays import display_heartbeat, display_is_online, display_list
 from .feedback import ticket_rate
+from .issuing import ticket_issue_allowed
 from .tickets import (
     format_number,
     texts_near_turn_send,
@@ -30,6 +31,7 @@ __all__ = [
     "ticket_cancel",
     "ticket_finish",
     "ticket_issue",
+    "ticket_issue_allowed",
     "ticket_no_show",
     "ticket_rate",
     "ticket_recall",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from config.api import RateLimited
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, CounterService, CounterState, HallService, Outlet, PauseReason
-from halls.selectors import outlets_for_user
+from halls.roles import outlets_worked_by
 
 from ..models import Channel, Priority, TicketStatus
 from ..selectors import counter_waiting_counts
@@ -112,7 +112,7 @@ class ConsoleSignOutView(LogoutView):
 
 def _console_halls(user):
     """The halls with a queue this user may work in."""
-    return outlets_for_user(user).filter(is_active=True, has_queue=True).order_by("code")
+    return outlets_worked_by(user).filter(is_active=True, has_queue=True).order_by("code")
 
 
 def _refused(request, message: str, message_en: str, *, status: int, forget_counter: bool = False,

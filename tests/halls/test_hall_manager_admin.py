@@ -1,12 +1,12 @@
-"""The hall-manager group (厅经理) of the demo in the admin: what the hall's
-kiosks, displays and customers' ratings are, for their own halls only."""
+"""The hall manager role (厅经理) in the admin: what the hall's kiosks,
+displays and customers' ratings are, for their own halls only. The role's
+group and permissions come from the migrations, the group from the membership."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.contrib.auth.models import Group
 
-from halls.demo import HALL_MANAGER_GROUP, HALL_MANAGER_PERMISSIONS
 from halls.models import StaffRole
+from halls.roles import CITY_OPERATIONS_GROUP
 from kiosk.models import KioskDevice
 from kiosk.services import Origin, topup_create
 from queueing import services
@@ -17,14 +17,8 @@ from tests.queueing.factories import build_floor
 
 
 def hall_manager_of(outlet, username="mgr"):
-    """A staff user of `outlet` in the 厅经理 group, with the group's permissions as the demo grants them."""
-    wanted = Q()
-    for app_label, codenames in HALL_MANAGER_PERMISSIONS.items():
-        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group, _ = Group.objects.get_or_create(name=HALL_MANAGER_GROUP)
-    group.permissions.set(Permission.objects.filter(wanted))
-    manager = UserFactory(username=username, is_staff=True)
-    manager.groups.add(group)
+    """A user made manager of `outlet` by a membership, and nothing else."""
+    manager = UserFactory(username=username)
     member(manager, outlet, StaffRole.MANAGER)
     return manager
 
@@ -80,13 +74,12 @@ def test_a_hall_manager_cannot_add_a_kiosk(manager_client):
     assert manager_client.get("/admin/kiosk/kioskdevice/add/").status_code == 403
 
 
-def test_a_staff_member_who_may_only_view_kiosks_cannot_give_one_a_new_token(client, two_halls):
+def test_city_operations_who_may_only_view_kiosks_cannot_give_one_a_new_token(client, two_halls):
     own, _ = two_halls
     kiosk = KioskDeviceFactory(outlet=own.hall)
     before = kiosk.token_hash
     viewer = UserFactory(username="viewer", is_staff=True)
-    viewer.user_permissions.set(Permission.objects.filter(codename="view_kioskdevice"))
-    member(viewer, own.hall, StaffRole.MANAGER)
+    viewer.groups.add(Group.objects.get(name=CITY_OPERATIONS_GROUP))
     client.force_login(viewer)
 
     client.post("/admin/kiosk/kioskdevice/", {"action": "rotate_token", "_selected_action": [kiosk.pk]})

@@ -2,9 +2,9 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from halls.demo import seed_demo
+from halls.demo import DemoRefused, seed_demo
 
 
 class Command(BaseCommand):
@@ -20,7 +20,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, small: bool, **options):
         started = time.monotonic()
-        summary = seed_demo(small=small)
+        try:
+            summary = seed_demo(small=small)
+        except DemoRefused as refused:
+            raise CommandError(str(refused)) from None
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
