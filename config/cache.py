@@ -40,9 +40,20 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
             client = _clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
-    def incr_or_start(self, key) -> int:
-        """INCR: one round trip; a missing key starts at 0 and never expires."""
-        return self.get_client(key, write=True).incr(key)
+    # INCR, except that a missing key starts at ARGV[1]: one round trip, atomic.
+    _INCR_OR_START = (
+        "local v = redis.call('INCR', KEYS[1]) "
+        "if v == 1 and tonumber(ARGV[1]) > 0 then v = tonumber(ARGV[1]) redis.call('SET', KEYS[1], v) end "
+        "return v"
+    )
+
+    def incr_or_start(self, key, start: int = 0) -> int:
+        """INCR: one round trip; a missing key starts at `start` (the first
+        value returned is `start`, or 1 when `start` is 0) and never expires."""
+        client = self.get_client(key, write=True)
+        if not start:
+            return client.incr(key)
+        return int(client.eval(self._INCR_OR_START, 1, key, start))
 
 
 class SharedPoolRedisCache(RedisCache):
@@ -50,26 +61,28 @@ class SharedPoolRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
 
-    def incr_or_start(self, key, version=None) -> int:
-        """Add one to an integer counter and return it; a missing key counts
-        from 0 and does not expire. Atomic across processes."""
-        return self._cache.incr_or_start(self.make_and_validate_key(key, version=version))
+    def incr_or_start(self, key, start: int = 0, version=None) -> int:
+        """Add one to an integer counter and return it; a missing key starts
+        at `start` (or counts from 0) and does not expire. Atomic across processes."""
+        return self._cache.incr_or_start(self.make_and_validate_key(key, version=version), start)
 
 
-def cache_counter_next(cache, key) -> int:
-    """The next value of a shared counter in `cache`, from 1, without expiry.
+def cache_counter_next(cache, key, start: int = 0) -> int:
+    """The next value of a shared counter in `cache`, without expiry: 1, 2, ...
+    or, with `start`, a missing counter gives `start` first, then counts on.
 
-    One INCR on the shared-pool Redis cache; on other backends add-then-incr
-    (a key evicted in between is added again)."""
+    One round trip on the shared-pool Redis cache; on other backends
+    add-then-incr (a key evicted in between is added again)."""
     # `django.core.cache.cache` is a proxy: ask for the method, not the class.
     incr_or_start = getattr(cache, "incr_or_start", None)
     if incr_or_start is not None:
-        return incr_or_start(key)
-    cache.add(key, 0, timeout=None)
+        return incr_or_start(key, start)
+    base = start - 1 if start else 0
+    cache.add(key, base, timeout=None)
     try:
         return cache.incr(key)
     except ValueError:  # evicted between add and incr
-        cache.add(key, 0, timeout=None)
+        cache.add(key, base, timeout=None)
         return cache.incr(key)
 
 

@@ -5,6 +5,7 @@ run on one machine (SQLite, in-process channel layer). See `.env.example` and
 the README for the full list.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -217,6 +218,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- The queue ------------------------------------------------------------
+# A hall's business day closes this long after its closing time: tickets still
+# waiting or called then are cancelled ("day_closed"), its counters closed.
+QUEUE_CLOSE_GRACE_MINUTES = env.int("QUEUE_CLOSE_GRACE_MINUTES", default=30)
+# A hall open 24 hours closes its day here instead, and numbers start again.
+QUEUE_DAY_ENDS_AT = env.str("QUEUE_DAY_ENDS_AT", default="04:00")
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", QUEUE_DAY_ENDS_AT):
+    raise ImproperlyConfigured("QUEUE_DAY_ENDS_AT must be a time of day as HH:MM, e.g. 04:00.")
+if QUEUE_CLOSE_GRACE_MINUTES < 0:
+    raise ImproperlyConfigured("QUEUE_CLOSE_GRACE_MINUTES must not be negative.")
+CELERY_BEAT_SCHEDULE.update({
+    # Closes every business day that has ended (and any missed while nothing ran).
+    "queueing-close-business-days": {"task": "queueing.tasks.business_days_close", "schedule": 60.0},
+})
 QUEUE_MAX_CALLS = env.int("QUEUE_MAX_CALLS", default=3)
 QUEUE_ANON_ISSUE_LIMIT = env.int("QUEUE_ANON_ISSUE_LIMIT", default=20)
 QUEUE_ANON_ISSUE_WINDOW_SECONDS = env.int("QUEUE_ANON_ISSUE_WINDOW_SECONDS", default=600)

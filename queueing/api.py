@@ -14,8 +14,9 @@ from halls.roles import counter_access, user_can_act_on
 from halls.selectors import hall_with_setup
 
 from . import services
+from .events import hall_snapshot
 from .models import Ticket
-from .selectors import counter_current_ticket, queue_snapshot, ticket_progress
+from .selectors import counter_current_ticket, ticket_progress
 from .serializers import (
     CounterActionOutSerializer,
     CounterPauseInSerializer,
@@ -54,7 +55,7 @@ class HallQueueApi(APIView):
     @extend_schema(responses=QueueSnapshotSerializer, summary="Live queue snapshot of a hall")
     def get(self, request, code):
         outlet = _get_hall(code)
-        return Response(queue_snapshot(outlet=outlet))
+        return Response(hall_snapshot(outlet))
 
 
 class TicketIssueApi(APIView):

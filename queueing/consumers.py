@@ -2,10 +2,16 @@
 
 /ws/halls/{code}/display/  public, read-only; what a lobby wall shows.
 /ws/tickets/{token}/       the holder of a ticket follows it.
+
+Redis (the channel layer) may be away: a socket still opens and gets its
+snapshot from the database, and joins its groups again on every ping until
+it can, so live events resume by themselves when Redis is back.
 """
 
+import logging
 from bisect import bisect_left
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -13,14 +19,47 @@ from halls.models import Outlet
 
 from . import events
 from .models import Ticket
-from .selectors import queue_snapshot, ticket_live_state
+from .selectors import ticket_live_state
+
+logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 
 
-class HallDisplayConsumer(AsyncJsonWebsocketConsumer):
+class GroupsConsumer(AsyncJsonWebsocketConsumer):
+    """Joins `self.live_groups`, tolerating a channel layer that is away."""
+
+    live_groups: list[str] = []
+    joined = False
+
+    async def join_groups(self) -> bool:
+        try:
+            for group in self.live_groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:  # noqa: BLE001 - Redis away: snapshots still work, events resume on a later ping
+            if self.joined or not getattr(self, "join_warned", False):
+                logger.warning("Live events unavailable for %s (channel layer down)", self.live_groups, exc_info=True)
+                self.join_warned = True
+            self.joined = False
+            return False
+        self.joined = True
+        return True
+
+    async def disconnect(self, code):
+        for group in self.live_groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # noqa: BLE001 - gone with Redis anyway
+                pass
+
+
+class HallDisplayConsumer(GroupsConsumer):
     """Sends a snapshot, then every display event of the hall. Numbers,
-    counters and counts only: nothing personal ever goes out here."""
+    counters and counts only: nothing personal ever goes out here.
+
+    A ping is answered with the hall's current seq (null when unknown): a
+    display whose last seq differs has missed something, or Redis has
+    restarted, and takes a fresh snapshot."""
 
     async def connect(self):
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -30,22 +69,21 @@ class HallDisplayConsumer(AsyncJsonWebsocketConsumer):
         if outlet is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.group = events.hall_display_group(outlet.code)
+        self.code = outlet.code
+        self.live_groups = [events.hall_display_group(outlet.code)]
         # Join before taking the snapshot, so no event falls between the two;
         # the client drops events whose seq the snapshot already covers.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_groups()
         await self.accept()
-        snapshot = await database_sync_to_async(queue_snapshot)(outlet=outlet)
+        snapshot = await database_sync_to_async(events.hall_snapshot)(outlet)
         await self.send_json({"type": "snapshot", **snapshot})
-
-    async def disconnect(self, code):
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         # Read-only: a display may ping to keep the connection alive.
         if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+            await self.join_groups()
+            seq = await sync_to_async(events.hall_seq_current)(self.code) if self.joined else None
+            await self.send_json({"type": "pong", "seq": seq})
 
     async def relay(self, event):
         await self.send_json(event)
@@ -56,7 +94,7 @@ class HallDisplayConsumer(AsyncJsonWebsocketConsumer):
     alert = relay
 
 
-class TicketConsumer(AsyncJsonWebsocketConsumer):
+class TicketConsumer(GroupsConsumer):
     """The ticket's state on connect and after every change that touches it,
     including its place in line moving as others are called."""
 
@@ -69,19 +107,18 @@ class TicketConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.ticket_id = ticket.pk
-        self.groups_joined = [events.ticket_group(token), events.hall_tickets_group(ticket.outlet.code)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.live_groups = [events.ticket_group(token), events.hall_tickets_group(ticket.outlet.code)]
+        await self.join_groups()
         await self.accept()
         self.last = await database_sync_to_async(ticket_live_state)(ticket_id=ticket.pk)
         await self.send_json(self.last)
 
-    async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
+            if not self.joined and await self.join_groups():
+                # Back after an outage: what changed meanwhile was not heard.
+                self.last = await database_sync_to_async(ticket_live_state)(ticket_id=self.ticket_id)
+                await self.send_json(self.last)
             await self.send_json({"type": "pong"})
 
     async def ticket(self, event):

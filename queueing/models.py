@@ -29,25 +29,31 @@ class TicketSequence(models.Model):
 
 
 class WaitingLine(models.Model):
-    """How many tickets wait in one line: a hall's service and priority class.
+    """How many tickets wait in one line: a hall's service and priority class
+    on one business day.
 
     Kept by the services in the same transaction that moves a ticket into or
     out of waiting, so in any snapshot it agrees with the tickets. The
     displays' waiting counts and a new ticket's place in line read it instead
-    of counting lines that, on a bad day, are thousands long."""
+    of counting lines that, on a bad day, are thousands long; they read the
+    hall's live business day only, so a day not yet closed by the closing
+    task counts for nothing."""
 
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     priority_rank = models.PositiveSmallIntegerField()
+    business_date = models.DateField()
     waiting = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["outlet", "service", "priority_rank"], name="waiting_line_unique"),
+            models.UniqueConstraint(
+                fields=["outlet", "business_date", "service", "priority_rank"], name="waiting_line_unique_per_day"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.outlet_id} {self.service_id} rank {self.priority_rank}: {self.waiting}"
+        return f"{self.outlet_id} {self.business_date} {self.service_id} rank {self.priority_rank}: {self.waiting}"
 
 
 class TicketStatus(models.TextChoices):
@@ -60,6 +66,14 @@ class TicketStatus(models.TextChoices):
 
 
 ACTIVE_AT_COUNTER = (TicketStatus.CALLED, TicketStatus.SERVING)
+# What the business day's close ends (a customer being served is left to finish).
+OPEN_AT_CLOSE = (TicketStatus.WAITING, TicketStatus.CALLED)
+
+
+class CancelReason(models.TextChoices):
+    CUSTOMER = "customer", "顾客取消"
+    STAFF = "staff", "工作人员取消"
+    DAY_CLOSED = "day_closed", "营业结束"
 
 
 class Priority(models.TextChoices):
@@ -88,6 +102,7 @@ class Ticket(models.Model):
     business_date = models.DateField("营业日")
     token = models.CharField(max_length=43, unique=True)
     status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
+    cancel_reason = models.CharField("取消原因", max_length=12, choices=CancelReason.choices, null=True, blank=True)
     priority = models.CharField("优先级", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     priority_rank = models.PositiveSmallIntegerField(default=1)
     channel = models.CharField("渠道", max_length=12, choices=Channel.choices)
@@ -130,6 +145,12 @@ class Ticket(models.Model):
                 condition=~Q(status__in=["called", "serving"]) | Q(counter__isnull=False),
                 name="ticket_active_has_counter",
             ),
+            # Every cancelled ticket says why, and only a cancelled one.
+            models.CheckConstraint(
+                condition=Q(status="cancelled", cancel_reason__isnull=False)
+                | (~Q(status="cancelled") & Q(cancel_reason__isnull=True)),
+                name="ticket_cancel_reason_iff_cancelled",
+            ),
         ]
         indexes = [
             # Call-next and queue counts: the waiting tickets of a hall's service in call order.
@@ -143,6 +164,12 @@ class Ticket(models.Model):
                 name="ticket_waiting_order",
             ),
             models.Index(fields=["outlet", "business_date"], name="ticket_hall_day"),
+            # The closing task: which halls have tickets of a day still open.
+            models.Index(
+                fields=["business_date", "outlet"],
+                condition=Q(status__in=["waiting", "called"]),
+                name="ticket_open_by_day",
+            ),
             models.Index(fields=["phone", "business_date"], name="ticket_phone_day"),
         ]
 

@@ -2,17 +2,18 @@
 
 import math
 from collections import defaultdict
+from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from config.cache import cached, forget
 from halls.models import Counter, CounterService, CounterState, HallService, Outlet
 from halls.selectors import hall_with_setup
 
-from .events import hall_seq_current
-from .models import ACTIVE_AT_COUNTER, Ticket, TicketStatus, WaitingLine
+from .days import hall_day_live, live_days
+from .models import ACTIVE_AT_COUNTER, OPEN_AT_CLOSE, CancelReason, Ticket, TicketStatus, WaitingLine
 
 HANDLE_TIME_CACHE_SECONDS = 60
 MIN_HANDLE_SAMPLES = 3
@@ -104,15 +105,26 @@ def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: 
     return int(math.ceil(position / counters) * handle_seconds)
 
 
-def _waiting_counts(outlet_id: int) -> dict[int, int]:
-    """Waiting tickets per service of a hall, from the kept line counts (a
-    row per service and priority class, whatever the lines' length). In SQL,
-    like ticket_position: it runs after every change of a hall."""
+def _live_day(outlet_id: int, outlet_code: str | None = None) -> date:
+    """The hall's live business day (queueing.days), from its cached setup."""
+    if outlet_code is None:
+        outlet_code = Outlet.objects.filter(pk=outlet_id).values_list("code", flat=True).first()
+    hall = hall_with_setup(code=outlet_code) if outlet_code else None
+    if hall is None or hall.pk != outlet_id:
+        hall = Outlet.objects.get(pk=outlet_id)
+    return hall_day_live(hall)
+
+
+def _waiting_counts(outlet_id: int, day: date) -> dict[int, int]:
+    """Waiting tickets per service of a hall on its business day `day`, from
+    the kept line counts (a row per service and priority class, whatever the
+    lines' length). In SQL, like ticket_position: it runs after every change
+    of a hall."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT service_id, SUM(waiting) FROM {WaitingLine._meta.db_table} "
-            "WHERE outlet_id = %s GROUP BY service_id",
-            [outlet_id],
+            "WHERE outlet_id = %s AND business_date = %s GROUP BY service_id",
+            [outlet_id, day],
         )
         return {service_id: n for service_id, n in cursor.fetchall() if n}
 
@@ -132,7 +144,7 @@ def service_summaries(*, outlet_id: int, outlet_code: str | None = None) -> list
             .select_related("service")
             .order_by("sort_order", "service__sort_order")
         )
-    waiting = _waiting_counts(outlet_id)
+    waiting = _waiting_counts(outlet_id, _live_day(outlet_id, outlet_code))
     routing = hall_routing(outlet_id=outlet_id)
     handle = handle_seconds_by_service(outlet_id=outlet_id)
     summaries = []
@@ -157,9 +169,17 @@ def service_summaries(*, outlet_id: int, outlet_code: str | None = None) -> list
     return summaries
 
 
-def now_serving(*, outlet_id: int, limit: int = 20) -> list[dict]:
+def _at_counters(outlet_id: int, day: date):
+    """The hall's tickets at its counters: being served (whatever their day:
+    the customer is there), or called on the live business day."""
+    return Ticket.objects.filter(
+        Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=day), outlet_id=outlet_id
+    )
+
+
+def now_serving(*, outlet_id: int, limit: int = 20, day: date | None = None) -> list[dict]:
     tickets = (
-        Ticket.objects.filter(outlet_id=outlet_id, status__in=ACTIVE_AT_COUNTER)
+        _at_counters(outlet_id, day or _live_day(outlet_id))
         .select_related("counter", "service")
         .order_by("-called_at")[:limit]
     )
@@ -176,14 +196,15 @@ def now_serving(*, outlet_id: int, limit: int = 20) -> list[dict]:
 
 
 def queue_snapshot(*, outlet: Outlet) -> dict:
-    """What a lobby display shows; no personal data."""
+    """What a lobby display shows; no personal data. (Displays get it with
+    the hall's event seq: queueing.events.hall_snapshot.)"""
+    day = _live_day(outlet.id, outlet.code)
     return {
         "hall": outlet.code,
-        "seq": hall_seq_current(outlet.code),
         "generated_at": timezone.localtime().isoformat(),
-        "services": service_summaries(outlet_id=outlet.id),
-        "now_serving": now_serving(outlet_id=outlet.id),
-        "counters": counter_boards(outlet_id=outlet.id),
+        "services": service_summaries(outlet_id=outlet.id, outlet_code=outlet.code),
+        "now_serving": now_serving(outlet_id=outlet.id, day=day),
+        "counters": counter_boards(outlet_id=outlet.id, day=day),
         "alert": None,
     }
 
@@ -196,7 +217,7 @@ def hall_waiting_positions(*, outlet_id: int) -> dict[int, dict]:
     routing = hall_routing(outlet_id=outlet_id)
     handle = handle_seconds_by_service(outlet_id=outlet_id)
     rows = (
-        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING)
+        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, business_date=_live_day(outlet_id))
         .order_by("priority_rank", "issued_at", "id")
         .values_list("id", "service_id")
     )
@@ -217,12 +238,10 @@ def hall_waiting_positions(*, outlet_id: int) -> dict[int, dict]:
     return result
 
 
-def counter_boards(*, outlet_id: int) -> list[dict]:
+def counter_boards(*, outlet_id: int, day: date | None = None) -> list[dict]:
     """Every counter's state and the number at it, for lobby and counter screens."""
     counters = Counter.objects.filter(outlet_id=outlet_id).order_by("number")
-    current = dict(
-        Ticket.objects.filter(outlet_id=outlet_id, status__in=ACTIVE_AT_COUNTER).values_list("counter_id", "number")
-    )
+    current = dict(_at_counters(outlet_id, day or _live_day(outlet_id)).values_list("counter_id", "number"))
     return [
         {"number": c.number, "name": c.label, "state": c.state, "current": current.get(c.id)} for c in counters
     ]
@@ -240,6 +259,7 @@ def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | Non
     routing = routing or hall_routing(outlet_id=ticket.outlet_id)
     services = sorted(routing["competitors"].get(ticket.service_id, {ticket.service_id}))
     in_services = f"service_id IN ({', '.join(['%s'] * len(services))})"
+    day = ticket.business_date
     # In SQL: this runs for every ticket issued, and building the same query
     # with the ORM cost more than running it. One statement, so both counts
     # come from one snapshot; the waiting-line index answers the second.
@@ -247,25 +267,43 @@ def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | Non
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COALESCE(SUM(waiting), 0) FROM {WaitingLine._meta.db_table} "
-            f"WHERE outlet_id = %s AND {in_services} AND priority_rank <= %s), "
+            f"WHERE outlet_id = %s AND business_date = %s AND {in_services} AND priority_rank <= %s), "
             f"(SELECT COUNT(*) FROM {Ticket._meta.db_table} "
             f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND {in_services} "
-            "AND priority_rank = %s AND (issued_at > %s OR (issued_at = %s AND id > %s)))",
-            [ticket.outlet_id, *services, ticket.priority_rank,
-             ticket.outlet_id, *services, ticket.priority_rank, issued_at, issued_at, ticket.id],
+            "AND priority_rank = %s AND business_date = %s AND (issued_at > %s OR (issued_at = %s AND id > %s)))",
+            [ticket.outlet_id, day, *services, ticket.priority_rank,
+             ticket.outlet_id, *services, ticket.priority_rank, day, issued_at, issued_at, ticket.id],
         )
         in_line, behind = cursor.fetchone()
         return max(int(in_line) - behind, 1)
 
 
+def ticket_is_over(ticket: Ticket, now: datetime | None = None) -> bool:
+    """A ticket still waiting or called whose business day is over (closed,
+    or past its close while the closing task has not run yet): to everyone it
+    is cancelled ("day_closed")."""
+    return ticket.status in OPEN_AT_CLOSE and ticket.business_date < hall_day_live(ticket.outlet, now)
+
+
+def ticket_view(ticket: Ticket, now: datetime | None = None) -> tuple[str, str | None]:
+    """The ticket's status and cancel reason as its holder and staff see them now."""
+    if ticket_is_over(ticket, now):
+        return TicketStatus.CANCELLED.value, CancelReason.DAY_CLOSED.value
+    return ticket.status, ticket.cancel_reason
+
+
 def ticket_progress(ticket: Ticket) -> dict:
-    """Position and estimated wait of a ticket, for its holder."""
-    if ticket.status != TicketStatus.WAITING:
-        return {"position": None, "estimated_wait_seconds": 0 if ticket.status in ACTIVE_AT_COUNTER else None}
+    """A ticket as its holder sees it now: status and cancel reason (a ticket
+    of a day that is over shows as closed), position and estimated wait."""
+    status, cancel_reason = ticket_view(ticket)
+    view = {"status": status, "cancel_reason": cancel_reason}
+    if status != TicketStatus.WAITING:
+        return {**view, "position": None, "estimated_wait_seconds": 0 if status in ACTIVE_AT_COUNTER else None}
     routing = hall_routing(outlet_id=ticket.outlet_id)
     position = ticket_position(ticket, routing=routing)
     handle = handle_seconds_by_service(outlet_id=ticket.outlet_id)
     return {
+        **view,
         "position": position,
         "estimated_wait_seconds": estimate_wait_seconds(
             position=position,
@@ -276,8 +314,10 @@ def ticket_progress(ticket: Ticket) -> dict:
 
 
 def counter_current_ticket(counter: Counter) -> Ticket | None:
+    """The ticket at the counter: being served, or called on the live business day."""
     return (
-        Ticket.objects.filter(counter=counter, status__in=ACTIVE_AT_COUNTER)
+        _at_counters(counter.outlet_id, hall_day_live(counter.outlet))
+        .filter(counter=counter)
         .select_related("service", "outlet")
         .first()
     )
@@ -286,32 +326,38 @@ def counter_current_ticket(counter: Counter) -> Ticket | None:
 def counter_waiting_counts(counter: Counter) -> list[dict]:
     """Waiting tickets for each of the counter's services, in the counter's order."""
     services = [cs.service for cs in counter.counter_services.select_related("service").order_by("position")]
-    waiting = _waiting_counts(counter.outlet_id)
+    waiting = _waiting_counts(counter.outlet_id, hall_day_live(counter.outlet))
     return [{"code": s.code, "name": s.name_zh, "waiting": waiting.get(s.id, 0)} for s in services]
 
 
 def ticket_live_state(*, ticket_id: int) -> dict:
     """The ticket holder's live message (the `/ws/tickets/{token}/` frame)."""
-    ticket = Ticket.objects.select_related("counter", "service").get(pk=ticket_id)
+    ticket = Ticket.objects.select_related("counter", "service", "outlet").get(pk=ticket_id)
+    progress = ticket_progress(ticket)
+    at_counter = ticket.counter_id and progress["status"] in ACTIVE_AT_COUNTER
     return {
         "type": "ticket",
         "number": ticket.number,
-        "status": ticket.status,
-        **ticket_progress(ticket),
-        "counter": ticket.counter.number if ticket.counter_id and ticket.status in ACTIVE_AT_COUNTER else None,
-        "counter_name": ticket.counter.label if ticket.counter_id and ticket.status in ACTIVE_AT_COUNTER else None,
+        **progress,
+        "counter": ticket.counter.number if at_counter else None,
+        "counter_name": ticket.counter.label if at_counter else None,
         "service": ticket.service.code,
     }
 
 
 def halls_waiting_counts(outlet_ids) -> dict[int, int]:
-    """Waiting tickets per hall for many halls in one aggregate query (the hall
-    picker lists 200 of them); halls with nobody waiting are absent."""
+    """Waiting tickets per hall on its live business day, for many halls in a
+    few queries (the hall picker lists 200 of them); halls with nobody
+    waiting are absent."""
+    outlet_ids = list(outlet_ids)
+    today = timezone.localdate()
     counts = (
-        WaitingLine.objects.filter(outlet_id__in=list(outlet_ids))
-        .values("outlet_id")
+        WaitingLine.objects.filter(outlet_id__in=outlet_ids, business_date__gte=today - timedelta(days=1))
+        .values("outlet_id", "business_date")
         .annotate(n=Sum("waiting"))
         .order_by()
-        .values_list("outlet_id", "n")
+        .values_list("outlet_id", "business_date", "n")
     )
-    return {outlet_id: n for outlet_id, n in counts if n}
+    rows = [(outlet_id, day, n) for outlet_id, day, n in counts if n]
+    live = live_days({outlet_id for outlet_id, _, _ in rows})
+    return {outlet_id: n for outlet_id, day, n in rows if day == live.get(outlet_id)}

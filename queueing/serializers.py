@@ -1,10 +1,11 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.phones import is_mobile, mask_phone
 from halls.models import PauseReason
 
-from .models import Channel, DisplayKind, Priority, Ticket
+from .models import CancelReason, Channel, DisplayKind, Priority, Ticket, TicketStatus
 from .services import display_is_online
 
 
@@ -38,6 +39,8 @@ class TicketOutSerializer(serializers.ModelSerializer):
     service_name = serializers.CharField(source="service.name_zh")
     hall = serializers.CharField(source="outlet.code")
     hall_name = serializers.CharField(source="outlet.name")
+    status = serializers.SerializerMethodField()
+    cancel_reason = serializers.SerializerMethodField()
     counter = serializers.SerializerMethodField()
     position = serializers.SerializerMethodField()
     estimated_wait_seconds = serializers.SerializerMethodField()
@@ -47,7 +50,8 @@ class TicketOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "token", "number", "service", "service_name", "hall", "hall_name", "status", "priority",
+            "id", "token", "number", "service", "service_name", "hall", "hall_name", "status", "cancel_reason",
+            "priority",
             "channel", "position", "estimated_wait_seconds", "counter", "call_count", "phone_masked",
             "issued_at", "first_called_at", "called_at", "started_at", "finished_at", "track_url",
         ]
@@ -66,7 +70,8 @@ class TicketOutSerializer(serializers.ModelSerializer):
             "service_name": ticket.service.name_zh,
             "hall": ticket.outlet.code,
             "hall_name": ticket.outlet.name,
-            "status": str(ticket.status),
+            "status": self.get_status(ticket),
+            "cancel_reason": self.get_cancel_reason(ticket),
             "priority": str(ticket.priority),
             "channel": str(ticket.channel),
             "position": progress.get("position"),
@@ -86,6 +91,18 @@ class TicketOutSerializer(serializers.ModelSerializer):
 
     def _progress(self, ticket):
         return self.context.get("progress", {}).get(ticket.pk, {})
+
+    @extend_schema_field(serializers.ChoiceField(choices=TicketStatus.choices))
+    def get_status(self, ticket) -> str:
+        """As the holder sees it now: a ticket of a day that is over is cancelled."""
+        return str(self._progress(ticket).get("status", ticket.status))
+
+    @extend_schema_field(serializers.ChoiceField(choices=CancelReason.choices, allow_null=True))
+    def get_cancel_reason(self, ticket) -> str | None:
+        """Why a cancelled ticket was cancelled: customer, staff or day_closed."""
+        progress = self._progress(ticket)
+        reason = progress["cancel_reason"] if "cancel_reason" in progress else ticket.cancel_reason
+        return str(reason) if reason else None
 
     def get_position(self, ticket) -> int | None:
         return self._progress(ticket).get("position")

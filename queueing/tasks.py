@@ -1,10 +1,21 @@
+"""Celery tasks of the queue: each takes ids, calls one service, and is
+idempotent. Services start them by name (config.tasks.enqueue)."""
+
 from celery import shared_task
 
-from .services import texts_near_turn_send
+from .services import business_days_close as business_days_close_now
+from .services import texts_near_turn_send, texts_near_turn_started
 
 
 @shared_task(acks_late=True)
 def texts_near_turn(outlet_id: int) -> int:
     """Text "almost your turn" to the hall's tickets that have come near the
     front; each ticket is texted once (the outbox dedupes). Returns the count."""
+    texts_near_turn_started(outlet_id)
     return texts_near_turn_send(outlet_id=outlet_id)
+
+
+@shared_task(acks_late=True)
+def business_days_close() -> int:
+    """Close every business day that is over (beat: every minute)."""
+    return business_days_close_now()

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from config.cache import process_forget_all
-
+from tests.live import GroupListener
 from tests.queueing.factories import build_floor
 
 
@@ -29,6 +29,33 @@ def _fresh_cache(settings):
     # refresh turn it on).
     settings.QUEUE_LIVE_REFRESH_MS = 0
     settings.QUEUE_COUNTS_REFRESH_MS = 0
+
+
+@pytest.fixture
+def listen():
+    """listen(*groups) -> a GroupListener on the real channel layer (tests/live.py)."""
+    listeners = []
+
+    def start(*groups):
+        listener = GroupListener(*groups)
+        listeners.append(listener)
+        return listener
+
+    yield start
+    for listener in listeners:
+        listener.close()
+
+
+@pytest.fixture
+def celery_eager():
+    """Celery's eager mode for one test: a task queued (by `.delay` or by name)
+    runs at once, in the test, and its errors propagate."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 @pytest.fixture

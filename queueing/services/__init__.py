@@ -1,23 +1,17 @@
 """Every write of the queue. Import services from here: `from queueing import services`."""
 
+from .calls import ticket_call_next, ticket_finish, ticket_no_show, ticket_recall, ticket_start, ticket_transfer
 from .counters import counter_close, counter_open, counter_pause, counter_resume
+from .days import business_day_close_hall, business_days_close
 from .displays import display_heartbeat, display_is_online, display_list
 from .feedback import ticket_rate
 from .issuing import ticket_issue_allowed
-from .tickets import (
-    format_number,
-    texts_near_turn_send,
-    ticket_call_next,
-    ticket_cancel,
-    ticket_finish,
-    ticket_issue,
-    ticket_no_show,
-    ticket_recall,
-    ticket_start,
-    ticket_transfer,
-)
+from .texts import texts_near_turn_send, texts_near_turn_started
+from .tickets import format_number, ticket_cancel, ticket_cancel_by_staff, ticket_issue
 
 __all__ = [
+    "business_day_close_hall",
+    "business_days_close",
     "counter_close",
     "counter_open",
     "counter_pause",
@@ -27,8 +21,10 @@ __all__ = [
     "display_list",
     "format_number",
     "texts_near_turn_send",
+    "texts_near_turn_started",
     "ticket_call_next",
     "ticket_cancel",
+    "ticket_cancel_by_staff",
     "ticket_finish",
     "ticket_issue",
     "ticket_issue_allowed",

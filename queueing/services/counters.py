@@ -7,13 +7,14 @@ from django.utils import timezone
 
 from halls.models import Counter, CounterState, PauseReason
 
-from .. import events
+from .. import events, refresh
 from ..errors import CounterBusy, CounterInUse, CounterNotOpen, IllegalTransition, SignedInElsewhere
 from ..models import ACTIVE_AT_COUNTER, CounterEvent, CounterEventKind, Ticket
+from .days import close_stale_call_at
 from .texts import texts_near_turn_on_commit
 
 
-def _lock_counter(counter_id: int) -> Counter:
+def lock_counter(counter_id: int) -> Counter:
     return Counter.objects.select_for_update(no_key=True).select_related("outlet").get(pk=counter_id)
 
 
@@ -38,15 +39,17 @@ def _set_counter_state(counter: Counter, *, state, kind, actor, now, reason="", 
     counter.state_changed_at = now
     counter.save(update_fields=["state", "pause_reason", "signed_in_user", "state_changed_at"])
     _counter_event(counter, kind=kind, from_state=from_state, at=now, actor=actor, reason=reason)
-    events.broadcast_hall_event_on_commit(
-        counter.outlet.code,
-        "counter.changed",
-        {"counter": counter.number, "counter_name": counter.label, "state": state, "reason": reason, "current": None},
+    events.broadcast_counter_changed_on_commit(
+        outlet_code=counter.outlet.code, counter_number=counter.number, counter_name=counter.label, state=state,
+        reason=reason,
     )
-    events.broadcast_queue_changed_on_commit(counter.outlet_id, counter.outlet.code)
+    # Estimates follow the counters open; nobody's place moves.
+    refresh.refresh_hall_on_commit(counter.outlet_id, counter.outlet.code, counts=True, positions=True)
 
 
-def _has_active_ticket(counter: Counter) -> bool:
+def has_active_ticket(counter: Counter) -> bool:
+    """Whether a ticket is called or being served at the counter (the caller
+    has closed a called ticket of a day that is over: close_stale_call_at)."""
     return Ticket.objects.filter(counter=counter, status__in=ACTIVE_AT_COUNTER).exists()
 
 
@@ -55,7 +58,7 @@ def counter_open(*, counter_id: int, user, now: datetime | None = None) -> Count
     already has open changes nothing. Raises CounterInUse, SignedInElsewhere."""
     now = now or timezone.now()
     with transaction.atomic():
-        counter = _lock_counter(counter_id)
+        counter = lock_counter(counter_id)
         if counter.state != CounterState.CLOSED:
             if counter.signed_in_user_id == user.pk:
                 return counter
@@ -83,10 +86,11 @@ def counter_close(*, counter_id: int, actor, now: datetime | None = None) -> Cou
     """Close the counter and sign its agent out. Raises CounterBusy while a ticket is at it."""
     now = now or timezone.now()
     with transaction.atomic():
-        counter = _lock_counter(counter_id)
+        counter = lock_counter(counter_id)
         if counter.state == CounterState.CLOSED:
             return counter
-        if _has_active_ticket(counter):
+        close_stale_call_at(counter, now)
+        if has_active_ticket(counter):
             raise CounterBusy()
         _set_counter_state(counter, state=CounterState.CLOSED, kind=CounterEventKind.CLOSED, actor=actor, now=now)
     return counter
@@ -99,12 +103,13 @@ def counter_pause(*, counter_id: int, actor, reason: str = PauseReason.BREAK, no
         raise IllegalTransition(f"Unknown pause reason: {reason}", code="validation_error", status=400,
                                 fields={"reason": [f"Choose one of {', '.join(PauseReason.values)}."]})
     with transaction.atomic():
-        counter = _lock_counter(counter_id)
+        counter = lock_counter(counter_id)
         if counter.state == CounterState.PAUSED and counter.pause_reason == reason:
             return counter
         if counter.state == CounterState.CLOSED:
             raise CounterNotOpen()
-        if _has_active_ticket(counter):
+        close_stale_call_at(counter, now)
+        if has_active_ticket(counter):
             raise CounterBusy()
         _set_counter_state(
             counter, state=CounterState.PAUSED, kind=CounterEventKind.PAUSED, actor=actor, now=now, reason=reason,
@@ -116,7 +121,7 @@ def counter_pause(*, counter_id: int, actor, reason: str = PauseReason.BREAK, no
 def counter_resume(*, counter_id: int, actor, now: datetime | None = None) -> Counter:
     now = now or timezone.now()
     with transaction.atomic():
-        counter = _lock_counter(counter_id)
+        counter = lock_counter(counter_id)
         if counter.state == CounterState.OPEN:
             return counter
         if counter.state == CounterState.CLOSED:
@@ -129,14 +134,10 @@ def counter_resume(*, counter_id: int, actor, now: datetime | None = None) -> Co
     return counter
 
 
-
-
 def broadcast_counter_freed(counter: Counter) -> None:
     """After commit, tell the screens that the counter's ticket has left it
     (finished, no-show, transferred), so its screen stops showing the number."""
-    events.broadcast_hall_event_on_commit(
-        counter.outlet.code,
-        "counter.changed",
-        {"counter": counter.number, "counter_name": counter.label, "state": counter.state,
-         "reason": counter.pause_reason, "current": None},
+    events.broadcast_counter_changed_on_commit(
+        outlet_code=counter.outlet.code, counter_number=counter.number, counter_name=counter.label,
+        state=counter.state, reason=counter.pause_reason,
     )

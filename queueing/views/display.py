@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from halls.models import Counter, Outlet
 
+from ..events import hall_snapshot
 from ..models import DisplayKind
-from ..selectors import queue_snapshot
 
 HISTORY_SIZE = 8  # recent calls below the newest one
 WEEKDAYS = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"]
@@ -34,7 +34,7 @@ def _page_context(outlet: Outlet, kind: str, counter_number: int | None = None) 
         "hall": outlet,
         "kind": kind,
         "counter_number": counter_number,
-        "snapshot": queue_snapshot(outlet=outlet),
+        "snapshot": hall_snapshot(outlet),
         "now": now,
         "weekday": WEEKDAYS[now.weekday()],
         "time_zone": settings.TIME_ZONE,

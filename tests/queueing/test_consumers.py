@@ -130,7 +130,7 @@ async def test_a_ticket_holder_gets_the_ticket_state_on_connect():
     frame = await follower.receive_json_from(timeout=3)
 
     await follower.disconnect()
-    assert frame == {"type": "ticket", "number": "A002", "status": "waiting", "position": 2,
+    assert frame == {"type": "ticket", "number": "A002", "status": "waiting", "cancel_reason": None, "position": 2,
                      "estimated_wait_seconds": frame["estimated_wait_seconds"], "counter": None,
                      "counter_name": None, "service": "payment"}
 

@@ -5,7 +5,6 @@ held back, followers still see their new place, and nothing pending is lost."""
 import asyncio
 import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 from django.db import connection
 
-from queueing import events, services
+from queueing import events, refresh, services
 from tests.queueing.test_consumers import connect, issue, make_floor, next_of_type, open_and_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,66 +103,61 @@ async def test_a_follower_sees_the_line_move_after_a_call():
 
 
 @pytest.fixture
-def sent(monkeypatch, settings):
-    """The event types a fresh refresher sends, with a ten-minute interval."""
+def display(floor, listen, settings, monkeypatch):
+    """A listener on the hall's display group, and a fresh refresher (nothing
+    pending from other tests) with a ten-minute interval."""
     settings.QUEUE_LIVE_REFRESH_MS = 600_000
     settings.QUEUE_COUNTS_REFRESH_MS = 600_000
-    monkeypatch.setattr(events, "_refresher", events.HallRefresher())
-    types = []
-    monkeypatch.setattr("queueing.events._send", lambda group, message: types.append(message["type"]))
-    yield types
-    events._refresher._pending.clear()  # nothing left for the process's exit
+    monkeypatch.setattr(refresh, "refresher", refresh.HallRefresher())
+    yield listen(events.hall_display_group(floor.hall.code))
+    refresh.refresher._pending.clear()  # nothing left for the process's exit
 
 
-def wait_until(predicate, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return predicate()
+def types(listener):
+    return [m["type"] for m in listener.received()]
 
 
-def test_a_change_in_a_quiet_hall_is_sent_at_once(floor, sent):
+def test_a_change_in_a_quiet_hall_is_sent_at_once(floor, display):
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
 
-    assert wait_until(lambda: sent == ["queue.changed"])
+    display.wait_for(lambda m: [x["type"] for x in m] == ["queue.changed"])
 
 
-def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, sent):
+def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, display):
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
-    wait_until(lambda: sent == ["queue.changed"])
+    display.wait_for(lambda m: len(m) == 1)
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
-    time.sleep(0.2)
-    assert sent == ["queue.changed"]  # held for the rest of the interval
+    assert types(display) == ["queue.changed"]  # held for the rest of the interval
 
-    events._refresher.flush()
+    refresh.refresher.flush()
 
-    assert sent == ["queue.changed", "queue.changed"]
+    display.wait_for(lambda m: [x["type"] for x in m] == ["queue.changed", "queue.changed"])
 
 
-def test_a_new_tickets_counts_wait_for_the_counts_interval(floor, sent, settings):
+def test_a_new_tickets_counts_wait_for_the_counts_interval(floor, display, settings):
     settings.QUEUE_LIVE_REFRESH_MS = 50
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
-    wait_until(lambda: sent == ["queue.changed"])
+    display.wait_for(lambda m: len(m) == 1)
 
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
-    time.sleep(0.3)  # six live intervals
 
-    assert sent == ["queue.changed"]
+    assert [m["type"] for m in display.settle(quiet=0.3)] == ["queue.changed"]  # six live intervals, nothing more
 
 
-def test_a_call_brings_the_halls_waiting_counts_forward(floor, sent, settings):
+def test_a_call_brings_the_halls_waiting_counts_forward(floor, display, listen, settings):
     settings.QUEUE_LIVE_REFRESH_MS = 50
+    followers = listen(events.hall_tickets_group(floor.hall.code))
     services.counter_open(counter_id=floor.counter1.pk, user=floor.agent)
-    wait_until(lambda: "queue.changed" in sent)
+    display.wait_for(lambda m: "queue.changed" in [x["type"] for x in m])
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")  # held
-    sent.clear()
+    before = len(display.received())
 
     services.ticket_call_next(counter_id=floor.counter1.pk, actor=floor.agent)
 
-    # The call and its holder's message at once; the hall's counts and places
-    # within the live interval, not the counts interval.
-    expected = sorted(["ticket.called", "ticket", "queue.changed", "positions.changed"])
-    assert wait_until(lambda: sorted(sent) == expected, seconds=2), sent
+    # The call at once; the hall's counts and places within the live
+    # interval, not the ten-minute counts interval.
+    display.wait_for(lambda m: sorted(x["type"] for x in m[before:]) == ["queue.changed", "ticket.called"], 2)
+    followers.wait_for(lambda m: "positions.changed" in [x["type"] for x in m], 2)
 
 
 async def display_messages_while(hall_code, argv, env, quiet=2.0):

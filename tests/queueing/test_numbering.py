@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,15 +35,36 @@ def test_each_prefix_has_its_own_sequence(floor):
     assert enquiry.number == "H001"
 
 
-def test_numbering_starts_again_on_the_next_business_day(floor):
+def test_a_24_hour_hall_numbers_on_past_midnight(floor):
+    # The floor's hall is open 24 hours: its day ends at QUEUE_DAY_ENDS_AT (04:00).
     day1 = datetime(2026, 11, 24, 23, 59, tzinfo=SHANGHAI)
     issue(floor, now=day1)
-    issue(floor, now=day1)
 
-    next_day = issue(floor, now=day1 + timedelta(minutes=2))
+    after_midnight = issue(floor, now=day1 + timedelta(minutes=2))
+
+    assert after_midnight.number == "A002"
+    assert after_midnight.business_date.isoformat() == "2026-11-24"
+
+
+def test_a_24_hour_hall_starts_numbering_again_when_its_day_ends(floor, settings):
+    settings.QUEUE_DAY_ENDS_AT = "04:00"
+    night = datetime(2026, 11, 25, 3, 59, tzinfo=SHANGHAI)
+    issue(floor, now=night)
+    issue(floor, now=night)
+
+    next_day = issue(floor, now=night + timedelta(minutes=2))
 
     assert next_day.number == "A001"
     assert next_day.business_date.isoformat() == "2026-11-25"
+
+
+def test_a_daytime_hall_starts_numbering_again_each_morning(db):
+    floor = build_floor(hours=(time(8), time(19)))
+    issue(floor, now=datetime(2026, 11, 24, 18, 59, tzinfo=SHANGHAI))
+
+    morning = issue(floor, now=datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI))
+
+    assert (morning.number, morning.business_date.isoformat()) == ("A001", "2026-11-25")
 
 
 def test_business_day_is_the_halls_local_date_not_utc(floor):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from halls.errors import UnknownService
 from queueing import services
 from queueing.errors import (
     CounterBusy,
@@ -12,7 +13,6 @@ from queueing.errors import (
     SameService,
     SignedInElsewhere,
 )
-from halls.errors import UnknownService
 from queueing.models import CounterEvent, Ticket, TicketEvent
 
 

@@ -137,9 +137,9 @@ def test_the_migration_counts_the_lines_already_waiting(floor):
     issue(floor, service="enquiry")
     expected = kept(floor)
     WaitingLine.objects.all().delete()
-    migration = importlib.import_module("queueing.migrations.0004_waiting_lines")
+    migration = importlib.import_module("queueing.migrations.0005_business_day")
 
-    migration.count_waiting_tickets(apps, None)
+    migration.count_waiting_tickets_per_day(apps, None)
 
     assert kept(floor) == expected
 
