@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import IDEMPOTENCY_HEADER, Forbidden, NotFound, idempotency_key, validated_input
+from config.api import IDEMPOTENCY_HEADER, Forbidden, NotFound, idempotency_key, validated, validated_input
 from config.auth import request_device
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
@@ -116,6 +116,24 @@ class TicketCancelApi(APIView):
         return Response(_ticket_data(ticket, request))
 
 
+class HallTicketCancelApi(APIView):
+    """Staff of the hall take a waiting ticket of today out of the queue, by
+    its number (the customer told them they are leaving)."""
+
+    @extend_schema(request=None, responses=TicketOutSerializer, summary="Cancel a waiting ticket (staff)")
+    def post(self, request, code, number):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        outlet = _get_hall(code)
+        if not user_can_act_on(request.user, outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        try:
+            ticket = services.ticket_cancel_by_staff(outlet=outlet, number=number, actor=request.user)
+        except Ticket.DoesNotExist:
+            raise NotFound("今天没有这个号码 / No such number today.") from None
+        return Response(_ticket_data(ticket, request))
+
+
 class CounterApiBase(APIView):
     """Counter actions: staff of the counter's hall only."""
 
@@ -148,34 +166,37 @@ class CounterApiBase(APIView):
         return Response(body)
 
 
-def _counter_state_action(name, service_fn, summary, input_serializer=None):
-    class _Api(CounterApiBase):
-        @extend_schema(request=input_serializer, responses=CounterActionOutSerializer, summary=summary)
-        def post(self, request, counter_id):
-            self.authorize_counter(request, counter_id)
-            kwargs = {}
-            if input_serializer is not None:
-                data = input_serializer(data=request.data)
-                data.is_valid(raise_exception=True)
-                kwargs.update(data.validated_data)
-            if service_fn is services.counter_open:
-                service_fn(counter_id=counter_id, user=request.user)
-            else:
-                service_fn(counter_id=counter_id, actor=request.user, **kwargs)
-            return self.respond(request, counter_id)
-
-    _Api.__name__ = _Api.__qualname__ = name
-    return _Api
+class CounterOpenApi(CounterApiBase):
+    @extend_schema(request=None, responses=CounterActionOutSerializer, summary="Open the counter and sign in to it")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        services.counter_open(counter_id=counter_id, user=request.user)
+        return self.respond(request, counter_id)
 
 
-CounterOpenApi = _counter_state_action(
-    "CounterOpenApi", services.counter_open, "Open the counter and sign in to it")
-CounterCloseApi = _counter_state_action(
-    "CounterCloseApi", services.counter_close, "Close the counter")
-CounterPauseApi = _counter_state_action(
-    "CounterPauseApi", services.counter_pause, "Pause the counter", CounterPauseInSerializer)
-CounterResumeApi = _counter_state_action(
-    "CounterResumeApi", services.counter_resume, "Resume the counter")
+class CounterCloseApi(CounterApiBase):
+    @extend_schema(request=None, responses=CounterActionOutSerializer, summary="Close the counter")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        services.counter_close(counter_id=counter_id, actor=request.user)
+        return self.respond(request, counter_id)
+
+
+class CounterPauseApi(CounterApiBase):
+    @extend_schema(request=CounterPauseInSerializer, responses=CounterActionOutSerializer, summary="Pause the counter")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        fields = validated(CounterPauseInSerializer, request.data)
+        services.counter_pause(counter_id=counter_id, actor=request.user, reason=fields["reason"])
+        return self.respond(request, counter_id)
+
+
+class CounterResumeApi(CounterApiBase):
+    @extend_schema(request=None, responses=CounterActionOutSerializer, summary="Resume the counter")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        services.counter_resume(counter_id=counter_id, actor=request.user)
+        return self.respond(request, counter_id)
 
 
 class CounterCallNextApi(CounterApiBase):
@@ -195,40 +216,55 @@ class CounterCallNextApi(CounterApiBase):
         return Response(_ticket_data(ticket, request))
 
 
-def _ticket_action(name, service_fn, summary, input_serializer=None):
-    class _Api(CounterApiBase):
-        @extend_schema(
-            request=input_serializer, parameters=[IDEMPOTENCY_HEADER], responses=CounterActionOutSerializer,
-            summary=summary,
-        )
-        def post(self, request, counter_id):
-            self.authorize_counter(request, counter_id)
-            kwargs = {}
-            if input_serializer is not None:
-                data = input_serializer(data=request.data)
-                data.is_valid(raise_exception=True)
-                kwargs["service_code"] = data.validated_data["service"]
-            ticket = service_fn(
-                counter_id=counter_id, actor=request.user, request_key=idempotency_key(request), **kwargs
-            )
-            return self.respond(request, counter_id, ticket)
-
-    _Api.__name__ = _Api.__qualname__ = name
-    return _Api
+class CounterRecallApi(CounterApiBase):
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=CounterActionOutSerializer,
+                   summary="Call the current ticket again")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        ticket = services.ticket_recall(counter_id=counter_id, actor=request.user,
+                                        request_key=idempotency_key(request))
+        return self.respond(request, counter_id, ticket)
 
 
-CounterRecallApi = _ticket_action(
-    "CounterRecallApi", services.ticket_recall, "Call the current ticket again")
-CounterStartApi = _ticket_action(
-    "CounterStartApi", services.ticket_start, "Start serving the current ticket")
-CounterFinishApi = _ticket_action(
-    "CounterFinishApi", services.ticket_finish, "Finish the current ticket")
-CounterNoShowApi = _ticket_action(
-    "CounterNoShowApi", services.ticket_no_show, "Mark the current ticket as a no-show")
-CounterTransferApi = _ticket_action(
-    "CounterTransferApi", 
-    services.ticket_transfer, "Send the current ticket to another service's queue", CounterTransferInSerializer
-)
+class CounterStartApi(CounterApiBase):
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=CounterActionOutSerializer,
+                   summary="Start serving the current ticket")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        ticket = services.ticket_start(counter_id=counter_id, actor=request.user,
+                                       request_key=idempotency_key(request))
+        return self.respond(request, counter_id, ticket)
+
+
+class CounterFinishApi(CounterApiBase):
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=CounterActionOutSerializer,
+                   summary="Finish the current ticket")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        ticket = services.ticket_finish(counter_id=counter_id, actor=request.user,
+                                        request_key=idempotency_key(request))
+        return self.respond(request, counter_id, ticket)
+
+
+class CounterNoShowApi(CounterApiBase):
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=CounterActionOutSerializer,
+                   summary="Mark the current ticket as a no-show")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        ticket = services.ticket_no_show(counter_id=counter_id, actor=request.user,
+                                         request_key=idempotency_key(request))
+        return self.respond(request, counter_id, ticket)
+
+
+class CounterTransferApi(CounterApiBase):
+    @extend_schema(request=CounterTransferInSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses=CounterActionOutSerializer, summary="Send the current ticket to another service's queue")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        fields = validated(CounterTransferInSerializer, request.data)
+        ticket = services.ticket_transfer(counter_id=counter_id, actor=request.user, service_code=fields["service"],
+                                          request_key=idempotency_key(request))
+        return self.respond(request, counter_id, ticket)
 
 
 class CounterDetailApi(CounterApiBase):

@@ -5,6 +5,8 @@ from . import api
 urlpatterns = [
     path("halls/<str:code>/queue/", api.HallQueueApi.as_view(), name="hall-queue"),
     path("halls/<str:code>/tickets/", api.TicketIssueApi.as_view(), name="ticket-issue"),
+    path("halls/<str:code>/tickets/<str:number>/cancel/", api.HallTicketCancelApi.as_view(),
+         name="hall-ticket-cancel"),
     path("halls/<str:code>/displays/", api.DisplayListApi.as_view(), name="display-list"),
     path("halls/<str:code>/displays/heartbeat/", api.DisplayHeartbeatApi.as_view(), name="display-heartbeat"),
     path("tickets/<str:token>/", api.TicketDetailApi.as_view(), name="ticket-detail"),
