@@ -17,6 +17,11 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
+from config.checks import refuse_unsafe_start  # noqa: E402
+
+# A production server with published secrets does not start (config/checks.py).
+refuse_unsafe_start()
+
 
 class SyncChainASGIHandler(ASGIHandler):
     """Django's ASGI handler, with all of a request's synchronous work done in

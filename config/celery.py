@@ -3,9 +3,30 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_unsafe_start(**kwargs):
+    """A production worker or beat with published secrets does not start (config/checks.py)."""
+    import sys
+
+    import django
+    from django.core.management.base import SystemCheckError
+
+    django.setup()
+    from config.checks import refuse_unsafe_start
+
+    try:
+        refuse_unsafe_start()
+    except SystemCheckError as refused:
+        # Celery logs and swallows a signal receiver's exceptions; SystemExit it does not.
+        print(refused, file=sys.stderr)
+        raise SystemExit(1) from None

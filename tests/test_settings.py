@@ -13,14 +13,20 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
     "ALLOWED_HOSTS": "qms.example.com",
     "DATABASE_URL": "sqlite:////tmp/qms-settings-check.sqlite3",
+    "PAYMENT_SANDBOX_SECRET": "a-trial-deployments-own-sandbox-secret",
 }
+# Set by the test command or the browser tests; each test here says what it wants.
+DROP = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYMENT_SANDBOX_SECRET", "PAYMENT_PROVIDER",
+        "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
+
+
+def run(argv, **env):
+    base = {k: v for k, v in os.environ.items() if k not in DROP}
+    return subprocess.run(argv, cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120)
 
 
 def manage(*args, **env):
-    drop = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last: set by browser tests
-    base = {k: v for k, v in os.environ.items() if k not in drop}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    return run([sys.executable, "manage.py", *args], **env)
 
 
 def test_production_settings_pass_the_deployment_checks():
@@ -29,14 +35,53 @@ def test_production_settings_pass_the_deployment_checks():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
-def test_production_refuses_to_start_without_a_secret_key_or_hosts(missing):
+@pytest.mark.parametrize(("missing", "error"), [("SECRET_KEY", "qms.E001"), ("ALLOWED_HOSTS", "qms.E002")])
+def test_production_refuses_to_start_without_a_secret_key_or_hosts(missing, error):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
 
     result = manage("check", **env)
 
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and missing in result.stderr
+    assert error in result.stderr and missing in result.stderr
+
+
+def test_production_refuses_the_published_development_secret_key():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": "dev-only-insecure-key-change-me"})
+
+    assert result.returncode != 0 and "qms.E001" in result.stderr
+
+
+def test_production_refuses_the_sandbox_payments_with_their_published_secret():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PAYMENT_SANDBOX_SECRET"}
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0 and "qms.E003" in result.stderr
+
+
+def test_debug_is_off_unless_set():
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", **{
+        k: v for k, v in PRODUCTION.items() if k != "DEBUG"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_the_server_refuses_to_start_with_a_published_secret():
+    env = {**PRODUCTION, "SECRET_KEY": "dev-only-insecure-key-change-me"}
+
+    result = run([sys.executable, "-c", "import config.asgi"], **env, DJANGO_SETTINGS_MODULE="config.settings")
+
+    assert result.returncode != 0 and "qms.E001" in result.stderr
+
+
+def test_a_worker_refuses_to_start_with_the_published_sandbox_secret():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PAYMENT_SANDBOX_SECRET"}
+
+    result = run([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=ERROR"],
+                 **env)
+
+    assert result.returncode != 0 and "qms.E003" in (result.stdout + result.stderr)
 
 
 def test_every_variable_the_settings_read_is_documented_in_the_readme_and_env_example():

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from halls import demo
 from halls.demo_data import DISTRICTS
@@ -443,3 +443,40 @@ def test_full_seed_after_a_small_one_adds_without_duplicates(db):
     assert Outlet.objects.count() == len(city)
     assert Counter.objects.count() == sum(len(outlet.counters) for outlet in city)
     assert Outlet.objects.get(code="ZZ-H001").counters.count() == 8
+
+
+# --- Published demo secrets ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", ["DEMO_PASSWORD", "DEMO_KIOSK_TOKEN"])
+def test_with_debug_off_the_seed_refuses_a_published_demo_secret(db, settings, setting):
+    settings.DEBUG = False
+    settings.DEMO_PASSWORD = "our-own-demo-password-2026"
+    settings.DEMO_KIOSK_TOKEN = "our-own-demo-kiosk-token-2026"
+    setattr(settings, setting, {"DEMO_PASSWORD": "demo-pass-2012", "DEMO_KIOSK_TOKEN": "demo-kiosk-token"}[setting])
+
+    with pytest.raises(CommandError, match=setting):
+        seed("--small")
+
+    assert not Outlet.objects.exists()
+
+
+def test_with_debug_off_the_seed_builds_with_secrets_of_ones_own(db, settings):
+    settings.DEBUG = False
+    settings.DEMO_PASSWORD = "our-own-demo-password-2026"
+    settings.DEMO_KIOSK_TOKEN = "our-own-demo-kiosk-token-2026"
+
+    seed("--small")
+
+    assert authenticate(username="demo_manager", password="our-own-demo-password-2026") is not None
+
+
+def test_demo_ops_reads_every_hall_and_works_none(small_city, settings):
+    from halls.roles import user_can_act_on, user_reads
+
+    ops = authenticate(username="demo_ops", password=settings.DEMO_PASSWORD)
+    halls = list(Outlet.objects.filter(has_queue=True))
+
+    assert ops is not None and ops.is_staff and not ops.is_superuser
+    assert all(user_reads(ops, hall) for hall in halls)
+    assert not any(user_can_act_on(ops, hall) for hall in halls)
