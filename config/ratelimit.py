@@ -1,6 +1,11 @@
 """Fixed-window rate limits in the shared cache (Redis in production, so every
-process counts against the same window)."""
+process counts against the same window).
 
+When the shared cache is down the limits fail open, with a warning in the
+log: a Redis outage must not stop staff signing in, customers taking a
+number or kiosks working."""
+
+import logging
 import time
 
 from django.conf import settings
@@ -17,15 +22,33 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int, message: str | None = None) -> None:
-    """Count one use of `scope` by `key`; raise RateLimited past `limit` in the window."""
-    window = int(time.time() // window_seconds)
-    cache_key = f"rl:{scope}:{key}:{window}"
-    cache.add(cache_key, 0, timeout=window_seconds + 5)
+logger = logging.getLogger(__name__)
+# While the cache is down, every request would log the same warning.
+WARN_EVERY_SECONDS = 60
+_last_warning = [float("-inf")]
+
+
+def _count(cache_key: str, window_seconds: int) -> int | None:
+    """One more use in the window; None when the shared cache cannot count."""
     try:
-        used = cache.incr(cache_key)
-    except ValueError:
-        cache.add(cache_key, 1, timeout=window_seconds + 5)
-        used = 1
-    if used > limit:
+        cache.add(cache_key, 0, timeout=window_seconds + 5)
+        try:
+            return cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=window_seconds + 5)
+            return 1
+    except Exception:  # noqa: BLE001 - fail open, loudly
+        now = time.monotonic()
+        if now - _last_warning[0] >= WARN_EVERY_SECONDS:
+            _last_warning[0] = now
+            logger.warning("Rate limits are not enforced: the shared cache is unavailable", exc_info=True)
+        return None
+
+
+def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int, message: str | None = None) -> None:
+    """Count one use of `scope` by `key`; raise RateLimited past `limit` in the
+    window. Fails open (counts nothing, raises nothing) while the cache is down."""
+    window = int(time.time() // window_seconds)
+    used = _count(f"rl:{scope}:{key}:{window}", window_seconds)
+    if used is not None and used > limit:
         raise RateLimited(message) if message else RateLimited()

@@ -8,6 +8,7 @@ snapshot from the database, and joins its groups again on every ping until
 it can, so live events resume by themselves when Redis is back.
 """
 
+import asyncio
 import logging
 from bisect import bisect_left
 
@@ -26,6 +27,11 @@ logger = logging.getLogger(__name__)
 CLOSE_NOT_FOUND = 4404
 
 
+# A group join that has not finished in this long is given up (Redis away:
+# without a bound, a join can wait for as long as Redis is down).
+JOIN_TIMEOUT_SECONDS = 1.0
+
+
 class GroupsConsumer(AsyncJsonWebsocketConsumer):
     """Joins `self.live_groups`, tolerating a channel layer that is away."""
 
@@ -35,7 +41,7 @@ class GroupsConsumer(AsyncJsonWebsocketConsumer):
     async def join_groups(self) -> bool:
         try:
             for group in self.live_groups:
-                await self.channel_layer.group_add(group, self.channel_name)
+                await asyncio.wait_for(self.channel_layer.group_add(group, self.channel_name), JOIN_TIMEOUT_SECONDS)
         except Exception:  # noqa: BLE001 - Redis away: snapshots still work, events resume on a later ping
             if self.joined or not getattr(self, "join_warned", False):
                 logger.warning("Live events unavailable for %s (channel layer down)", self.live_groups, exc_info=True)
@@ -48,7 +54,8 @@ class GroupsConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         for group in self.live_groups:
             try:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await asyncio.wait_for(self.channel_layer.group_discard(group, self.channel_name),
+                                       JOIN_TIMEOUT_SECONDS)
             except Exception:  # noqa: BLE001 - gone with Redis anyway
                 pass
 

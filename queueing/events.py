@@ -120,24 +120,39 @@ def group_send(group: str, message: dict) -> None:
 
 def send_hall_event(outlet_code: str, event_type: str, payload: dict) -> bool:
     """Number and send one display event now (call it after commit). Returns
-    whether it went out; a Redis failure is logged, not raised: the change it
-    reports has committed, and the screens resync on their own."""
-    try:
-        with _send_lock:
-            message = {"type": event_type, "seq": hall_seq_next(outlet_code), **payload}
-            group_send(hall_display_group(outlet_code), message)
-    except Exception:  # noqa: BLE001
-        _warn("hall-event", "Hall events not sent (e.g. %s of %s): channel layer unavailable", event_type, outlet_code)
-        return False
-    return True
+    whether it went out. Tried twice: the first use of a pooled connection
+    after Redis restarts fails, the second takes a new one (a number the
+    first try took is skipped, which displays see as a gap and resync). A
+    failure is logged, not raised: the change it reports has committed, and
+    the screens resync on their own."""
+    for attempt in (1, 2):
+        try:
+            with _send_lock:
+                message = {"type": event_type, "seq": hall_seq_next(outlet_code), **payload}
+                group_send(hall_display_group(outlet_code), message)
+            return True
+        except Exception:  # noqa: BLE001
+            if attempt == 2:
+                _warn("hall-event", "Hall events not sent (e.g. %s of %s): channel layer unavailable",
+                      event_type, outlet_code)
+    return False
+
+
+def send_to_group(group: str, message: dict) -> bool:
+    """group_send, tried twice (see send_hall_event); failures logged."""
+    for attempt in (1, 2):
+        try:
+            group_send(group, message)
+            return True
+        except Exception:  # noqa: BLE001
+            if attempt == 2:
+                _warn("group-send", "Live messages not sent (e.g. to %s): channel layer unavailable", group)
+    return False
 
 
 def send_ticket_state(token: str, ticket_id: int) -> None:
     """Send the ticket's holder its ticket's state, read now."""
-    try:
-        group_send(ticket_group(token), ticket_live_state(ticket_id=ticket_id))
-    except Exception:  # noqa: BLE001
-        _warn("ticket-state", "Ticket states not sent (e.g. ticket %s): channel layer unavailable", ticket_id)
+    send_to_group(ticket_group(token), ticket_live_state(ticket_id=ticket_id))
 
 
 # --- After commit ------------------------------------------------------------------------------

@@ -46,8 +46,8 @@ def refresh_hall(outlet_id: int, job: dict) -> None:
             code, "queue.changed", events.queue_changed_payload(service_summaries(outlet_id=outlet_id, outlet_code=code))
         )
     if job["positions"]:
-        events.group_send(events.hall_tickets_group(code),
-                          events.positions_message(hall_waiting_positions(outlet_id=outlet_id)))
+        events.send_to_group(events.hall_tickets_group(code),
+                             events.positions_message(hall_waiting_positions(outlet_id=outlet_id)))
 
 
 class HallRefresher:

@@ -183,3 +183,33 @@ async def test_an_unknown_ticket_token_is_refused():
 
     await communicator.disconnect()
     assert not connected
+
+
+# --- Who may open a public socket ----------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["display", "ticket"])
+async def test_a_client_without_an_origin_header_is_accepted(path):
+    floor = await make_floor()
+    ticket = await issue(floor)
+    url = f"/ws/halls/{floor.hall.code}/display/" if path == "display" else f"/ws/tickets/{ticket.token}/"
+    communicator = WebsocketCommunicator(application, url)
+
+    connected, _ = await communicator.connect()
+    first = await communicator.receive_json_from(timeout=3)
+
+    await communicator.disconnect()
+    assert connected and first["type"] in ("snapshot", "ticket")
+
+
+@pytest.mark.parametrize("path", ["display", "ticket"])
+async def test_a_browser_page_of_another_site_is_refused(path):
+    floor = await make_floor()
+    ticket = await issue(floor)
+    url = f"/ws/halls/{floor.hall.code}/display/" if path == "display" else f"/ws/tickets/{ticket.token}/"
+    communicator = WebsocketCommunicator(application, url, headers=[(b"origin", b"https://evil.example.net")])
+
+    connected, _ = await communicator.connect()
+
+    await communicator.disconnect()
+    assert not connected
