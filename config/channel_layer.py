@@ -59,3 +59,87 @@ class SharedDecodeChannelLayer(RedisPubSubChannelLayer):
         if len(self._recent) > RECENT_MESSAGES:
             self._recent.popitem(last=False)
         return dict(decoded)
+
+
+class RedisWatch:
+    """Notices, for the consumers of one event loop, when the channel layer's
+    Redis comes back or has started again (its run_id changes), and calls
+    them back a moment later, once the layer has subscribed again: the
+    events published meanwhile are lost, so what a screen shows must be
+    taken afresh. One INFO a second per server process, while it has
+    consumers that watch."""
+
+    INTERVAL_SECONDS = 1.0
+    # channels_redis's subscriber retries about once a second.
+    RESUBSCRIBED_AFTER_SECONDS = 1.5
+
+    def __init__(self, url: str):
+        self.url = url
+        self.callbacks: set = set()
+        self.task: asyncio.Task | None = None
+
+    def add(self, callback) -> None:
+        self.callbacks.add(callback)
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._watch())
+
+    def discard(self, callback) -> None:
+        self.callbacks.discard(callback)
+        if not self.callbacks and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run_id(self, client) -> str:
+        try:
+            return str((await client.info("server"))["run_id"])
+        except Exception:  # noqa: BLE001 - away
+            return ""
+
+    async def _watch(self) -> None:
+        from redis import asyncio as aioredis
+
+        client = aioredis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+        try:
+            known = await self._run_id(client)
+            while self.callbacks:
+                await asyncio.sleep(self.INTERVAL_SECONDS)
+                run_id = await self._run_id(client)
+                if run_id and run_id != known:
+                    logger.info("Channel layer's Redis is back: screens take a fresh snapshot")
+                    await asyncio.sleep(self.RESUBSCRIBED_AFTER_SECONDS)
+                    for callback in list(self.callbacks):
+                        asyncio.ensure_future(callback())
+                known = run_id
+        finally:
+            await client.aclose()
+
+
+_watches = {}
+
+
+def watch_redis(layer, callback) -> None:
+    """Call `callback()` (a coroutine function) whenever the Redis behind
+    `layer` comes back after an outage or a restart. No-op for layers
+    without Redis (the in-process layer of a run without REDIS_URL)."""
+    hosts = getattr(layer, "_kwargs", {}).get("hosts") or []
+    if not hosts:
+        return
+    host = hosts[0]
+    url = host if isinstance(host, str) else host.get("address")
+    loop = asyncio.get_running_loop()
+    watch = _watches.get(loop)
+    if watch is None:
+        if len(_watches) > 16:  # loops of tests come and go
+            for stale in [k for k in _watches if k.is_closed()]:
+                del _watches[stale]
+        watch = _watches[loop] = RedisWatch(url)
+    watch.add(callback)
+
+
+def unwatch_redis(callback) -> None:
+    try:
+        watch = _watches.get(asyncio.get_running_loop())
+    except RuntimeError:
+        return
+    if watch is not None:
+        watch.discard(callback)

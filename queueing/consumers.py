@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from config.channel_layer import unwatch_redis, watch_redis
 from halls.models import Outlet
 
 from . import events
@@ -51,7 +52,16 @@ class GroupsConsumer(AsyncJsonWebsocketConsumer):
         self.joined = True
         return True
 
+    def watch_for_redis(self) -> None:
+        """When Redis comes back after an outage or a restart, join the groups
+        again and send the client a fresh state (`redis_back`)."""
+        watch_redis(self.channel_layer, self.redis_back)
+
+    async def redis_back(self) -> None:
+        await self.join_groups()
+
     async def disconnect(self, code):
+        unwatch_redis(self.redis_back)
         for group in self.live_groups:
             try:
                 await asyncio.wait_for(self.channel_layer.group_discard(group, self.channel_name),
@@ -82,8 +92,18 @@ class HallDisplayConsumer(GroupsConsumer):
         # the client drops events whose seq the snapshot already covers.
         await self.join_groups()
         await self.accept()
-        snapshot = await database_sync_to_async(events.hall_snapshot)(outlet)
+        self.outlet = outlet
+        await self.send_snapshot()
+        self.watch_for_redis()
+
+    async def send_snapshot(self) -> None:
+        snapshot = await database_sync_to_async(events.hall_snapshot)(self.outlet)
         await self.send_json({"type": "snapshot", **snapshot})
+
+    async def redis_back(self) -> None:
+        # Events published while Redis was away are lost: start again from now.
+        await self.join_groups()
+        await self.send_snapshot()
 
     async def receive_json(self, content, **kwargs):
         # Read-only: a display may ping to keep the connection alive.
@@ -118,6 +138,12 @@ class TicketConsumer(GroupsConsumer):
         await self.join_groups()
         await self.accept()
         self.last = await database_sync_to_async(ticket_live_state)(ticket_id=ticket.pk)
+        await self.send_json(self.last)
+        self.watch_for_redis()
+
+    async def redis_back(self) -> None:
+        await self.join_groups()
+        self.last = await database_sync_to_async(ticket_live_state)(ticket_id=self.ticket_id)
         await self.send_json(self.last)
 
     async def receive_json(self, content, **kwargs):

@@ -96,11 +96,20 @@ class LiveServer:
         )
         return env
 
+    @property
+    def log_path(self) -> Path:
+        """The server's log (what it wrote to stderr), kept for a failing test to read."""
+        return ROOT / "var" / f"live-server-{self.port}.log"
+
     def start(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-            cwd=ROOT, env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        # A file, not a pipe nobody reads: a server logging a lot (Redis away)
+        # would fill the pipe and stop.
+        self.log_path.parent.mkdir(exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+                cwd=ROOT, env=self.env(), stdout=subprocess.DEVNULL, stderr=log,
+            )
         try:
             _wait_for(self.url + "/api/v1/halls/?page_size=1")
         except RuntimeError:

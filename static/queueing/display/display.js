@@ -8,7 +8,12 @@
  *   the client reconnects and takes a fresh snapshot;
  * - a dropped socket reconnects with exponential backoff and jitter (cap 15 s)
  *   and says so in a small corner notice; a ping every 20 s keeps it alive and
- *   finds connections that died silently.
+ *   finds connections that died silently;
+ * - the server answers a ping with the hall's current seq: one below this
+ *   screen's (the server's Redis started again) or above it for longer than a
+ *   moment (events were lost) means a fresh snapshot; null means live events
+ *   are unavailable, and the screen pings every few seconds until they are
+ *   back, so it catches up within seconds of the server's recovery.
  * The device also registers itself and sends a heartbeat every 30 s.
  */
 (function () {
@@ -30,6 +35,8 @@
   const BACKOFF_CAP_MS = 15000;
   const NOTICE_DELAY_MS = 1000; // a quick reconnect (after a gap) shows no notice
   const HEARTBEAT_MS = 30000;
+  const DEGRADED_PING_MS = 3000; // while the server has no live events
+  const IN_FLIGHT_MS = 2000; // an event numbered before a pong may still be on its way
 
   const state = {
     seq: null,
@@ -39,6 +46,7 @@
     alert: null,
     clockOffsetMs: 0, // server time minus this screen's clock
     connected: false,
+    live: true, // false while the server answers that live events are unavailable
     connects: 0, // sockets opened, the first included
     resyncs: 0, // reconnections asked for by this client (a gap in seq, a silent socket, a new day)
   };
@@ -101,7 +109,11 @@
       markConnected();
       return;
     }
-    if (message.type === "pong" || state.seq === null || !(message.type in handlers)) return;
+    if (message.type === "pong") {
+      onPong(message);
+      return;
+    }
+    if (state.seq === null || !(message.type in handlers)) return;
     if (message.seq <= state.seq) return; // stale: the snapshot or an earlier event covered it
     if (message.seq !== state.seq + 1) {
       reconnect("gap"); // missed an event: start again from a fresh snapshot
@@ -109,6 +121,27 @@
     }
     state.seq = message.seq;
     handlers[message.type](message);
+  }
+
+  let quickPing = null;
+
+  function onPong(message) {
+    if (message.seq === null || message.seq === undefined) {
+      // The server cannot number events now: ask again soon.
+      state.live = false;
+      if (!quickPing) quickPing = setTimeout(() => { quickPing = null; keepAlive(); }, DEGRADED_PING_MS);
+      return;
+    }
+    state.live = true;
+    if (state.seq === null || message.seq === state.seq) return;
+    if (message.seq < state.seq) {
+      reconnect("restart"); // the server's sequence started again: what is shown may be stale
+      return;
+    }
+    const behind = message.seq;
+    setTimeout(() => {
+      if (state.seq !== null && state.seq < behind) reconnect("missed");
+    }, IN_FLIGHT_MS);
   }
 
   /* --- Rendering ---------------------------------------------------------- */
