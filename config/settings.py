@@ -81,16 +81,19 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 # Each server process works on requests in HTTP_THREADS reused threads
-# (config/asgi.py), and a connection belongs to a thread: CONN_MAX_AGE > 0
-# keeps one open per thread between requests, so at most HTTP_THREADS per
-# process. Or pool: DB_POOL_MAX_SIZE > 0 lends each request a connection from
-# a per-process pool and takes it back at the end (needs psycopg_pool).
+# (config/asgi.py). On PostgreSQL each process keeps a pool of connections
+# (DB_POOL_MAX_SIZE, by default enough for its request threads and its
+# background refresher): a request borrows one and gives it back at its end,
+# instead of opening a connection per request. DB_POOL_MAX_SIZE=0 turns the
+# pool off; then CONN_MAX_AGE > 0 keeps one connection open per thread.
 HTTP_THREADS = env.int("HTTP_THREADS", default=4)
 if HTTP_THREADS < 1:
     raise ImproperlyConfigured("HTTP_THREADS must be at least 1.")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=max(8, HTTP_THREADS + 2))
+if DB_POOL_MAX_SIZE < 0:
+    raise ImproperlyConfigured("DB_POOL_MAX_SIZE must be 0 (no pool) or more.")
 if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

@@ -41,29 +41,33 @@ class GroupListener:
         channel = await layer.new_channel()
         for group in self.groups:
             await layer.group_add(group, channel)
-        # A subscription is live once a message sent after it comes back.
-        pending = set(self.groups)
-        while pending:
-            for group in list(pending):
-                await layer.group_send(group, {"type": PROBE, "probe": self._probe, "group": group})
-            try:
-                message = await asyncio.wait_for(layer.receive(channel), 0.5)
-            except asyncio.TimeoutError:
-                continue
-            if message.get("type") == PROBE and message.get("probe") == self._probe:
-                pending.discard(message["group"])
-        self._ready.set()
-        try:
-            while not self._stop.is_set():
-                try:
-                    message = await asyncio.wait_for(layer.receive(channel), 0.1)
-                except asyncio.TimeoutError:
-                    continue
+        confirmed = set()
+
+        async def pump():
+            # One receive that is never cancelled until the end: a cancelled
+            # receive makes the Redis layer drop the channel (and what
+            # arrives for it until the next receive).
+            while True:
+                message = await layer.receive(channel)
                 if message.get("type") == PROBE:
+                    if message.get("probe") == self._probe:
+                        confirmed.add(message["group"])
                     continue
                 with self._lock:
                     self.messages.append(message)
+
+        pumping = asyncio.ensure_future(pump())
+        try:
+            # A subscription is live once a message sent after it comes back.
+            while confirmed != set(self.groups):
+                for group in set(self.groups) - confirmed:
+                    await layer.group_send(group, {"type": PROBE, "probe": self._probe, "group": group})
+                await asyncio.sleep(0.2)
+            self._ready.set()
+            while not self._stop.is_set():
+                await asyncio.sleep(0.05)
         finally:
+            pumping.cancel()
             for group in self.groups:
                 await layer.group_discard(group, channel)
 

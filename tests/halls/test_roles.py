@@ -170,7 +170,7 @@ def test_the_membership_form_offers_only_users_the_manager_may_attach(client, ha
     hall_a, hall_b = halls_a_b
     manager = UserFactory(username="manager-a")
     member(manager, hall_a, StaffRole.MANAGER)
-    newcomer = UserFactory(username="newcomer")
+    UserFactory(username="newcomer")
     own_agent = UserFactory(username="own-agent")
     member(own_agent, hall_a)
     elsewhere = UserFactory(username="elsewhere")

@@ -2,8 +2,11 @@
 that nothing is sent for a change that did not commit."""
 
 import json
+from datetime import datetime, timezone
 
 import pytest
+import time_machine
+from django.core.cache import cache
 
 from queueing import events, services
 from queueing.errors import CounterBusy
@@ -116,14 +119,14 @@ def test_a_ticket_leaving_its_counter_clears_the_counter_screen(floor, hall_grou
     assert [(m["counter"], m["state"], m["current"]) for m in changed] == [(1, "open", None)]
 
 
-def test_a_lost_sequence_starts_again_above_every_number_given_before(floor, settings):
-    first = events.hall_seq_next(floor.hall.code)
-    events.hall_seq_next(floor.hall.code)
-    # Redis restarted without persistence: the sequence is gone.
-    from django.core.cache import cache
-
+def test_a_lost_sequence_starts_again_above_every_number_given_before(floor):
+    with time_machine.travel(datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc), tick=False):
+        given = [events.hall_seq_next(floor.hall.code) for _ in range(50)]
+    # A second later Redis has restarted without persistence: the sequence is gone.
     cache.delete(f"hall-seq:{floor.hall.code}")
 
-    after = events.hall_seq_next(floor.hall.code)
+    with time_machine.travel(datetime(2026, 12, 7, 9, 0, 1, tzinfo=timezone.utc), tick=False):
+        after = events.hall_seq_next(floor.hall.code)
 
-    assert after > first + 1
+    assert given == list(range(given[0], given[0] + 50))
+    assert after > given[-1]
