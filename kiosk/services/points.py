@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from config.api import InvalidInput
 
-from ..carrier import RedemptionInfo, RewardInfo, get_carrier
+from ..carrier.gateway import RedemptionInfo, RewardInfo, get_carrier
 from .actions import Origin, action_log
 
 MAX_QUANTITY = 99

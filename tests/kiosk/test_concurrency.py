@@ -9,8 +9,9 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from kiosk.errors import InsufficientPoints, NumberUnavailable, OutOfStock
-from kiosk.models import NumberStatus, Order, OrderStatus, Payment, PhoneNumber, Redemption, Reward, Subscriber
+from kiosk.carrier.errors import InsufficientPoints, NumberUnavailable, OutOfStock
+from kiosk.carrier.models import NumberStatus, PhoneNumber, Redemption, Reward, Subscriber
+from kiosk.models import Order, OrderStatus, Payment
 from kiosk.payments import SandboxProvider
 from kiosk.services import (
     Origin,

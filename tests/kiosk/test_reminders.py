@@ -5,10 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.carrier import KB_PER_MB, get_carrier
+from kiosk.carrier.gateway import get_carrier
+from kiosk.carrier.rules import KB_PER_MB
 from kiosk.models import UsageReminder
 from kiosk.services import usage_record, usage_reminders_check
-from sms.models import SmsMessage
+from sms.models import SmsMessage, SmsStatus
 
 from .factories import PlanFactory, SubscriberFactory
 
@@ -154,12 +155,14 @@ def test_data_and_wlan_reminders_go_separately(subscriber):
 
 def test_a_usage_record_checks_the_reminders_in_a_task_after_commit(subscriber, celery_eager,
                                                                     django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         usage_record(msisdn=subscriber.msisdn, data_kb=160 * MB, at=NOV_10)
+        checked_before_commit = UsageReminder.objects.exists()
 
-    assert callbacks[0].__qualname__ == "usage_record.<locals>.enqueue"
-    assert UsageReminder.objects.get().key == "left_50pct"
-    assert UsageReminder.objects.get().month == "2026-11"
+    assert not checked_before_commit
+    reminder = UsageReminder.objects.get()
+    assert (reminder.key, reminder.month) == ("left_50pct", "2026-11")
+    assert SmsMessage.objects.get(purpose="usage_reminder").status == SmsStatus.SENT
 
 
 def test_reminder_texts_are_deduplicated_in_the_outbox(subscriber):

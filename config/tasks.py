@@ -1,0 +1,25 @@
+"""Starting a Celery task by its name, so that a service never imports the
+task that runs it (the task imports the service: one direction only).
+
+Call `enqueue` from `transaction.on_commit`, with ids and small JSON-safe
+values, never model instances.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
+
+from .celery import app
+
+
+def enqueue(name: str, *args) -> None:
+    """Send the task `name` ("kiosk.tasks.order_fulfil") with `args` to the
+    workers. With CELERY_TASK_ALWAYS_EAGER on (read at call time, so a test
+    may switch it per test), run it here and now instead, retries and all:
+    `send_task` alone would ignore that setting."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        # A task is registered when its module is imported; a web process may not have yet.
+        import_module(name.rpartition(".")[0])
+        app.tasks[name].apply(args=args, throw=getattr(settings, "CELERY_TASK_EAGER_PROPAGATES", True))
+        return
+    app.send_task(name, args=list(args))
