@@ -15,11 +15,15 @@ from .celery import app
 def enqueue(name: str, *args) -> None:
     """Send the task `name` ("kiosk.tasks.order_fulfil") with `args` to the
     workers. With CELERY_TASK_ALWAYS_EAGER on (read at call time, so a test
-    may switch it per test), run it here and now instead, retries and all:
-    `send_task` alone would ignore that setting."""
+    may switch it per test), run it here and now instead, retries and all
+    (`send_task` alone would ignore that setting); its final error is raised
+    when CELERY_TASK_EAGER_PROPAGATES is on too."""
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         # A task is registered when its module is imported; a web process may not have yet.
         import_module(name.rpartition(".")[0])
-        app.tasks[name].apply(args=args, throw=getattr(settings, "CELERY_TASK_EAGER_PROPAGATES", True))
+        # Not throw=True: that would raise the first retry instead of running it.
+        result = app.tasks[name].apply(args=args, throw=False)
+        if getattr(settings, "CELERY_TASK_EAGER_PROPAGATES", False):
+            result.maybe_throw()
         return
     app.send_task(name, args=list(args))

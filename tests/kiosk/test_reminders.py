@@ -135,6 +135,30 @@ def test_checking_again_sends_nothing_new(subscriber):
     assert len(texts(subscriber.msisdn)) == 1
 
 
+# --- Thresholds from the settings ---------------------------------------------------------
+
+
+def test_a_higher_low_data_threshold_reminds_earlier(subscriber, settings):
+    settings.USAGE_REMINDER_LOW_LEFT_MB = 10
+    use(subscriber.msisdn, data_kb=270 * MB)
+
+    assert use(subscriber.msisdn, data_kb=21 * MB) == ["left_10mb"]  # 9 MB left
+    assert "已不足10M" in texts(subscriber.msisdn)[-1]
+
+
+def test_the_percentages_left_are_the_settings(subscriber, settings):
+    settings.USAGE_REMINDER_PERCENT_LEFT = [80]
+
+    assert use(subscriber.msisdn, data_kb=61 * MB) == ["left_80pct"]
+    assert use(subscriber.msisdn, data_kb=100 * MB) == []  # no 50% reminder any more
+
+
+def test_a_no_plan_threshold_of_0_turns_that_reminder_off(no_plan, settings):
+    settings.USAGE_REMINDER_NO_PLAN_MB = 0
+
+    assert use(no_plan.msisdn, data_kb=3 * MB) == ["first_use"]
+
+
 # --- WLAN ---------------------------------------------------------------------------------
 
 
