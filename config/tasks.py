@@ -12,18 +12,24 @@ from django.conf import settings
 from .celery import app
 
 
+def _setting(name: str) -> bool:
+    # Django's setting is read at call time, so that a test may switch it (the
+    # pytest-django `settings` fixture); Celery's own copy is read once.
+    value = getattr(settings, f"CELERY_{name.upper()}", None)
+    return bool(app.conf[name] if value is None else value)
+
+
 def enqueue(name: str, *args) -> None:
     """Send the task `name` ("kiosk.tasks.order_fulfil") with `args` to the
-    workers. With CELERY_TASK_ALWAYS_EAGER on (read at call time, so a test
-    may switch it per test), run it here and now instead, retries and all
-    (`send_task` alone would ignore that setting); its final error is raised
-    when CELERY_TASK_EAGER_PROPAGATES is on too."""
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+    workers. With CELERY_TASK_ALWAYS_EAGER on, run it here and now instead,
+    retries and all (`send_task` alone would ignore that setting); its final
+    error is raised when CELERY_TASK_EAGER_PROPAGATES is on too."""
+    if _setting("task_always_eager"):
         # A task is registered when its module is imported; a web process may not have yet.
         import_module(name.rpartition(".")[0])
         # Not throw=True: that would raise the first retry instead of running it.
         result = app.tasks[name].apply(args=args, throw=False)
-        if getattr(settings, "CELERY_TASK_EAGER_PROPAGATES", False):
+        if _setting("task_eager_propagates"):
             result.maybe_throw()
         return
     app.send_task(name, args=list(args))
