@@ -31,6 +31,7 @@ from .rules import DATA_PACKS, DataPack, mask_name, overage_fen
 
 logger = logging.getLogger(__name__)
 
+
 # --- What the interface speaks --------------------------------------------------------
 
 
