@@ -36,7 +36,6 @@ from pathlib import Path
 
 import aiohttp
 import psutil
-
 from report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]

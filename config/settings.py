@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "queueing",
     "sms",
     "kiosk",
+    "kiosk.carrier",
 ]
 
 MIDDLEWARE = [
@@ -212,7 +213,7 @@ SPECTACULAR_SETTINGS = {
         "DisplayKindEnum": "queueing.models.DisplayKind",
         "OrderKindEnum": "kiosk.models.OrderKind",
         "OrderStatusEnum": "kiosk.models.OrderStatus",
-        "RewardKindEnum": "kiosk.models.RewardKind",
+        "RewardKindEnum": "kiosk.carrier.models.RewardKind",
     },
 }
 
@@ -266,8 +267,9 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 
 # --- Self-service (kiosks, the mobile hall, the SMS hall) -------------------
-# The carrier's systems behind one interface; the default keeps them in this database.
-CARRIER_GATEWAY = env.str("CARRIER_GATEWAY", default="kiosk.carrier.LocalCarrier")
+# The carrier's systems behind one interface; the default keeps them in this
+# database. (The former path kiosk.carrier.LocalCarrier still works, with a warning.)
+CARRIER_GATEWAY = env.str("CARRIER_GATEWAY", default="kiosk.carrier.local.LocalCarrier")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="kiosk.payments.SandboxProvider")
 PAYMENT_SANDBOX_SECRET = env.str("PAYMENT_SANDBOX_SECRET", default="sandbox-secret")
 # The SMS gateway's token for inbound texts (header X-Gateway-Token); unset
@@ -291,6 +293,18 @@ TOPUP_LOOKUP_WINDOW_SECONDS = env.int("TOPUP_LOOKUP_WINDOW_SECONDS", default=600
 KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=60)
 # Kiosks with a printer address print through this backend (ESC/POS over TCP).
 KIOSK_NETWORK_PRINTER = env.str("KIOSK_NETWORK_PRINTER", default="kiosk.printing.EscPosNetworkPrinter")
+# Data-usage reminders (流量提醒), texted free of charge. Without a data plan: on
+# first going online in the month, and again at NO_PLAN_MB. With a plan: at
+# each percentage of the month's allowance left, under LOW_LEFT_MB left, and
+# when it is used up. WLAN time: at each percentage left, and when used up.
+# An MB threshold of 0 or an empty list turns that reminder off.
+USAGE_REMINDER_FIRST_USE = env.bool("USAGE_REMINDER_FIRST_USE", default=True)
+USAGE_REMINDER_NO_PLAN_MB = env.int("USAGE_REMINDER_NO_PLAN_MB", default=2)
+USAGE_REMINDER_LOW_LEFT_MB = env.int("USAGE_REMINDER_LOW_LEFT_MB", default=5)
+USAGE_REMINDER_USED_UP = env.bool("USAGE_REMINDER_USED_UP", default=True)
+USAGE_REMINDER_PERCENT_LEFT = env.list("USAGE_REMINDER_PERCENT_LEFT", cast=int, default=[50, 20, 10])
+USAGE_REMINDER_WLAN_PERCENT_LEFT = env.list("USAGE_REMINDER_WLAN_PERCENT_LEFT", cast=int, default=[20])
+USAGE_REMINDER_WLAN_USED_UP = env.bool("USAGE_REMINDER_WLAN_USED_UP", default=True)
 CELERY_BEAT_SCHEDULE.update({
     # Paid orders whose fulfilment task was lost are fulfilled within seconds.
     "kiosk-fulfil-paid-orders": {"task": "kiosk.tasks.orders_fulfil_paid", "schedule": 10.0},

@@ -1,20 +1,35 @@
-"""Starting Celery tasks by name, so that a service never imports the task
-module that imports it (a task imports the service it runs, never the other
-way round)."""
+"""Starting a Celery task by its name, so that a service never imports the
+task that runs it (the task imports the service: one direction only).
 
-import importlib
+Call `enqueue` from `transaction.on_commit`, with ids and small JSON-safe
+values, never model instances.
+"""
 
-from celery import current_app
+from importlib import import_module
+
+from django.conf import settings
+
+from .celery import app
+
+
+def _setting(name: str) -> bool:
+    # Django's setting is read at call time, so that a test may switch it (the
+    # pytest-django `settings` fixture); Celery's own copy is read once.
+    value = getattr(settings, f"CELERY_{name.upper()}", None)
+    return bool(app.conf[name] if value is None else value)
 
 
 def enqueue(name: str, *args) -> None:
-    """Queue the task `name` ("app.tasks.function") with `args` (ids and other
-    JSON-safe values). In eager mode (CELERY_TASK_ALWAYS_EAGER, tests) it runs
-    here and now, as `.delay` would; otherwise it goes to the broker by name,
-    with no import of the task's module."""
-    app = current_app._get_current_object()
-    if app.conf.task_always_eager:
-        importlib.import_module(name.rsplit(".", 1)[0])
-        app.tasks[name].apply(args=args, throw=app.conf.task_eager_propagates)
+    """Send the task `name` ("kiosk.tasks.order_fulfil") with `args` to the
+    workers. With CELERY_TASK_ALWAYS_EAGER on, run it here and now instead,
+    retries and all (`send_task` alone would ignore that setting); its final
+    error is raised when CELERY_TASK_EAGER_PROPAGATES is on too."""
+    if _setting("task_always_eager"):
+        # A task is registered when its module is imported; a web process may not have yet.
+        import_module(name.rpartition(".")[0])
+        # Not throw=True: that would raise the first retry instead of running it.
+        result = app.tasks[name].apply(args=args, throw=False)
+        if _setting("task_eager_propagates"):
+            result.maybe_throw()
         return
-    app.send_task(name, args=args)
+    app.send_task(name, args=list(args))

@@ -1,39 +1,27 @@
-"""Admin for kiosks, the self-service records and the local carrier's data.
+"""Admin for kiosks and the self-service records (the local carrier's data
+has its own, in kiosk.carrier.admin).
 
 Logs, orders and payments are read-only: they change only through the
 services. Hall managers see their halls' kiosks and what those kiosks did;
-the carrier's data and the customer records are for superusers.
+the customer records are for superusers.
 """
 
 from secrets import token_urlsafe
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
 
 from config.phones import mask_phone
 from halls.admin import HallScopedAdmin
 
 from .models import (
-    Bill,
-    BillItem,
     CustomerSession,
     KioskDevice,
-    NumberHold,
     Order,
     OtpCode,
-    PackPurchase,
     Payment,
-    PhoneNumber,
-    Plan,
-    Redemption,
-    Reward,
     SelfServiceAction,
     SmsDialog,
-    Subscriber,
-    Subscription,
-    UsageMonth,
     UsageReminder,
-    ValueAddedService,
     VasConfirmation,
     format_yuan,
     token_digest,
@@ -190,102 +178,3 @@ class UsageReminderAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, ad
 @admin.register(SmsDialog)
 class SmsDialogAdmin(ReadOnlyMixin, SuperuserOnlyMixin, PhoneMaskedMixin, admin.ModelAdmin):
     list_display = ["phone_masked", "kind", "expires_at"]
-
-
-# --- The local carrier ---------------------------------------------------------------------
-
-
-@admin.register(Plan)
-class PlanAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "monthly_fee_fen", "data_kb", "wlan_minutes"]
-    search_fields = ["code", "name"]
-
-
-class SubscriptionInline(admin.TabularInline):
-    model = Subscription
-    extra = 0
-    fields = ["vas", "since", "cancelled_at"]
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["msisdn", "name", "plan", "balance_fen", "points", "status"]
-    list_filter = ["status", "plan"]
-    search_fields = ["msisdn", "name"]
-    list_select_related = ["plan"]
-    inlines = [SubscriptionInline]
-
-
-class BillItemInline(admin.TabularInline):
-    model = BillItem
-    extra = 0
-
-
-@admin.register(Bill)
-class BillAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["subscriber", "month", "total_fen"]
-    search_fields = ["subscriber__msisdn"]
-    list_filter = ["month"]
-    list_select_related = ["subscriber"]
-    inlines = [BillItemInline]
-
-
-@admin.register(UsageMonth)
-class UsageMonthAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["subscriber", "month", "plan_data_used_kb", "overage_kb", "wlan_minutes_used", "first_data_at"]
-    search_fields = ["subscriber__msisdn"]
-    list_filter = ["month"]
-    list_select_related = ["subscriber"]
-
-
-@admin.register(PackPurchase)
-class PackPurchaseAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["subscriber", "month", "code", "source", "data_kb", "used_kb", "price_fen", "created_at"]
-    search_fields = ["subscriber__msisdn", "code"]
-    list_filter = ["month", "source", "code"]
-    list_select_related = ["subscriber"]
-
-
-@admin.register(ValueAddedService)
-class ValueAddedServiceAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "monthly_fee_fen", "is_active"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(Reward)
-class RewardAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "points", "stock", "is_active"]
-    list_filter = ["kind", "is_active"]
-    search_fields = ["code", "name"]
-
-
-@admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyMixin, SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "subscriber", "reward", "quantity", "points_spent"]
-    list_select_related = ["subscriber", "reward"]
-    search_fields = ["subscriber__msisdn"]
-    exclude = ["idempotency_key"]
-
-
-class NumberHoldInline(admin.StackedInline):
-    model = NumberHold
-    extra = 0
-    can_delete = False
-    fields = ["holder", "created_at", "expires_at", "order_no"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(PhoneNumber)
-class PhoneNumberAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
-    list_display = ["msisdn", "tier", "deposit_fen", "min_monthly_fen", "status", "pattern_tags"]
-    list_filter = ["status", "tier"]
-    search_fields = ["msisdn"]
-    readonly_fields = ["patterns", "sold_at"]
-    inlines = [NumberHoldInline]
-
-    @admin.display(description="号型")
-    def pattern_tags(self, obj):
-        return format_html("{}", " ".join(tag for tag in obj.patterns.split(",") if tag))

@@ -22,11 +22,9 @@ from django.utils import timezone
 from halls.demo import DEMO_HALL_CODE, StepResult, demo_step
 from halls.models import Outlet
 
-from .carrier import KB_PER_MB, month_of, months_before
-from .models import (
+from .carrier.models import (
     Bill,
     BillItem,
-    KioskDevice,
     PhoneNumber,
     Plan,
     Reward,
@@ -35,9 +33,10 @@ from .models import (
     Subscription,
     UsageMonth,
     ValueAddedService,
-    token_digest,
 )
-from .number_patterns import TIER_PRICES, number_tier, patterns_field
+from .carrier.number_patterns import TIER_PRICES, number_tier, patterns_field
+from .carrier.rules import KB_PER_MB, month_of, months_before
+from .models import KioskDevice, token_digest
 
 SEED = "zhengzhou-mobile-2012:kiosk"
 DEMO_SUBSCRIBER = "13800138000"

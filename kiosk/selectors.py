@@ -1,5 +1,5 @@
 """Reads of the project's self-service tables shared by the API, the pages and
-the admin. (The customer's account is read through kiosk.carrier.)"""
+the admin. (The customer's account is read through the carrier gateway, kiosk.carrier.gateway.)"""
 
 from datetime import datetime
 

@@ -4,8 +4,9 @@ from rest_framework import serializers
 
 from config.phones import is_mobile, mask_phone
 
-from .carrier import OVERAGE_FEN_PER_MB
-from .models import NumberTier, OrderKind, OrderStatus, RewardKind
+from .carrier.models import NumberTier, RewardKind
+from .carrier.rules import OVERAGE_FEN_PER_MB
+from .models import OrderKind, OrderStatus
 
 PHONE_MESSAGE = "请输入11位手机号 / Enter an 11-digit mainland mobile number."
 

@@ -5,6 +5,8 @@ never blocks or breaks the action that caused the text."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.tasks import enqueue
+
 from .backends import SmsDeliveryError, get_backend
 from .models import SmsMessage, SmsStatus
 
@@ -19,10 +21,8 @@ def sms_queue(*, to: str, text: str, purpose: str, dedupe_key: str | None = None
         if dedupe_key and SmsMessage.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
-    from .tasks import sms_deliver
-
     message_id = message.pk
-    transaction.on_commit(lambda: sms_deliver.delay(message_id), robust=True)
+    transaction.on_commit(lambda: enqueue("sms.tasks.sms_deliver", message_id), robust=True)
     return message
 
 

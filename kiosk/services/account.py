@@ -10,18 +10,9 @@ from django.utils import timezone
 
 from config.api import InvalidInput
 
-from ..carrier import (
-    DATA_PACKS,
-    Account,
-    BillInfo,
-    DataPack,
-    PackPurchaseInfo,
-    UsageInfo,
-    get_carrier,
-    month_of,
-    months_before,
-)
-from ..errors import SubscriberNotFound
+from ..carrier.errors import SubscriberNotFound
+from ..carrier.gateway import Account, BillInfo, PackPurchaseInfo, UsageInfo, get_carrier
+from ..carrier.rules import DATA_PACKS, DataPack, month_of, months_before
 from .actions import Origin, action_log
 
 MAX_BILL_MONTHS = 12

@@ -16,9 +16,10 @@ from django.utils import timezone
 from config.api import InvalidInput
 from config.phones import is_mobile
 
-from ..carrier import HoldInfo, NumberResults, NumberSearch, get_carrier
-from ..models import NumberTier, Order, OrderKind
-from ..number_patterns import PATTERNS
+from ..carrier.gateway import HoldInfo, NumberResults, NumberSearch, get_carrier
+from ..carrier.models import NumberTier
+from ..carrier.number_patterns import PATTERNS
+from ..models import Order, OrderKind
 from .actions import Origin, action_log
 from .orders import order_attach_pay_url, order_no_new
 

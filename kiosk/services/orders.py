@@ -6,7 +6,8 @@ activated. The provider's callback may arrive any number of times, at once:
 the order row's lock, the unique transaction id and the status check make
 the first one count and the rest change nothing. Fulfilment runs in a Celery
 task started after the payment commits; a periodic sweep fulfils any paid
-order whose task was lost.
+order whose task was lost. Fulfilment claims the order, calls the carrier
+outside any lock or transaction, and records the result (order_fulfil).
 
 Statuses: created -> paid -> fulfilled; paid -> failed -> refunded when the
 carrier refuses (the number went to someone else).
@@ -19,14 +20,17 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from config.api import DomainError, InvalidInput
 from config.phones import is_mobile, mask_phone
 from config.ratelimit import rate_limit_hit
+from config.tasks import enqueue
 
-from ..carrier import Account, get_carrier
-from ..errors import AmountMismatch, IdempotencyKeyReused, OrderNotFound, PaymentConflict, SubscriberNotFound
+from ..carrier.errors import SubscriberNotFound
+from ..carrier.gateway import Account, get_carrier
+from ..errors import AmountMismatch, IdempotencyKeyReused, OrderNotFound, PaymentConflict
 from ..models import Order, OrderKind, OrderStatus, Payment, SelfServiceChannel
 from ..payments import SandboxProvider, get_payment_provider
 from .actions import SYSTEM, Origin, action_log
@@ -37,6 +41,9 @@ logger = logging.getLogger(__name__)
 TOPUP_PRESETS_FEN = (3_000, 5_000, 10_000, 20_000, 30_000, 50_000)
 # The sweep leaves a just-paid order to its own task for this long.
 SWEEP_GRACE = timedelta(seconds=5)
+# A fulfilment claimed longer ago than this belongs to a worker that died: the
+# next task or sweep takes it over. Far longer than a carrier call may take.
+FULFIL_CLAIM_TIMEOUT = timedelta(minutes=2)
 SWEEP_BATCH = 200
 
 
@@ -199,14 +206,9 @@ def payment_callback(*, raw_body: bytes, headers, now: datetime | None = None) -
 
 
 def _fulfil_on_commit(order_id: int) -> None:
-    def enqueue():
-        from ..tasks import order_fulfil as order_fulfil_task
-
-        order_fulfil_task.delay(order_id)
-
     # robust: the payment is committed whatever the broker does; a lost task
     # is picked up by the sweep (orders_fulfil_paid).
-    transaction.on_commit(enqueue, robust=True)
+    transaction.on_commit(lambda: enqueue("kiosk.tasks.order_fulfil", order_id), robust=True)
 
 
 def sandbox_pay(*, order_no: str, txn_id: str | None = None) -> Order:
@@ -222,38 +224,53 @@ def sandbox_pay(*, order_no: str, txn_id: str | None = None) -> Order:
 # --- Fulfilment ---------------------------------------------------------------------
 
 
+def _claimable(now: datetime) -> Q:
+    """A paid order nobody is fulfilling: never claimed, or claimed by a
+    worker that has not finished within the claim timeout (it died)."""
+    return Q(status=OrderStatus.PAID) & (
+        Q(fulfil_claimed_at__isnull=True) | Q(fulfil_claimed_at__lte=now - FULFIL_CLAIM_TIMEOUT)
+    )
+
+
 def order_fulfil(*, order_id: int, now: datetime | None = None) -> Order | None:
     """Fulfil a paid order, exactly once: credit the top-up, or sell and
-    activate the number. Any other status is left alone, so calling it again
-    (a retried task, the sweep) does nothing. When the carrier refuses (the
-    number was sold meanwhile), the order fails and is refunded."""
+    activate the number. Returns the order as it stands (None if there is no
+    such order). Any other status is left alone, and so is an order another
+    worker is fulfilling right now: calling it again (a retried task, the
+    sweep, a repeated callback) does nothing. When the carrier refuses (the
+    number was sold meanwhile), the order fails and is refunded.
+
+    Three steps, none holding a lock while the carrier works: claim the order
+    (one conditional UPDATE: of any number of workers, one wins), call the
+    carrier outside any transaction with the order number as its reference
+    (so that a retry after a lost answer changes nothing there either), then
+    record the result, if the claim is still ours. Must be called outside any
+    transaction. Raises what the carrier raises other than a DomainError (the
+    claim is given back first, so that a retry may start at once)."""
     now = now or timezone.now()
+    claim = secrets.token_hex(16)
+    claimed = Order.objects.filter(_claimable(now), pk=order_id).update(fulfil_claim=claim, fulfil_claimed_at=now)
+    order = Order.objects.filter(pk=order_id).first()
+    if not claimed or order is None:
+        return order
+    ours = Order.objects.filter(pk=order_id, status=OrderStatus.PAID, fulfil_claim=claim)
+    origin = Origin(channel=SelfServiceChannel.SYSTEM, kiosk_id=order.kiosk_id)
+    detail = {"order_no": order.order_no, "kind": order.kind, "msisdn": mask_phone(order.msisdn)}
     carrier = get_carrier()
-    with transaction.atomic():
-        # Locked, then the status checked: the paid -> fulfilled step happens
-        # once even when the task and the sweep run at the same moment.
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
-        if order is None or order.status != OrderStatus.PAID:
-            return order
-        origin = Origin(channel=SelfServiceChannel.SYSTEM, kiosk_id=order.kiosk_id)
-        detail = {"order_no": order.order_no, "kind": order.kind, "msisdn": mask_phone(order.msisdn)}
-        try:
-            with action_log(origin, "order_fulfil", phone=order.customer_phone, detail=detail):
-                with transaction.atomic():
-                    if order.kind == OrderKind.TOPUP:
-                        carrier.topup_credit(order.msisdn, order.amount_fen, reference=order.order_no)
-                    else:
-                        carrier.number_sell(order.msisdn, order_no=order.order_no, at=now)
-                        carrier.line_activate(order.msisdn, name="", plan_code=None, balance_fen=order.amount_fen,
-                                              at=now)
-        except DomainError as exc:
-            order.status = OrderStatus.FAILED
-            order.failure_reason = f"{exc.code}: {exc.message}"[:200]
-            order.save(update_fields=["status", "failure_reason"])
-        else:
-            order.status = OrderStatus.FULFILLED
-            order.fulfilled_at = now
-            order.save(update_fields=["status", "fulfilled_at"])
+    try:
+        with action_log(origin, "order_fulfil", phone=order.customer_phone, detail=detail):
+            if order.kind == OrderKind.TOPUP:
+                carrier.topup_credit(order.msisdn, order.amount_fen, reference=order.order_no)
+            else:
+                carrier.number_activate(order.msisdn, order_no=order.order_no, balance_fen=order.amount_fen, at=now)
+    except DomainError as exc:
+        ours.update(status=OrderStatus.FAILED, failure_reason=f"{exc.code}: {exc.message}"[:200])
+    except BaseException:
+        ours.update(fulfil_claim="", fulfil_claimed_at=None)
+        raise
+    else:
+        ours.update(status=OrderStatus.FULFILLED, fulfilled_at=now)
+    order.refresh_from_db()
     if order.status == OrderStatus.FAILED:
         order_refund(order_id=order.pk)
         order.refresh_from_db()
@@ -273,10 +290,11 @@ def order_refund(*, order_id: int) -> None:
 
 def orders_fulfil_paid(*, now: datetime | None = None) -> int:
     """The sweep: fulfil orders paid more than a few seconds ago and still
-    waiting (their task was lost). Returns how many it fulfilled."""
+    waiting (their task was lost), and orders whose fulfilment was claimed by
+    a worker that died. Returns how many it fulfilled."""
     now = now or timezone.now()
     ids = list(
-        Order.objects.filter(status=OrderStatus.PAID, paid_at__lte=now - SWEEP_GRACE)
+        Order.objects.filter(_claimable(now), paid_at__lte=now - SWEEP_GRACE)
         .order_by("paid_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from config.api import InvalidInput
 
-from ..carrier import RedemptionInfo, RewardInfo, get_carrier
+from ..carrier.gateway import RedemptionInfo, RewardInfo, get_carrier
 from .actions import Origin, action_log
 
 MAX_QUANTITY = 99
@@ -28,7 +28,7 @@ def points_redeem(
     """Spend points on a reward. Points and stock change together, never below
     zero; a retry with the same `idempotency_key` returns the first redemption
     (`replayed`) and spends nothing. Raises UnknownReward,
-    InsufficientPoints, OutOfStock (409), IdempotencyKeyReused."""
+    InsufficientPoints, OutOfStock (409), RedemptionKeyReused."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         raise InvalidInput(fields={"quantity": [f"1-{MAX_QUANTITY}"]})
     now = now or timezone.now()

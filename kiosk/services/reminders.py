@@ -7,10 +7,11 @@
   of the allowance is left;
 - WLAN time: when 20% of the plan's WLAN minutes is left, and when none is.
 
-Each reminder goes once per number, month and threshold (a unique row per
-threshold). When one use of data crosses several thresholds at once, only the
-most urgent is texted; the others are recorded as passed, so they never
-arrive late and out of order.
+Each threshold is a setting (USAGE_REMINDER_*, the values above by default),
+read when the reminders are checked. Each reminder goes once per number,
+month and threshold (a unique row per threshold). When one use of data
+crosses several thresholds at once, only the most urgent is texted; the
+others are recorded as passed, so they never arrive late and out of order.
 
 Usage arrives through `usage_record` (the network's usage feed), which
 checks the reminders in a Celery task after commit.
@@ -19,19 +20,18 @@ checks the reminders in a Celery task after commit.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.api import InvalidInput
+from config.tasks import enqueue
 from sms.services import sms_queue
 
-from ..carrier import DATA_PACKS, KB_PER_MB, OVERAGE_FEN_PER_MB, DataPack, UsageInfo, get_carrier, month_of
+from ..carrier.gateway import UsageInfo, get_carrier
+from ..carrier.rules import DATA_PACKS, KB_PER_MB, OVERAGE_FEN_PER_MB, DataPack, month_of
 from ..models import UsageReminder
 
-NO_PLAN_NOTICE_KB = 2 * KB_PER_MB
-LOW_LEFT_KB = 5 * KB_PER_MB
-PERCENT_LEFT = (50, 20, 10)
-WLAN_PERCENT_LEFT = 20
 SIGNATURE = "【中国移动】"
 FREE = "（本提醒免费）"
 
@@ -44,6 +44,32 @@ class Reminder:
     # fires, so reminders come in the order the allowance runs down.
     urgency: int
     text: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the reminders fire; from the USAGE_REMINDER_* settings. An MB
+    threshold of 0, an empty list or False turns that reminder off."""
+
+    first_use: bool
+    no_plan_mb: int
+    low_left_mb: int
+    used_up: bool
+    percent_left: tuple[int, ...]
+    wlan_percent_left: tuple[int, ...]
+    wlan_used_up: bool
+
+    @classmethod
+    def from_settings(cls) -> "Thresholds":
+        return cls(
+            first_use=settings.USAGE_REMINDER_FIRST_USE,
+            no_plan_mb=settings.USAGE_REMINDER_NO_PLAN_MB,
+            low_left_mb=settings.USAGE_REMINDER_LOW_LEFT_MB,
+            used_up=settings.USAGE_REMINDER_USED_UP,
+            percent_left=tuple(settings.USAGE_REMINDER_PERCENT_LEFT),
+            wlan_percent_left=tuple(settings.USAGE_REMINDER_WLAN_PERCENT_LEFT),
+            wlan_used_up=settings.USAGE_REMINDER_WLAN_USED_UP,
+        )
 
 
 def format_kb(kb: int) -> str:
@@ -64,49 +90,53 @@ def _pack_offer(pack: DataPack) -> str:
     return f"发送{pack.code}至10086可订购{pack.price_fen // 100}元{pack.data_kb // KB_PER_MB}M流量包"
 
 
-def reminders_due(usage: UsageInfo) -> list[Reminder]:
+def reminders_due(usage: UsageInfo, thresholds: Thresholds | None = None) -> list[Reminder]:
     """Every reminder whose threshold this month's usage has crossed."""
+    limits = thresholds or Thresholds.from_settings()
     due = []
     used = usage.data_used_kb
     allowance = usage.allowance_kb
+    rate = OVERAGE_FEN_PER_MB // 100
     if allowance == 0:
         plans = "、".join(p.code for p in DATA_PACKS)
-        if used > 0:
+        if limits.first_use and used > 0:
             due.append(Reminder("first_use", "data", 1, (
-                f"{SIGNATURE}您本月已开始使用手机上网。您尚未订购流量套餐，上网按{OVERAGE_FEN_PER_MB // 100}元/M计费；"
+                f"{SIGNATURE}您本月已开始使用手机上网。您尚未订购流量套餐，上网按{rate}元/M计费；"
                 f"订购流量套餐更实惠，发送{plans}至10086即可订购。{FREE}"
             )))
-        if used >= NO_PLAN_NOTICE_KB:
-            due.append(Reminder("no_plan_2mb", "data", 2, (
-                f"{SIGNATURE}您本月手机上网流量已达{format_kb(used)}，按{OVERAGE_FEN_PER_MB // 100}元/M计费。"
+        if limits.no_plan_mb and used >= limits.no_plan_mb * KB_PER_MB:
+            due.append(Reminder(f"no_plan_{limits.no_plan_mb}mb", "data", 2, (
+                f"{SIGNATURE}您本月手机上网流量已达{format_kb(used)}，按{rate}元/M计费。"
                 f"建议订购流量套餐：{_pack_offer(DATA_PACKS[0])}，更多套餐发送{plans}至10086。{FREE}"
             )))
     else:
         left = usage.allowance_left_kb
-        for percent in PERCENT_LEFT:
+        for percent in limits.percent_left:
             if left * 100 <= allowance * percent:
                 due.append(Reminder(f"left_{percent}pct", "data", -(allowance * percent // 100), (
                     f"{SIGNATURE}您本月套餐内流量剩余{format_kb(left)}，约为总量{format_kb(allowance)}的{percent}%。"
                     f"{FREE}"
                 )))
-        if left < LOW_LEFT_KB:
-            due.append(Reminder("left_5mb", "data", -LOW_LEFT_KB, (
-                f"{SIGNATURE}您本月套餐内流量剩余{format_kb(left)}，已不足5M，即将用完，超出后按"
-                f"{OVERAGE_FEN_PER_MB // 100}元/M计费。{_pack_offer(recommend_pack(allowance))}。{FREE}"
+        low_left_kb = limits.low_left_mb * KB_PER_MB
+        if low_left_kb and left < low_left_kb:
+            due.append(Reminder(f"left_{limits.low_left_mb}mb", "data", -low_left_kb, (
+                f"{SIGNATURE}您本月套餐内流量剩余{format_kb(left)}，已不足{limits.low_left_mb}M，即将用完，超出后按"
+                f"{rate}元/M计费。{_pack_offer(recommend_pack(allowance))}。{FREE}"
             )))
-        if left == 0:
+        if limits.used_up and left == 0:
             due.append(Reminder("used_up", "data", 0, (
-                f"{SIGNATURE}您本月套餐内流量{format_kb(allowance)}已用完，超出部分按{OVERAGE_FEN_PER_MB // 100}元/M计费。"
+                f"{SIGNATURE}您本月套餐内流量{format_kb(allowance)}已用完，超出部分按{rate}元/M计费。"
                 f"推荐流量叠加包：{_pack_offer(recommend_pack(allowance))}，当月有效。{FREE}"
             )))
     if usage.wlan_minutes_total:
         wlan_left = usage.wlan_minutes_left
-        if wlan_left * 100 <= usage.wlan_minutes_total * WLAN_PERCENT_LEFT:
-            due.append(Reminder(f"wlan_{WLAN_PERCENT_LEFT}pct", "wlan", 1, (
-                f"{SIGNATURE}您本月套餐内WLAN时长剩余{wlan_left}分钟（共{usage.wlan_minutes_total}分钟）。{FREE}"
-            )))
-        if wlan_left == 0:
-            due.append(Reminder("wlan_used_up", "wlan", 2, (
+        for percent in limits.wlan_percent_left:
+            if wlan_left * 100 <= usage.wlan_minutes_total * percent:
+                due.append(Reminder(f"wlan_{percent}pct", "wlan", 100 - percent, (
+                    f"{SIGNATURE}您本月套餐内WLAN时长剩余{wlan_left}分钟（共{usage.wlan_minutes_total}分钟）。{FREE}"
+                )))
+        if limits.wlan_used_up and wlan_left == 0:
+            due.append(Reminder("wlan_used_up", "wlan", 100, (
                 f"{SIGNATURE}您本月套餐内WLAN时长{usage.wlan_minutes_total}分钟已用完。{FREE}"
             )))
     return due
@@ -155,11 +185,5 @@ def usage_record(*, msisdn: str, data_kb: int = 0, wlan_minutes: int = 0, at: da
     with transaction.atomic():
         get_carrier().usage_add(msisdn, data_kb=data_kb, wlan_minutes=wlan_minutes, at=at)
         at_iso = at.isoformat()
-
-        def enqueue():
-            from ..tasks import check_usage_reminders
-
-            check_usage_reminders.delay(msisdn, at_iso)
-
         # A lost check is made good by the next record, which sees the same thresholds.
-        transaction.on_commit(enqueue, robust=True)
+        transaction.on_commit(lambda: enqueue("kiosk.tasks.check_usage_reminders", msisdn, at_iso), robust=True)

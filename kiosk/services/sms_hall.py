@@ -21,13 +21,14 @@ from django.utils import timezone
 from config.api import DomainError
 from sms.services import sms_queue
 
-from ..carrier import DATA_PACKS, KB_PER_MB, OVERAGE_FEN_PER_MB, data_pack, get_carrier
-from ..errors import UnknownPack
+from ..carrier.errors import UnknownPack
+from ..carrier.gateway import get_carrier
+from ..carrier.rules import DATA_PACKS, KB_PER_MB, OVERAGE_FEN_PER_MB, data_pack
 from ..models import SmsDialog, SmsDialogKind
-from . import account as account_services
-from . import vas as vas_services
+from .account import account_overview, data_pack_buy, usage_get
 from .actions import SMS_HALL, action_log
 from .reminders import format_kb
+from .vas import vas_cancel, vas_list
 
 DIALOG_LIFETIME = timedelta(minutes=5)
 MENU_WORDS = {"10086", "菜单", "CD"}
@@ -145,7 +146,7 @@ def _answer_dialog(phone: str, dialog: SmsDialog, command: str, now: datetime) -
             return f"{SIGNATURE}请回复1-{len(codes)}之间的序号退订对应业务。"
         code, name = codes[index]
         try:
-            vas_services.vas_cancel(phone=phone, code=code, origin=SMS_HALL, now=now)
+            vas_cancel(phone=phone, code=code, origin=SMS_HALL, now=now)
         except DomainError:
             return f"{SIGNATURE}{name}已退订，无需重复操作。"
         return f"{SIGNATURE}您已成功退订{name}，即时生效，不再收取费用。如需退订其他业务请继续回复序号。"
@@ -162,7 +163,7 @@ def _menu(phone: str, now: datetime) -> str:
 
 
 def _vas_menu(phone: str, now: datetime) -> str:
-    services = vas_services.vas_list(phone=phone, origin=SMS_HALL)
+    services = vas_list(phone=phone, origin=SMS_HALL)
     if not services:
         _forget(phone)
         return f"{SIGNATURE}您当前未订购任何增值业务。新订购的业务须经您二次确认才会生效。"
@@ -174,7 +175,7 @@ def _vas_menu(phone: str, now: datetime) -> str:
 
 
 def _usage(phone: str, now: datetime) -> str:
-    usage = account_services.usage_get(phone=phone, origin=SMS_HALL, now=now)
+    usage = usage_get(phone=phone, origin=SMS_HALL, now=now)
     parts = [
         f"{a.name}共{format_kb(a.total_kb)}，已用{format_kb(a.used_kb)}，剩余{format_kb(a.left_kb)}（{a.percent_left}%）"
         for a in usage.data
@@ -189,13 +190,13 @@ def _usage(phone: str, now: datetime) -> str:
 
 
 def _balance(phone: str) -> str:
-    account = account_services.account_overview(phone=phone, origin=SMS_HALL)
+    account = account_overview(phone=phone, origin=SMS_HALL)
     plan = f"，当前套餐：{account.plan.name}" if account.plan else ""
     return f"{SIGNATURE}您的话费余额为{_yuan(account.balance_fen)}{plan}。"
 
 
 def _points(phone: str) -> str:
-    account = account_services.account_overview(phone=phone, origin=SMS_HALL)
+    account = account_overview(phone=phone, origin=SMS_HALL)
     return f"{SIGNATURE}您的可用积分为{account.points}分，可到营业厅自助终端兑换话费、流量和礼品。"
 
 
@@ -209,7 +210,7 @@ def _packs() -> str:
 
 def _buy_pack(phone: str, code: str, now: datetime) -> str:
     try:
-        purchase = account_services.data_pack_buy(phone=phone, code=code, origin=SMS_HALL, now=now)
+        purchase = data_pack_buy(phone=phone, code=code, origin=SMS_HALL, now=now)
     except DomainError as exc:
         return f"{SIGNATURE}订购未成功：{exc.message.split(' / ')[0]}。"
     return (

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..carrier import VasInfo, get_carrier
-from ..errors import ConfirmationExpired, ConfirmationNotFound, UnknownVas, VasAlreadySubscribed
+from ..carrier.errors import UnknownVas, VasAlreadySubscribed
+from ..carrier.gateway import VasInfo, get_carrier
+from ..errors import ConfirmationExpired, ConfirmationNotFound
 from ..models import VasConfirmation
 from .actions import Origin, action_log
 

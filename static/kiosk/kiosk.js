@@ -1,8 +1,10 @@
 /* The kiosk's core: screens, the two languages, large text, the number pad,
- * the self-service API with the kiosk's credential, the customer's sign-in by
- * a texted code, receipts, and the idle timeout that forgets the customer.
+ * the self-service API with the kiosk's or the customer's credential (through
+ * static/js/api.js), the signed-in customer, receipts, and the idle timeout
+ * that forgets the customer.
  *
- * Each flow (take.js, topup.js, numbers.js, account.js) registers its screens:
+ * Each flow (login.js, take.js, topup.js, numbers.js, and the customer's own
+ * services: points.js, bills.js, packs.js, vas.js) registers its screens:
  *
  *     Kiosk.register("topup", { personal: false, enter(params) {}, reset() {} });
  *
@@ -150,22 +152,13 @@
 
   // --- Errors and busy buttons ------------------------------------------------
 
-  class KioskError extends Error {
-    constructor(status, code, message, fields) {
-      super(message);
-      this.status = status;
-      this.code = code;
-      this.fields = fields || {};
-    }
-  }
+  // The API's errors, one type for every page (static/js/api.js).
+  const KioskError = QmsApi.ApiError;
+  const NO_ANSWER = "网络连接异常，请稍后再试 / The kiosk cannot reach the system; please try again.";
 
   function errorMessage(err) {
-    if (err instanceof KioskError) {
-      const fieldMessages = Object.values(err.fields || {}).flat().filter((m) => typeof m === "string");
-      if (err.code === "validation_error" && fieldMessages.length) return fieldMessages[0];
-      return err.message;
-    }
-    return "网络连接异常，请稍后再试 / The kiosk cannot reach the system; please try again.";
+    if (err instanceof KioskError) return err.firstMessage();
+    return NO_ANSWER;
   }
 
   function showError(where, err) {
@@ -195,10 +188,13 @@
 
   // --- The self-service API ---------------------------------------------------
 
-  function randomKey() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  /** The Authorization header of a call made as `as`: "kiosk", "customer" or "public" (none). */
+  function credential(as) {
+    if (as === "customer") {
+      if (!state.customer) throw new KioskError(401, "not_signed_in", "请先验证手机号 / Verify your phone number first.");
+      return `Customer ${state.customer.token}`;
+    }
+    return as === "kiosk" ? `Kiosk ${DEVICE_TOKEN}` : undefined;
   }
 
   /**
@@ -207,62 +203,25 @@
    * body; rejects with KioskError (the API's {error: {code, message}}).
    */
   async function api(method, path, { body, as = "kiosk", idempotencyKey, timeoutMs = 15000 } = {}) {
-    const headers = { Accept: "application/json" };
-    if (as === "customer") {
-      if (!state.customer) throw new KioskError(401, "not_signed_in", "请先验证手机号 / Verify your phone number first.");
-      headers.Authorization = `Customer ${state.customer.token}`;
-    } else if (as === "kiosk") {
-      headers.Authorization = `Kiosk ${DEVICE_TOKEN}`;
-    }
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let response;
-    try {
-      response = await fetch(path.startsWith("/") ? path : `/api/v1/${path}`, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "same-origin", signal: controller.signal,
-      });
-    } catch (err) {
-      throw new KioskError(0, "network", "网络连接异常，请稍后再试 / The kiosk cannot reach the system; please try again.");
-    } finally {
-      clearTimeout(timer);
-    }
-    let data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (err) { data = null; }
-    }
-    if (!response.ok) {
-      const error = (data && data.error) || {};
-      if (response.status === 401 && as === "customer") {
+    const answer = await QmsApi.send(method, path.startsWith("/") ? path : `/api/v1/${path}`, {
+      body, authorization: credential(as), idempotencyKey, timeoutMs, networkMessage: NO_ANSWER,
+    });
+    if (!answer.ok) {
+      if (answer.status === 401 && as === "customer") {
         // The session ended (expired, or signed out elsewhere): sign in again.
         forgetCustomer();
       }
-      throw new KioskError(response.status, error.code || `http_${response.status}`,
-        error.message || "系统繁忙，请稍后再试 / The system is busy; please try again.", error.fields);
+      throw answer.error;
     }
-    return data;
+    return answer.data;
   }
 
   /** A POST to one of the kiosk's own pages (cookie and CSRF token). */
-  async function pagePost(path) {
-    let response;
-    try {
-      response = await fetch(path, {
-        method: "POST", credentials: "same-origin",
-        headers: { "X-CSRFToken": app.dataset.csrf, Accept: "application/json" },
-      });
-    } catch (err) {
-      throw new KioskError(0, "network", "网络连接异常 / The kiosk cannot reach the system.");
-    }
-    let data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    if (!response.ok) {
-      const error = (data && data.error) || {};
-      throw new KioskError(response.status, error.code || "error", error.message || "打印失败 / Printing failed.");
-    }
-    return data;
+  function pagePost(path) {
+    return QmsApi.request("POST", path, {
+      csrf: app.dataset.csrf, timeoutMs: 0,
+      networkMessage: "网络连接异常 / The kiosk cannot reach the system.", fallbackMessage: "打印失败 / Printing failed.",
+    });
   }
 
   // --- The number pad ---------------------------------------------------------
@@ -368,104 +327,11 @@
     setCustomer(null);
     if (customer) {
       // End the session on the server too; keepalive lets it finish even as the page moves on.
-      fetch("/api/v1/auth/logout/", {
-        method: "POST", keepalive: true, credentials: "same-origin",
-        headers: { Authorization: `Customer ${customer.token}` },
+      QmsApi.send("POST", "/api/v1/auth/logout/", {
+        keepalive: true, timeoutMs: 0, authorization: `Customer ${customer.token}`,
       }).catch(() => {});
     }
   }
-
-  const login = { phone: "", resendTimer: null, resendAt: 0, then: "home", thenParams: {} };
-
-  function loginStep(step) {
-    const screen = screenEl("login");
-    screen.querySelectorAll("[data-login-step]").forEach((el) => { el.hidden = el.dataset.loginStep !== step; });
-    screen.querySelectorAll("[data-error]").forEach((el) => showError(el, null));
-  }
-
-  function resendCountdown() {
-    const button = screenEl("login").querySelector("[data-login-resend]");
-    const label = button.querySelector("[data-login-resend-wait]");
-    clearInterval(login.resendTimer);
-    const tick = () => {
-      const left = Math.ceil((login.resendAt - Date.now()) / 1000);
-      if (left > 0) {
-        label.textContent = `(${left}s)`;
-        button.disabled = true;
-      } else {
-        label.textContent = "";
-        button.disabled = false;
-        clearInterval(login.resendTimer);
-      }
-    };
-    tick();
-    login.resendTimer = setInterval(tick, 1000);
-  }
-
-  async function sendCode(button) {
-    const screen = screenEl("login");
-    const phone = login.phone || fieldValue("login-phone");
-    const where = screen.querySelector(`[data-login-step="${login.phone ? "code" : "phone"}"]`);
-    if (!PHONE_RE.test(phone)) {
-      showError(where, "请输入11位手机号 / Enter an 11-digit mobile number.");
-      return;
-    }
-    await busy(button, async () => {
-      try {
-        const sent = await api("POST", "auth/otp/", { body: { phone } });
-        login.phone = phone;
-        login.resendAt = Date.now() + (sent.resend_after_seconds || 60) * 1000;
-        screen.querySelector("[data-login-phone-masked]").textContent = sent.phone_masked || maskPhone(phone);
-        setField("login-code", "");
-        loginStep("code");
-      } catch (err) {
-        showError(where, err);
-        return;
-      }
-    });
-    if (login.phone) resendCountdown();
-  }
-
-  async function verifyCode(button) {
-    const screen = screenEl("login");
-    const where = screen.querySelector('[data-login-step="code"]');
-    const code = fieldValue("login-code");
-    if (!/^[0-9]{6}$/.test(code)) {
-      showError(where, "请输入6位验证码 / Enter the six-digit code.");
-      return;
-    }
-    await busy(button, async () => {
-      try {
-        const session = await api("POST", "auth/otp/verify/", { body: { phone: login.phone, code } });
-        setCustomer({ token: session.token, phone: login.phone, masked: maskPhone(login.phone), expiresAt: session.expires_at });
-        const then = login.then;
-        const thenParams = login.thenParams;
-        resetLogin();
-        show(then, thenParams, { replace: true });
-      } catch (err) {
-        setField("login-code", "");
-        showError(where, err);
-      }
-    });
-  }
-
-  function resetLogin() {
-    clearInterval(login.resendTimer);
-    Object.assign(login, { phone: "", resendAt: 0, then: "home", thenParams: {} });
-    setField("login-phone", "");
-    setField("login-code", "");
-    screenEl("login").querySelector("[data-login-phone-masked]").textContent = "";
-    loginStep("phone");
-  }
-
-  register("login", {
-    enter(name, params) {
-      resetLogin();
-      login.then = params.then || "home";
-      login.thenParams = params.thenParams || {};
-    },
-    reset: resetLogin,
-  });
 
   // --- Receipts ---------------------------------------------------------------
 
@@ -617,18 +483,10 @@
   app.querySelector("[data-lang-toggle]").addEventListener("click", () => setLang(state.lang === "zh" ? "en" : "zh"));
   app.querySelector("[data-large-toggle]").addEventListener("click", () => setLarge(!state.large));
 
-  const loginScreen = screenEl("login");
-  loginScreen.querySelector("[data-login-send]").addEventListener("click", (e) => sendCode(e.currentTarget));
-  loginScreen.querySelector("[data-login-resend]").addEventListener("click", (e) => sendCode(e.currentTarget));
-  loginScreen.querySelector("[data-login-verify]").addEventListener("click", (e) => verifyCode(e.currentTarget));
-  onField("login-code", (value) => {
-    if (value.length === 6) verifyCode(loginScreen.querySelector("[data-login-verify]"));
-  });
-
   window.Kiosk = {
     HALL, PHONE_RE, state, t, setText, bilingual, yuan, dataAmount, maskPhone, minutes, go, show, back, register,
-    KioskError, errorMessage, showError, busy, api, pagePost, randomKey, field, setField, fieldValue, onField,
-    confirm, printReceipt, printWithStatus, qrImage, absolute, resetAll, screenEl, stayAwake,
+    KioskError, errorMessage, showError, busy, api, pagePost, randomKey: QmsApi.newKey, field, setField, fieldValue,
+    onField, confirm, printReceipt, printWithStatus, qrImage, absolute, resetAll, screenEl, stayAwake, setCustomer,
     // How long a pay screen waits for the phone before the kiosk may go idle.
     PAY_PATIENCE_MS: 3 * 60 * 1000,
   };

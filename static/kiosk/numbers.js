@@ -279,9 +279,8 @@
     stopCountdown();
     if (!held || num.purchased) return Promise.resolve();
     // keepalive: the release is sent even when the page is going away.
-    return fetch(`/api/v1/numbers/${encodeURIComponent(held.number.msisdn)}/release/`, {
-      method: "POST", keepalive: true, credentials: "same-origin",
-      headers: { Authorization: `Kiosk ${DEVICE_TOKEN}`, Accept: "application/json" },
+    return QmsApi.send("POST", `/api/v1/numbers/${encodeURIComponent(held.number.msisdn)}/release/`, {
+      keepalive: true, timeoutMs: 0, authorization: `Kiosk ${DEVICE_TOKEN}`,
     }).catch(() => {});
   }
 

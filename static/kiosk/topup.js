@@ -18,8 +18,7 @@
   const topup = {
     account: null, // {msisdn, name_masked, min_fen, max_fen, presets_fen}
     presetFen: null, // the preset chosen (a typed amount takes over)
-    key: null, // the Idempotency-Key of the order being confirmed...
-    keyFor: null, // ...and the number and amount it was made for
+    key: new QmsApi.ActionKey(), // the Idempotency-Key of the order being confirmed, per number and amount
     order: null, // the order on the pay screen
     final: null, // the order as it ended: fulfilled, failed or refunded
     pollTimer: null,
@@ -164,15 +163,11 @@
       if (!yes || topup.account !== account) return;
       // One key per number and amount: asking again after a failure (or coming
       // back from the pay screen) finds the same order instead of a second one.
-      const what = `${account.msisdn}:${fen}`;
-      if (topup.keyFor !== what) {
-        topup.key = K.randomKey();
-        topup.keyFor = what;
-      }
+      const idempotencyKey = topup.key.for(`${account.msisdn}:${fen}`);
       let order;
       try {
         order = await K.api("POST", "topups/", {
-          body: { msisdn: account.msisdn, amount_fen: fen }, idempotencyKey: topup.key,
+          body: { msisdn: account.msisdn, amount_fen: fen }, idempotencyKey,
         });
       } catch (err) {
         if (topup.account === account) refuse(err);
@@ -278,7 +273,8 @@
 
   function reset() {
     stopPolling();
-    Object.assign(topup, { account: null, presetFen: null, key: null, keyFor: null, order: null, final: null });
+    Object.assign(topup, { account: null, presetFen: null, order: null, final: null });
+    topup.key.settle();
     document.querySelectorAll("[data-topup-slot]").forEach((el) => {
       el.replaceChildren();
       el.classList.remove("is-bad");

@@ -13,16 +13,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kiosk.carrier import KB_PER_MB, get_carrier
-from kiosk.models import (
-    CustomerSession,
-    PackPurchase,
-    Redemption,
-    Reward,
-    Subscriber,
-    Subscription,
-    VasConfirmation,
-)
+from kiosk.carrier.gateway import get_carrier
+from kiosk.carrier.models import PackPurchase, Redemption, Reward, Subscriber, Subscription
+from kiosk.carrier.rules import KB_PER_MB
+from kiosk.models import CustomerSession, VasConfirmation
 from tests.browser.kiosk_helpers import (
     LANDSCAPE,
     current_screen,

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from kiosk import services
-from kiosk.models import NumberHold, NumberStatus, Order, PhoneNumber
+from kiosk.carrier.models import NumberHold, NumberStatus, PhoneNumber
+from kiosk.models import Order
 from kiosk.services.orders import order_fulfil
 from tests.browser.conftest import act
 from tests.browser.kiosk_helpers import (

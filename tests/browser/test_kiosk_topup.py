@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.models import Order, OrderStatus, Payment, Subscriber
+from kiosk.carrier.models import Subscriber
+from kiosk.models import Order, OrderStatus, Payment
 from kiosk.services.orders import order_fulfil
 from tests.browser.conftest import act
 from tests.browser.kiosk_helpers import (

@@ -8,7 +8,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config import ratelimit
-from config.celery import app as celery_app
 from kiosk.models import CustomerSession, token_digest
 from sms.models import SmsMessage
 from tests.halls.factories import OutletFactory
@@ -62,13 +61,11 @@ def customer_api(subscriber):
 
 
 @pytest.fixture
-def celery_eager():
-    """Tasks run where they are sent (only for the tests that ask)."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+def celery_eager(settings):
+    """Tasks run where they are sent, the real tasks with their retries, errors
+    propagating (only for the tests that ask; see config.tasks.enqueue)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 import factory
 from django.utils import timezone
 
-from kiosk.carrier import KB_PER_MB, months_before
-from kiosk.models import (
+from kiosk.carrier.models import (
     Bill,
     BillItem,
-    KioskDevice,
     PhoneNumber,
     Plan,
     Reward,
@@ -15,9 +13,10 @@ from kiosk.models import (
     Subscriber,
     Subscription,
     ValueAddedService,
-    token_digest,
 )
-from kiosk.number_patterns import TIER_PRICES, number_tier, patterns_field
+from kiosk.carrier.number_patterns import TIER_PRICES, number_tier, patterns_field
+from kiosk.carrier.rules import KB_PER_MB, months_before
+from kiosk.models import KioskDevice, token_digest
 from tests.halls.factories import OutletFactory
 
 

@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.carrier import KB_PER_MB, get_carrier, month_of
-from kiosk.errors import SubscriberNotFound
-from kiosk.models import PackPurchase, SelfServiceAction, Subscriber, UsageMonth
+from kiosk.carrier.errors import SubscriberNotFound
+from kiosk.carrier.gateway import get_carrier
+from kiosk.carrier.models import PackPurchase, Subscriber, UsageMonth
+from kiosk.carrier.rules import KB_PER_MB, month_of
+from kiosk.models import SelfServiceAction
 from kiosk.services import usage_record
 from tests.api_errors import assert_api_error
 

@@ -12,9 +12,11 @@ from tests.halls.factories import UserFactory, member
 
 from .factories import KioskDeviceFactory, PhoneNumberFactory, RewardFactory
 
-MODELS = ["kioskdevice", "selfserviceaction", "order", "payment", "otpcode", "customersession",
-          "vasconfirmation", "usagereminder", "smsdialog", "plan", "subscriber", "bill", "usagemonth",
-          "packpurchase", "valueaddedservice", "reward", "redemption", "phonenumber"]
+MODELS = ["kiosk.kioskdevice", "kiosk.selfserviceaction", "kiosk.order", "kiosk.payment", "kiosk.otpcode",
+          "kiosk.customersession", "kiosk.vasconfirmation", "kiosk.usagereminder", "kiosk.smsdialog",
+          "carrier.plan", "carrier.subscriber", "carrier.bill", "carrier.usagemonth", "carrier.packpurchase",
+          "carrier.balancecredit", "carrier.valueaddedservice", "carrier.reward", "carrier.redemption",
+          "carrier.phonenumber"]
 
 
 @pytest.fixture
@@ -30,7 +32,9 @@ def test_every_self_service_model_has_an_admin_list(superuser_client, subscriber
     RewardFactory()
     topup_create(msisdn=subscriber.msisdn, amount_fen=5_000, requester="kiosk:1", origin=Origin.for_kiosk(kiosk.pk))
 
-    response = superuser_client.get(reverse(f"admin:kiosk_{model}_changelist"))
+    app_label, model_name = model.split(".")
+
+    response = superuser_client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
 
     assert response.status_code == 200
 

@@ -5,15 +5,18 @@ import json
 import threading
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from kiosk.errors import InsufficientPoints, NumberUnavailable, OutOfStock
-from kiosk.models import NumberStatus, Order, OrderStatus, Payment, PhoneNumber, Redemption, Reward, Subscriber
+from kiosk.carrier.errors import InsufficientPoints, NumberUnavailable, OutOfStock
+from kiosk.carrier.models import NumberStatus, PhoneNumber, Redemption, Reward, Subscriber
+from kiosk.models import Order, OrderStatus, Payment
 from kiosk.payments import SandboxProvider
 from kiosk.services import (
     Origin,
+    holds_release_expired,
     number_hold,
     number_purchase,
     order_fulfil,
@@ -164,3 +167,32 @@ def test_one_top_up_retried_at_once_makes_one_order(on_postgres):
     assert errors == []
     assert len(set(results)) == 1
     assert Order.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_hold_sweep_skips_a_number_locked_elsewhere_and_releases_the_others_at_once(on_postgres):
+    start = timezone.now() - timedelta(minutes=20)
+    numbers = [PhoneNumberFactory(msisdn=f"1378371000{i}").msisdn for i in range(4)]
+    for msisdn in numbers:
+        number_hold(msisdn=msisdn, holder="kiosk:1", origin=WEB, now=start)  # all four holds have ended
+    busy = numbers[0]
+    db = connection.settings_dict
+    # Another process is settling the first number (a buyer's fulfilment, a
+    # holder's retry): it holds the number's row lock, in a transaction left open.
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+                         host=db["HOST"] or None, port=db["PORT"] or None) as other:
+        other.execute(f"SELECT id FROM {PhoneNumber._meta.db_table} WHERE msisdn = %s FOR UPDATE", [busy])
+
+        with transaction.atomic():
+            # Waiting for that lock would fail after a second, instead of hanging the test.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '1s'")
+            released = holds_release_expired()
+
+        other.rollback()
+
+    assert released == 3
+    statuses = dict(PhoneNumber.objects.values_list("msisdn", "status"))
+    assert statuses == {busy: NumberStatus.HELD, **{m: NumberStatus.AVAILABLE for m in numbers[1:]}}
+    assert holds_release_expired() == 1  # the next sweep gets the one skipped

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from kiosk.errors import HoldInvalid, NumberUnavailable
-from kiosk.models import NumberHold, NumberStatus, Order, PhoneNumber
-from kiosk.number_patterns import number_patterns, number_tier
+from kiosk.carrier.errors import HoldInvalid, NumberUnavailable
+from kiosk.carrier.models import NumberHold, NumberStatus, PhoneNumber
+from kiosk.carrier.number_patterns import number_patterns, number_tier
+from kiosk.models import Order
 from kiosk.services import Origin, holds_release_expired, number_hold, number_purchase
 from tests.api_errors import assert_api_error
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kiosk.models import Order, OrderStatus, Payment, PhoneNumber, SelfServiceAction, Subscriber
+from kiosk.carrier.models import PhoneNumber, Subscriber
+from kiosk.models import Order, OrderStatus, Payment, SelfServiceAction
 from kiosk.payments import SandboxProvider
 from kiosk.services import (
     Origin,

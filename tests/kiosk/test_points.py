@@ -2,8 +2,9 @@
 
 import pytest
 
-from kiosk.carrier import KB_PER_MB, get_carrier, month_of
-from kiosk.models import Redemption, Reward, RewardKind, Subscriber
+from kiosk.carrier.gateway import get_carrier
+from kiosk.carrier.models import Redemption, Reward, RewardKind, Subscriber
+from kiosk.carrier.rules import KB_PER_MB, month_of
 from tests.api_errors import assert_api_error
 
 from .factories import RewardFactory

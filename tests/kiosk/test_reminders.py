@@ -5,10 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.carrier import KB_PER_MB, get_carrier
+from kiosk.carrier.gateway import get_carrier
+from kiosk.carrier.rules import KB_PER_MB
 from kiosk.models import UsageReminder
 from kiosk.services import usage_record, usage_reminders_check
-from sms.models import SmsMessage
+from sms.models import SmsMessage, SmsStatus
 
 from .factories import PlanFactory, SubscriberFactory
 
@@ -134,6 +135,30 @@ def test_checking_again_sends_nothing_new(subscriber):
     assert len(texts(subscriber.msisdn)) == 1
 
 
+# --- Thresholds from the settings ---------------------------------------------------------
+
+
+def test_a_higher_low_data_threshold_reminds_earlier(subscriber, settings):
+    settings.USAGE_REMINDER_LOW_LEFT_MB = 10
+    use(subscriber.msisdn, data_kb=270 * MB)
+
+    assert use(subscriber.msisdn, data_kb=21 * MB) == ["left_10mb"]  # 9 MB left
+    assert "已不足10M" in texts(subscriber.msisdn)[-1]
+
+
+def test_the_percentages_left_are_the_settings(subscriber, settings):
+    settings.USAGE_REMINDER_PERCENT_LEFT = [80]
+
+    assert use(subscriber.msisdn, data_kb=61 * MB) == ["left_80pct"]
+    assert use(subscriber.msisdn, data_kb=100 * MB) == []  # no 50% reminder any more
+
+
+def test_a_no_plan_threshold_of_0_turns_that_reminder_off(no_plan, settings):
+    settings.USAGE_REMINDER_NO_PLAN_MB = 0
+
+    assert use(no_plan.msisdn, data_kb=3 * MB) == ["first_use"]
+
+
 # --- WLAN ---------------------------------------------------------------------------------
 
 
@@ -154,12 +179,14 @@ def test_data_and_wlan_reminders_go_separately(subscriber):
 
 def test_a_usage_record_checks_the_reminders_in_a_task_after_commit(subscriber, celery_eager,
                                                                     django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         usage_record(msisdn=subscriber.msisdn, data_kb=160 * MB, at=NOV_10)
+        checked_before_commit = UsageReminder.objects.exists()
 
-    assert callbacks[0].__qualname__ == "usage_record.<locals>.enqueue"
-    assert UsageReminder.objects.get().key == "left_50pct"
-    assert UsageReminder.objects.get().month == "2026-11"
+    assert not checked_before_commit
+    reminder = UsageReminder.objects.get()
+    assert (reminder.key, reminder.month) == ("left_50pct", "2026-11")
+    assert SmsMessage.objects.get(purpose="usage_reminder").status == SmsStatus.SENT
 
 
 def test_reminder_texts_are_deduplicated_in_the_outbox(subscriber):

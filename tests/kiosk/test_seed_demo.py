@@ -7,10 +7,12 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from kiosk.carrier import get_carrier, month_of
+from kiosk.carrier.gateway import get_carrier
+from kiosk.carrier.models import NumberTier, PhoneNumber, Reward, RewardKind, Subscriber
+from kiosk.carrier.number_patterns import number_tier
+from kiosk.carrier.rules import month_of
 from kiosk.demo import number_stock_plan
-from kiosk.models import KioskDevice, NumberTier, PhoneNumber, Reward, RewardKind, Subscriber
-from kiosk.number_patterns import number_tier
+from kiosk.models import KioskDevice
 
 
 @pytest.fixture(autouse=True)

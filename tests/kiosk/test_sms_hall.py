@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from kiosk.carrier import KB_PER_MB
-from kiosk.models import PackPurchase, SelfServiceAction, SmsDialog, Subscriber, Subscription
+from kiosk.carrier.models import PackPurchase, Subscriber, Subscription
+from kiosk.carrier.rules import KB_PER_MB
+from kiosk.models import SelfServiceAction, SmsDialog
 from kiosk.services import sms_inbound_handle, usage_record
 from sms.models import SmsMessage
 from tests.api_errors import assert_api_error

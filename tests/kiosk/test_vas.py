@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kiosk.carrier.models import Subscription
 from kiosk.errors import ConfirmationExpired
-from kiosk.models import Subscription, VasConfirmation
+from kiosk.models import VasConfirmation
 from kiosk.services import Origin, vas_confirm, vas_request
 from tests.api_errors import assert_api_error
 

@@ -71,16 +71,6 @@
 
   /* --- Small helpers ------------------------------------------------------- */
 
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    // randomUUID needs a secure context; a hall tablet may reach the server over plain http.
-    const b = window.crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-
   const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   function duration(seconds) {
@@ -126,47 +116,26 @@
 
   /* --- HTTP ---------------------------------------------------------------- */
 
-  class NetworkError extends Error {}
-
-  // The cookie, when readable, is the freshest token (signing in again in
-  // another tab rotates it); the one rendered into the page is the fallback.
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : cfg.csrf;
-  }
-
   let requestStamp = 0; // every request takes one when it starts
   let appliedStamp = 0; // the newest request whose answer is on screen
 
+  /** Resolves {status, data} for any answer; rejects with an ApiError of status 0 when none came. */
   async function request(method, url, { body, key } = {}) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") {
-      headers["X-CSRFToken"] = csrfToken();
-      headers["Content-Type"] = "application/json";
-    }
-    if (key) headers["Idempotency-Key"] = key;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
-    let response;
+    let answer;
     try {
-      response = await fetch(url, {
-        method, headers, credentials: "same-origin", cache: "no-store", signal: controller.signal,
-        body: body === undefined ? undefined : JSON.stringify(body),
+      answer = await QmsApi.send(method, url, {
+        body, csrf: cfg.csrf, idempotencyKey: key,
+        timeoutMs: REQUEST_TIMEOUT_MS, cache: "no-store",
       });
     } catch (err) {
       setHttpDown(true);
-      throw new NetworkError(String(err));
-    } finally {
-      clearTimeout(timer);
+      throw err;
     }
     setHttpDown(false);
-    let data = null;
-    const text = await response.text().catch(() => "");
-    if (text) {
-      try { data = JSON.parse(text); } catch (e) { data = null; }
-    }
-    return { status: response.status, data };
+    return { status: answer.status, data: answer.data };
   }
+
+  const noAnswer = (err) => err instanceof QmsApi.ApiError && err.network;
 
   function errorText(result) {
     const err = result.data && result.data.error;
@@ -203,7 +172,7 @@
           if (result.status === 200 && result.data) apply(result.data, stamp);
           else if (result.status === 401 || result.status === 403) signedOut(result);
         } catch (e) {
-          if (!(e instanceof NetworkError)) throw e;
+          if (!noAnswer(e)) throw e;
         }
       } while (refreshAgain);
     })().finally(() => { refreshing = null; });
@@ -266,7 +235,7 @@
         }
         return result;
       } catch (e) {
-        if (!(e instanceof NetworkError)) throw e;
+        if (!noAnswer(e)) throw e;
         if (attempt === 0) {
           await delay(RETRY_DELAY_MS);
           continue;
@@ -278,7 +247,7 @@
 
   async function act(action, body) {
     if (state.busy || !allowed(action)) return;
-    const key = uuid(); // one intended action, one key: retries reuse it
+    const key = QmsApi.newKey(); // one intended action, one key: retries reuse it
     const before = state.current;
     state.busy = action;
     render();

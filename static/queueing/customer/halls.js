@@ -127,9 +127,9 @@
   async function refresh() {
     if (document.visibilityState !== "visible") return;
     try {
-      const response = await fetch(root.dataset.waitingUrl, { headers: { Accept: "application/json" } });
-      if (!response.ok) return;
-      const { waiting } = await response.json();
+      const answer = await QmsApi.send("GET", root.dataset.waitingUrl);
+      if (!answer.ok) return;
+      const { waiting } = answer.data;
       for (const item of items) {
         const count = waiting[item.dataset.hall];
         if (count != null) item.querySelector("[data-waiting]").textContent = String(count);

@@ -39,26 +39,9 @@
     errorBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
-  function randomKey() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes); // works without HTTPS, unlike crypto.randomUUID
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-
   function idempotencyKey(service, number) {
-    const storeKey = `qms-take:${root.dataset.hall}:${service}:${number}`;
-    try {
-      let key = sessionStorage.getItem(storeKey);
-      if (!key) {
-        key = randomKey();
-        sessionStorage.setItem(storeKey, key);
-      }
-      return key;
-    } catch (err) { // storage disabled: one key per page view still covers double taps
-      state.keys = state.keys || {};
-      state.keys[storeKey] = state.keys[storeKey] || randomKey();
-      return state.keys[storeKey];
-    }
+    // Kept in sessionStorage: a reload of the tab, too, finds the same key.
+    return QmsApi.storedKey(`qms-take:${root.dataset.hall}:${service}:${number}`);
   }
 
   // Only digits, and at most 11 of them (people paste "138 0013 8000").
@@ -103,32 +86,23 @@
     showError(null);
     const body = { service: checked.value, channel: "mobile", phone: number };
     try {
-      const response = await fetch(root.dataset.issueUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "Idempotency-Key": idempotencyKey(body.service, number),
-          "X-CSRFToken": root.dataset.csrf,
-        },
-        body: JSON.stringify(body),
+      const answer = await QmsApi.send("POST", root.dataset.issueUrl, {
+        body, csrf: root.dataset.csrf, idempotencyKey: idempotencyKey(body.service, number), timeoutMs: 0,
       });
-      let data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if ((response.status === 201 || response.status === 200) && data && data.token) {
+      const data = answer.data;
+      if ((answer.status === 201 || answer.status === 200) && data && data.token) {
         state.ticket = data.number;
         location.assign(`/t/${encodeURIComponent(data.token)}/`);
         return; // keep the button disabled while the ticket page loads
       }
-      const error = (data && data.error) || {};
-      const fields = error.fields || {};
+      const error = answer.error || QmsApi.errorOf(answer.status, data);
+      const fields = error.fields;
       if (fields.phone) {
         phone.setAttribute("aria-invalid", "true");
         showError(fields.phone[0]);
       } else if (fields.service) {
         showError(fields.service[0]);
-      } else if (error.message) {
+      } else if (data && data.error && data.error.message) {
         showError((MESSAGES[error.code] || ((m) => m))(error.message));
       } else {
         showError("取号失败，请稍后再试 / Could not take a number; please try again.");

@@ -265,16 +265,9 @@
     toast.hidden = !message;
   }
 
-  async function post(url, body) {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify(body || {}),
-      credentials: "same-origin",
-    });
-    let data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    return { status: response.status, data };
+  /** Resolves {status, data, error} for any answer; rejects (an ApiError) when none came. */
+  function post(url, body) {
+    return QmsApi.send("POST", url, { body: body || {}, timeoutMs: 0 });
   }
 
   /* --- Cancel ------------------------------------------------------------------ */
@@ -291,13 +284,13 @@
     confirmButton.disabled = true;
     dialog.close();
     try {
-      const { status, data } = await post(cfg.cancelUrl);
+      const { status, data, error } = await post(cfg.cancelUrl);
       if (status === 200 && data) {
         apply({
           type: "ticket", number: data.number, status: data.status, position: data.position,
           estimated_wait_seconds: data.estimated_wait_seconds, counter: data.counter, service: data.service,
         });
-      } else if (data && data.error && data.error.code === "ticket_not_waiting") {
+      } else if (error && error.code === "ticket_not_waiting") {
         say("您的号码已被叫到，不能取消 / Your number has already been called, so it cannot be cancelled.");
       } else {
         say((data && data.error && data.error.message) || "取消失败，请重试 / Could not cancel; please try again.");
@@ -353,19 +346,18 @@
     submit.disabled = true;
     ratingError.hidden = true;
     try {
-      const { status, data } = await post(cfg.ratingUrl, { score, comment: comment.value.trim() });
+      const { status, data, error } = await post(cfg.ratingUrl, { score, comment: comment.value.trim() });
       if (status === 201) {
         showRated(data.score);
         return;
       }
-      const error = (data && data.error) || {};
-      if (error.code === "already_rated") {
+      if (error && error.code === "already_rated") {
         showRated(null);
         return;
       }
-      const fields = error.fields || {};
-      const message = (fields.comment && fields.comment[0]) || (fields.score && fields.score[0]) || error.message
-        || "提交失败，请重试 / Could not send; please try again.";
+      const fields = (error && error.fields) || {};
+      const message = (fields.comment && fields.comment[0]) || (fields.score && fields.score[0])
+        || (data && data.error && data.error.message) || "提交失败，请重试 / Could not send; please try again.";
       ratingError.textContent = message;
       ratingError.hidden = false;
     } catch (err) {

@@ -1,36 +1,37 @@
-"""The carrier's systems, behind one interface owned by the project.
+"""The local carrier: the carrier's systems kept in this database (the
+tables of kiosk.carrier.models). The default CARRIER_GATEWAY, and what the
+demo and the tests run on; see kiosk.carrier.gateway for the contract of
+each method."""
 
-Every self-service flow reads and changes the customer's account through a
-`CarrierGateway`: account and plan, balance, bills, usage, value-added
-services, points and rewards, the number stock, data packs and top-up
-credit. The implementation is chosen by the `CARRIER_GATEWAY` setting (a
-dotted path); `LocalCarrier`, the default, keeps everything in this
-project's database (the carrier tables of `kiosk.models`), which is what the
-demo and the tests run on. A real carrier plugs in its own class.
-
-The interface speaks in plain values (the dataclasses below), never in model
-instances, and raises the errors of `kiosk.errors`. Methods that change
-something run in the caller's transaction when the implementation uses this
-database; an implementation that calls out must make them idempotent by the
-`reference` it is given.
-"""
-
-import functools
 import secrets
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from config.api import NotFound
 
 from . import errors
+from .gateway import (
+    Account,
+    Allowance,
+    BillInfo,
+    BillLine,
+    CarrierGateway,
+    HoldInfo,
+    NumberInfo,
+    NumberResults,
+    NumberSearch,
+    PackPurchaseInfo,
+    PlanInfo,
+    RedemptionInfo,
+    RewardInfo,
+    UsageInfo,
+    VasInfo,
+)
 from .models import (
+    BalanceCredit,
     Bill,
     NumberHold,
     NumberStatus,
@@ -46,357 +47,8 @@ from .models import (
     Subscription,
     UsageMonth,
     ValueAddedService,
-    mask_name,
 )
-
-KB_PER_MB = 1024
-
-
-# --- The carrier's published rules --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DataPack:
-    code: str
-    price_fen: int
-    data_kb: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.price_fen // 100}元{self.data_kb // KB_PER_MB}M国内流量包"
-
-
-# Texting the code to 10086 orders the pack (DOMAIN.md, from the source).
-DATA_PACKS = (
-    DataPack("G5", 500, 30 * KB_PER_MB),
-    DataPack("G10", 1000, 70 * KB_PER_MB),
-    DataPack("G20", 2000, 150 * KB_PER_MB),
-    DataPack("G30", 3000, 280 * KB_PER_MB),
-    DataPack("G50", 5000, 500 * KB_PER_MB),
-)
-# Beyond the plan and the packs: 1 yuan per MB.
-OVERAGE_FEN_PER_MB = 100
-
-
-def data_pack(code: str) -> DataPack:
-    """The pack with this code (case-insensitive); raises UnknownPack."""
-    wanted = (code or "").strip().upper()
-    for pack in DATA_PACKS:
-        if pack.code == wanted:
-            return pack
-    raise errors.UnknownPack()
-
-
-def overage_fen(overage_kb: int) -> int:
-    """What data beyond every allowance costs: each MB begun at OVERAGE_FEN_PER_MB."""
-    return -(-overage_kb // KB_PER_MB) * OVERAGE_FEN_PER_MB
-
-
-def month_of(at: datetime) -> str:
-    """The local month of `at`, as 'YYYY-MM'."""
-    return timezone.localtime(at).strftime("%Y-%m")
-
-
-def months_before(at: datetime, count: int) -> list[str]:
-    """The `count` whole months before the month of `at`, newest first."""
-    local = timezone.localtime(at)
-    year, month = local.year, local.month
-    months = []
-    for _ in range(count):
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-        months.append(f"{year:04d}-{month:02d}")
-    return months
-
-
-# --- What the interface speaks --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanInfo:
-    code: str
-    name: str
-    monthly_fee_fen: int
-    data_kb: int
-    wlan_minutes: int
-
-
-@dataclass(frozen=True)
-class Account:
-    msisdn: str
-    name: str
-    plan: PlanInfo | None
-    balance_fen: int
-    points: int
-
-    @property
-    def name_masked(self) -> str:
-        return mask_name(self.name)
-
-
-@dataclass(frozen=True)
-class BillLine:
-    name: str
-    amount_fen: int
-
-
-@dataclass(frozen=True)
-class BillInfo:
-    month: str
-    total_fen: int
-    items: tuple[BillLine, ...]
-
-
-@dataclass(frozen=True)
-class Allowance:
-    """One source of data in a month: the plan, a pack, data redeemed with points."""
-
-    source: str
-    name: str
-    total_kb: int
-    used_kb: int
-
-    @property
-    def left_kb(self) -> int:
-        return max(0, self.total_kb - self.used_kb)
-
-    @property
-    def percent_left(self) -> int:
-        """Whole percent, rounded down: never more left than there is."""
-        return self.left_kb * 100 // self.total_kb if self.total_kb else 0
-
-
-@dataclass(frozen=True)
-class UsageInfo:
-    month: str
-    plan: PlanInfo | None
-    data: tuple[Allowance, ...]
-    overage_kb: int
-    wlan_minutes_total: int
-    wlan_minutes_used: int
-    first_data_at: datetime | None = None
-
-    @property
-    def allowance_kb(self) -> int:
-        return sum(a.total_kb for a in self.data)
-
-    @property
-    def allowance_left_kb(self) -> int:
-        return sum(a.left_kb for a in self.data)
-
-    @property
-    def data_used_kb(self) -> int:
-        return sum(a.used_kb for a in self.data) + self.overage_kb
-
-    @property
-    def wlan_minutes_left(self) -> int:
-        return max(0, self.wlan_minutes_total - self.wlan_minutes_used)
-
-    @property
-    def overage_fen(self) -> int:
-        return overage_fen(self.overage_kb)
-
-
-@dataclass(frozen=True)
-class VasInfo:
-    code: str
-    name: str
-    monthly_fee_fen: int
-    since: datetime | None = None
-
-
-@dataclass(frozen=True)
-class RewardInfo:
-    code: str
-    name: str
-    kind: str
-    points: int
-    stock: int
-
-
-@dataclass(frozen=True)
-class RedemptionInfo:
-    id: int
-    reward: str
-    reward_name: str
-    quantity: int
-    points_spent: int
-    points_left: int
-    created_at: datetime
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class NumberInfo:
-    msisdn: str
-    tier: str
-    deposit_fen: int
-    min_monthly_fen: int
-    patterns: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class HoldInfo:
-    msisdn: str
-    hold_token: str
-    expires_at: datetime
-    order_no: str = ""
-
-
-@dataclass(frozen=True)
-class PackPurchaseInfo:
-    code: str
-    price_fen: int
-    data_kb: int
-    month: str
-    balance_fen: int
-
-
-@dataclass(frozen=True)
-class NumberSearch:
-    """A number search: every condition given must hold."""
-
-    prefix: str = ""
-    ends_with: str = ""
-    contains: str = ""
-    patterns: tuple[str, ...] = ()
-    tier: str = ""
-
-
-class NumberResults(ABC):
-    """Search results that count and slice lazily: what a paginator needs."""
-
-    @abstractmethod
-    def count(self) -> int: ...
-
-    @abstractmethod
-    def __len__(self) -> int: ...
-
-    @abstractmethod
-    def __getitem__(self, index): ...
-
-
-# --- The interface ------------------------------------------------------------------
-
-
-class CarrierGateway(ABC):
-    """The carrier's systems as the self-service flows see them."""
-
-    # Accounts
-    @abstractmethod
-    def account(self, msisdn: str) -> Account | None:
-        """The active account of a number, or None."""
-
-    @abstractmethod
-    def bills(self, msisdn: str, months: list[str]) -> list[BillInfo]:
-        """The bills of those months that exist, newest first."""
-
-    @abstractmethod
-    def usage(self, msisdn: str, month: str) -> UsageInfo:
-        """Data and WLAN use in a month. Raises SubscriberNotFound."""
-
-    @abstractmethod
-    def usage_add(self, msisdn: str, *, data_kb: int = 0, wlan_minutes: int = 0, at: datetime) -> None:
-        """Record use (the network's usage feed): data fills the plan, then the
-        month's packs in order bought, then counts as overage."""
-
-    @abstractmethod
-    def topup_credit(self, msisdn: str, amount_fen: int, *, reference: str) -> int:
-        """Credit the balance; returns the new balance. `reference` (the order
-        number) makes a retry harmless for a carrier that calls out."""
-
-    # Value-added services
-    @abstractmethod
-    def vas_catalogue(self) -> list[VasInfo]:
-        """The services a customer can subscribe to."""
-
-    @abstractmethod
-    def vas_list(self, msisdn: str) -> list[VasInfo]:
-        """The "0000" list: every service the number is subscribed to, with `since`."""
-
-    @abstractmethod
-    def vas_subscribe(self, msisdn: str, code: str, *, at: datetime) -> VasInfo:
-        """Subscribe. Call only after the customer's second confirmation.
-        Raises UnknownVas, VasAlreadySubscribed."""
-
-    @abstractmethod
-    def vas_cancel(self, msisdn: str, code: str, *, at: datetime) -> None:
-        """Cancel at once. Raises VasNotSubscribed."""
-
-    # Data packs
-    def data_packs(self) -> tuple[DataPack, ...]:
-        return DATA_PACKS
-
-    @abstractmethod
-    def data_pack_buy(self, msisdn: str, code: str, *, at: datetime) -> PackPurchaseInfo:
-        """Buy a pack for the month of `at`, paid from the balance.
-        Raises UnknownPack, InsufficientBalance, SubscriberNotFound."""
-
-    # Points
-    @abstractmethod
-    def rewards(self) -> list[RewardInfo]:
-        """The catalogue with stock."""
-
-    @abstractmethod
-    def redeem(
-        self, msisdn: str, reward_code: str, quantity: int, *, idempotency_key: str | None, at: datetime
-    ) -> RedemptionInfo:
-        """Spend points on a reward: points and stock change together or not at
-        all, never below zero; the same key returns the first redemption.
-        Raises UnknownReward, InsufficientPoints, OutOfStock, IdempotencyKeyReused."""
-
-    @abstractmethod
-    def redemptions(self, msisdn: str, *, limit: int = 100) -> list[RedemptionInfo]:
-        """Past redemptions, newest first."""
-
-    # The number stock
-    @abstractmethod
-    def numbers_search(self, search: NumberSearch, *, at: datetime) -> NumberResults:
-        """Numbers free to choose at `at` (not sold, not held by anyone)."""
-
-    @abstractmethod
-    def number_hold(self, msisdn: str, *, holder: str, at: datetime, seconds: int) -> HoldInfo:
-        """Hide a number from everyone else until `at + seconds`; the same
-        holder asking again gets the same hold. Raises NumberUnavailable."""
-
-    @abstractmethod
-    def number_release(self, msisdn: str, *, holder: str, at: datetime) -> bool:
-        """Give a hold back before it ends (not once an order was placed on it)."""
-
-    @abstractmethod
-    def number_reserve(
-        self, msisdn: str, *, holder: str, hold_token: str, order_no: str, at: datetime, seconds: int
-    ) -> tuple[NumberInfo, str]:
-        """Tie the holder's live hold to an order and keep it at least `seconds`
-        more. Returns the number and the order number the hold carries (an
-        earlier order's, when it already had one). Raises HoldInvalid."""
-
-    @abstractmethod
-    def number_sell(self, msisdn: str, *, order_no: str, at: datetime) -> None:
-        """Mark the number sold for this order. Raises NumberUnavailable when it
-        is sold, or held by someone else."""
-
-    @abstractmethod
-    def line_activate(self, msisdn: str, *, name: str, plan_code: str | None, balance_fen: int, at: datetime) -> None:
-        """Open the account of a sold number with an opening balance. Raises UnknownPlan."""
-
-    @abstractmethod
-    def numbers_release_expired(self, *, at: datetime) -> int:
-        """Put numbers whose hold has ended back in stock; returns how many."""
-
-
-@functools.cache
-def _load(path: str):
-    return import_string(path)()
-
-
-def get_carrier() -> CarrierGateway:
-    """The configured carrier (CARRIER_GATEWAY), one instance per process."""
-    return _load(settings.CARRIER_GATEWAY)
-
-
-# --- The local carrier ---------------------------------------------------------------
+from .rules import data_pack, month_of
 
 
 def _plan_info(plan: Plan | None) -> PlanInfo | None:
@@ -440,7 +92,7 @@ class _QuerysetResults(NumberResults):
 
 
 class LocalCarrier(CarrierGateway):
-    """The carrier's systems kept in this database (kiosk.models)."""
+    """The carrier's systems kept in this database (kiosk.carrier.models)."""
 
     def _subscriber(self, msisdn: str) -> Subscriber:
         subscriber = (
@@ -524,13 +176,24 @@ class LocalCarrier(CarrierGateway):
             usage.save()
 
     def topup_credit(self, msisdn: str, amount_fen: int, *, reference: str) -> int:
-        with transaction.atomic():
-            credited = Subscriber.objects.filter(msisdn=msisdn, status=SubscriberStatus.ACTIVE).update(
-                balance_fen=F("balance_fen") + amount_fen
-            )
-            if not credited:
-                raise errors.SubscriberNotFound()
-            return Subscriber.objects.values_list("balance_fen", flat=True).get(msisdn=msisdn)
+        subscriber = self._subscriber(msisdn)
+        try:
+            with transaction.atomic():
+                # The credit's row, unique by reference, and the balance change
+                # commit together: a second call for the same order finds the
+                # row and credits nothing.
+                BalanceCredit.objects.create(
+                    subscriber=subscriber, reference=reference, amount_fen=amount_fen, created_at=timezone.now()
+                )
+                credited = Subscriber.objects.filter(pk=subscriber.pk, status=SubscriberStatus.ACTIVE).update(
+                    balance_fen=F("balance_fen") + amount_fen
+                )
+                if not credited:
+                    raise errors.SubscriberNotFound()
+        except IntegrityError:
+            if not BalanceCredit.objects.filter(reference=reference).exists():
+                raise
+        return Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
 
     # Value-added services
 
@@ -599,7 +262,7 @@ class LocalCarrier(CarrierGateway):
         if earlier is None:
             return None
         if earlier.reward.code != reward_code or earlier.quantity != quantity:
-            raise errors.IdempotencyKeyReused()
+            raise errors.RedemptionKeyReused()
         points = Subscriber.objects.values_list("points", flat=True).get(pk=subscriber.pk)
         return _redemption_info(earlier, points, replayed=True)
 
@@ -742,26 +405,31 @@ class LocalCarrier(CarrierGateway):
             hold.save(update_fields=["order_no", "expires_at"])
         return _number_info(number), hold.order_no
 
-    def number_sell(self, msisdn: str, *, order_no: str, at: datetime) -> None:
-        with transaction.atomic():
-            number = self._lock_number(msisdn)
-            if number.status == NumberStatus.SOLD:
-                raise errors.NumberUnavailable()
-            hold = NumberHold.objects.filter(number=number).first()
-            if hold is not None and hold.order_no != order_no and hold.expires_at > at:
-                raise errors.NumberUnavailable()
-            NumberHold.objects.filter(number=number).delete()
-            number.status = NumberStatus.SOLD
-            number.sold_at = at
-            number.save(update_fields=["status", "sold_at"])
-
-    def line_activate(self, msisdn: str, *, name: str, plan_code: str | None, balance_fen: int, at: datetime) -> None:
+    def number_activate(
+        self, msisdn: str, *, order_no: str, balance_fen: int, at: datetime, name: str = "",
+        plan_code: str | None = None,
+    ) -> None:
         plan = None
         if plan_code:
             plan = Plan.objects.filter(code=plan_code).first()
             if plan is None:
                 raise errors.UnknownPlan()
         with transaction.atomic():
+            number = self._lock_number(msisdn)
+            if number.status == NumberStatus.SOLD:
+                if number.sold_for == order_no:
+                    return  # this order's activation, asked again
+                raise errors.NumberUnavailable()
+            hold = NumberHold.objects.filter(number=number).first()
+            if hold is not None and hold.order_no != order_no and hold.expires_at > at:
+                raise errors.NumberUnavailable()
+            if Subscriber.objects.filter(msisdn=msisdn).exists():
+                raise errors.NumberUnavailable()
+            NumberHold.objects.filter(number=number).delete()
+            number.status = NumberStatus.SOLD
+            number.sold_at = at
+            number.sold_for = order_no
+            number.save(update_fields=["status", "sold_at", "sold_for"])
             Subscriber.objects.create(msisdn=msisdn, name=name, plan=plan, balance_fen=balance_fen, created_at=at)
 
     def numbers_release_expired(self, *, at: datetime) -> int:
