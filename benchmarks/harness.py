@@ -204,7 +204,14 @@ def cpu_seconds(pids) -> dict:
 
 
 def postgres_cpu() -> dict:
-    """CPU seconds so far of every PostgreSQL process (postmaster, backends, workers)."""
+    """CPU seconds so far of every PostgreSQL process (postmaster, backends, workers).
+
+    The postmaster's count includes its children that have ended (the kernel
+    adds a child's times to its parent's when the parent reaps it): without a
+    connection pool each request's backend starts and ends between two samples,
+    and would otherwise not be counted at all. A backend running at the first
+    sample that ends before the second counts with its whole life; with kept
+    connections that is a rare autovacuum worker."""
     import psutil
 
     out = {}
@@ -212,7 +219,7 @@ def postgres_cpu() -> dict:
         if p.info["name"] and p.info["name"].startswith("postgres"):
             try:
                 t = p.cpu_times()
-                out[p.pid] = t.user + t.system
+                out[p.pid] = t.user + t.system + t.children_user + t.children_system
             except psutil.Error:
                 pass
     return out
