@@ -165,9 +165,11 @@ def summary(outcomes: list[Outcome], full: bool, write: bool) -> str:
         figures, missed = headline(o.section)
         lines += [f"  {f}" for f in figures]
         lines += [f"  missed: {m}" for m in missed]
-    if write:
-        lines.append("Sections rewritten in docs/benchmarks.md" + ("" if full else
-                     " with short-run figures (the page keeps the long runs': --full, or git checkout)"))
+    if write and not full:
+        lines.append("docs/benchmarks.md now holds these short runs' figures; the page keeps the long runs' "
+                     "(--full): git checkout docs/benchmarks.md to put them back")
+    elif write:
+        lines.append("Sections rewritten in docs/benchmarks.md")
     return "\n".join(lines)
 
 
