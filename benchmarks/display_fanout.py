@@ -23,60 +23,33 @@ the previous one).
 
 import argparse
 import asyncio
-import datetime
 import gc
-import os
-import platform
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import aiohttp
-import psutil
-from report import write_section
+from harness import (
+    machine,
+    machine_line,
+    now_stamp,
+    percentile_rounded,
+    prepare_database,
+    rss_mb,
+    section_markers,
+    server_env,
+    start_servers,
+    stop_servers,
+    wait_up,
+    write_section,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "qms_bench_ws"
-PG = "postgres://postgres@127.0.0.1:5432"
+SECTION_START, SECTION_END = section_markers("display_fanout")
 
 
-SECTION_START = "<!-- benchmark:display_fanout -->"
-SECTION_END = "<!-- /benchmark:display_fanout -->"
-
-
-def percentile(values, q):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def server_env(redis_prefix, extra=()):
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"{PG}/{DB_NAME}",
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"),
-        REDIS_PREFIX=redis_prefix,
-        DEBUG="false",
-        SECRET_KEY="benchmark-only-secret-key-not-for-production-0123456789",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
-    env.update(item.partition("=")[::2] for item in extra)
-    return env
-
-
-def prepare_database(env, halls, followers):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {DB_NAME}",
-                    "-c", f"CREATE DATABASE {DB_NAME}"], check=True, capture_output=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    script = f"""
+# Run in a child process with the servers' environment; filled in with str.format.
+FLOOR = """
 import django; django.setup()
 from datetime import time
 from django.contrib.auth import get_user_model
@@ -102,8 +75,12 @@ tokens = [services.ticket_issue(outlet=busy, service_code="payment", channel="st
           for _ in range({followers})]
 print("FOLLOW", " ".join(tokens))
 """
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True,
-                         text=True).stdout
+
+
+def prepare_floor(env, halls, followers):
+    """`halls` halls, each with an agent signed in to its one open counter
+    (code, counter id, token), and `followers` waiting tickets of the first."""
+    out = prepare_database(DB_NAME, env, [sys.executable, "-c", FLOOR.format(halls=halls, followers=followers)])
     halls_info, follow = [], []
     for line in out.splitlines():
         if line.startswith("FOLLOW"):
@@ -112,40 +89,6 @@ print("FOLLOW", " ".join(tokens))
             code, counter_id, token = line.split()
             halls_info.append((code, int(counter_id), token))
     return halls_info, follow
-
-
-def server_log(port):
-    return Path(tempfile.gettempdir()) / f"display_fanout-server-{port}.log"
-
-
-def start_servers(env, count, base_port):
-    servers = []
-    for i in range(count):
-        port = base_port + i
-        proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                                 "config.asgi:application"], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=open(server_log(port), "w"))
-        servers.append((proc, f"127.0.0.1:{port}"))
-    return servers
-
-
-async def wait_up(session, servers, deadline=60):
-    end = time.monotonic() + deadline
-    for _, host in servers:
-        while True:
-            try:
-                async with session.get(f"http://{host}/api/v1/halls/?page_size=1") as r:
-                    if r.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > end:
-                raise RuntimeError(f"{host} did not start")
-            await asyncio.sleep(0.2)
-
-
-def rss_mb(servers):
-    return sum(psutil.Process(p.pid).memory_info().rss for p, _ in servers) / 2**20
 
 
 class Display:
@@ -213,10 +156,10 @@ async def open_sockets(session, items, hosts, per_batch=200):
 
 
 async def fanout(args, halls, servers):
-    hosts = [h for _, h in servers]
+    hosts = [s.host for s in servers]
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await wait_up(session, servers)
+        await wait_up(session, servers, "/api/v1/halls/?page_size=1", deadline_seconds=60)
         # Issue the tickets to be called: calls_per_hall per hall (skip the busy hall's queue).
         for code, _, token in halls[1:]:
             for _ in range(args.calls_per_hall):
@@ -224,13 +167,13 @@ async def fanout(args, halls, servers):
                                         json={"service": "payment", "channel": "staff"},
                                         headers={"Authorization": f"Token {token}"}) as r:
                     assert r.status == 201, await r.text()
-        rss_before = rss_mb(servers)
+        rss_before = rss_mb([s.proc.pid for s in servers])
         displays = [Display(code) for code, _, _ in halls[1:] for _ in range(args.displays_per_hall)]
         t0 = time.perf_counter()
         tasks = await open_sockets(session, [(d, None) for d in displays], hosts)
         connect_seconds = time.perf_counter() - t0
         await asyncio.sleep(2)
-        rss_after = rss_mb(servers)
+        rss_after = rss_mb([s.proc.pid for s in servers])
 
         sent_at = {}  # (hall, number) -> sent
         answers = []
@@ -264,14 +207,14 @@ async def fanout(args, halls, servers):
             "missing": missing,
             "out_of_order": disorder,
             "duplicates": duplicates,
-            "p50": percentile(latencies, 50),
-            "p90": percentile(latencies, 90),
-            "p95": percentile(latencies, 95),
-            "p99": percentile(latencies, 99),
+            "p50": percentile_rounded(latencies, 50),
+            "p90": percentile_rounded(latencies, 90),
+            "p95": percentile_rounded(latencies, 95),
+            "p99": percentile_rounded(latencies, 99),
             "max": max(latencies) if latencies else float("nan"),
             "over_50": sum(1 for x in latencies if x >= 50),
-            "answer_p50": percentile(answers, 50),
-            "answer_p99": percentile(answers, 99),
+            "answer_p50": percentile_rounded(answers, 50),
+            "answer_p99": percentile_rounded(answers, 99),
             "connect_seconds": connect_seconds,
             "rss_before": rss_before,
             "rss_after": rss_after,
@@ -280,7 +223,7 @@ async def fanout(args, halls, servers):
 
 
 async def followers_run(args, busy, tokens, servers):
-    hosts = [h for _, h in servers]
+    hosts = [s.host for s in servers]
     code, counter_id, token = busy
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -309,26 +252,17 @@ async def followers_run(args, busy, tokens, servers):
                 else:
                     missed += 1
         return {"followers": len(followers), "calls": len(sends), "updates": len(latencies), "missed": missed,
-                "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+                "p50": percentile_rounded(latencies, 50), "p99": percentile_rounded(latencies, 99),
                 "max": max(latencies) if latencies else float("nan")}
 
 
-def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
-    pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"],
-                        capture_output=True, text=True).stdout.strip()
-    return (f"{os.cpu_count()} cores ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB RAM, "
-            f"PostgreSQL {pg}, Python {platform.python_version()}")
-
-
 def report(args, fan, fol, command):
-    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    now = now_stamp()
     return f"""{SECTION_START}
 ## Live floor: call-to-display latency, ticket followers, memory per socket
 
 Command: `{command}`
-Machine: {machine()}; {args.servers} Daphne processes, the load client on the same machine. Run {now}.
+Machine: {machine_line(machine())}; {args.servers} Daphne processes, the load client on the same machine. Run {now}.
 Servers: DEBUG off, Redis channel layer and cache{"".join(f", `{item}`" for item in args.server_env)}.
 
 | figure | result | target |
@@ -372,9 +306,9 @@ def main():
     args = parser.parse_args()
     command = "python benchmarks/display_fanout.py " + " ".join(sys.argv[1:])
 
-    env = server_env(f"bench-{uuid.uuid4().hex[:8]}", args.server_env)
+    env = server_env(DB_NAME, f"bench-{uuid.uuid4().hex[:8]}", args.server_env, redis_db=6)
     print("preparing database ...", flush=True)
-    halls, follow_tokens = prepare_database(env, args.halls + 1, args.followers)
+    halls, follow_tokens = prepare_floor(env, args.halls + 1, args.followers)
     servers = start_servers(env, args.servers, args.port)
     try:
         print("display fan-out ...", flush=True)
@@ -386,17 +320,10 @@ def main():
         fol = asyncio.run(followers_run(args, halls[0], follow_tokens, servers))
         gc.enable()
     except Exception:
-        print("servers' logs: " + ", ".join(str(server_log(args.port + i)) for i in range(args.servers)),
-              file=sys.stderr)
+        print("servers' logs: " + ", ".join(str(s.log_path) for s in servers), file=sys.stderr)
         raise
     finally:
-        for proc, _ in servers:
-            proc.terminate()
-        for proc, _ in servers:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_servers(servers)
     text = report(args, fan, fol, command)
     print(text)
     if args.write:

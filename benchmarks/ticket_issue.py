@@ -50,9 +50,7 @@ import asyncio
 import collections
 import datetime
 import json
-import math
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -63,14 +61,32 @@ import time
 import uuid
 from pathlib import Path
 
-from report import DOCS, write_section
+from harness import (
+    DOCS,
+    ROOT,
+    cpu_seconds,
+    cpu_used,
+    database_url,
+    machine,
+    machine_line,
+    machine_seconds,
+    now_stamp,
+    percentile,
+    postgres_cpu,
+    prepare_database,
+    psql,
+    section_markers,
+    server_env,
+    start_servers,
+    stop_processes,
+    stop_servers,
+    wait_up,
+    write_section,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-# BENCH_DB_NAME / BENCH_REDIS_URL: another database name or Redis DB when others share the machine.
+# BENCH_DB_NAME: another database name when others share the machine (BENCH_REDIS_URL: see harness.server_env).
 DB_NAME = os.environ.get("BENCH_DB_NAME", "qms_bench")
-PG = "postgres://postgres@127.0.0.1:5432"
-SECTION_START = "<!-- benchmark:ticket_issue -->"
-SECTION_END = "<!-- /benchmark:ticket_issue -->"
+SECTION_START, SECTION_END = section_markers("ticket_issue")
 # The target: this many tickets a second, answered within this p99.
 TARGET_RATE = 300
 TARGET_P99_MS = 150
@@ -85,52 +101,14 @@ SERVICES = [
 ]
 
 
-# --- Helpers -----------------------------------------------------------------
+# --- The floor -----------------------------------------------------------------
 
 
-def percentile(sorted_values, q):
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def server_env(redis_prefix: str, extra: list[str]) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=f"{PG}/{DB_NAME}",
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
-        REDIS_PREFIX=redis_prefix,
-        DEBUG="false",
-        SECRET_KEY="benchmark-only-secret-key-not-for-production-" + "0123456789" * 3,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        # Plain HTTP on loopback: no redirect to https.
-        SECURE_SSL_REDIRECT="false",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        PYTHONUNBUFFERED="1",
+def prepare_floor(env: dict, halls: int, services: int) -> dict:
+    out = prepare_database(
+        DB_NAME, env, [sys.executable, __file__, "_build-floor", "--halls", str(halls), "--services", str(services)],
+        floor_timeout=300,
     )
-    for item in extra:
-        key, _, value = item.partition("=")
-        env[key] = value
-    return env
-
-
-def psql(*sql: str, database: str = "postgres") -> str:
-    cmd = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"]
-    for statement in sql:
-        cmd += ["-c", statement]
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120).stdout.strip()
-
-
-def prepare_database(env: dict, halls: int, services: int) -> dict:
-    psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
-    out = subprocess.run(
-        [sys.executable, __file__, "_build-floor", "--halls", str(halls), "--services", str(services)],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=300,
-    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -178,75 +156,6 @@ def build_floor(halls: int, services: int) -> None:
         "halls": [{"code": o.code, "id": o.pk} for o in outlets],
         "services": [{"code": s.code, "id": s.pk, "prefix": s.prefix} for s in offered],
     }))
-
-
-def start_servers(env: dict, count: int, base_port: int, logdir: Path) -> list:
-    servers = []
-    for i in range(count):
-        port = base_port + i
-        log = open(logdir / f"daphne-{port}.log", "wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        servers.append({"proc": proc, "port": port, "base": f"http://127.0.0.1:{port}", "log": log})
-    return servers
-
-
-def stop_processes(procs, sig=signal.SIGTERM, timeout=10) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(sig)
-    deadline = time.monotonic() + timeout
-    for proc in procs:
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-def cpu_seconds(pids) -> dict:
-    import psutil
-
-    out = {}
-    for pid in pids:
-        try:
-            t = psutil.Process(pid).cpu_times()
-            out[pid] = t.user + t.system
-        except psutil.Error:
-            pass
-    return out
-
-
-def postgres_cpu() -> dict:
-    import psutil
-
-    out = {}
-    for p in psutil.process_iter(["name"]):
-        if p.info["name"] and p.info["name"].startswith("postgres"):
-            try:
-                t = p.cpu_times()
-                out[p.pid] = t.user + t.system
-            except psutil.Error:
-                pass
-    return out
-
-
-def machine_seconds() -> tuple[float, float]:
-    """CPU seconds of the whole machine (all cores, anyone's processes), from one sample:
-    spent busy, and taken by the host (steal: the cores were ready to run but the host
-    ran something else)."""
-    import psutil
-
-    t = psutil.cpu_times()
-    busy = t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
-    return busy, getattr(t, "steal", 0.0)
-
-
-def cpu_used(before: dict, after: dict) -> float:
-    """CPU seconds between two samples; processes born in between count from zero."""
-    return sum(v - before.get(pid, 0.0) for pid, v in after.items())
 
 
 class AutovacuumStandIn:
@@ -318,26 +227,6 @@ class AutovacuumStandIn:
 
 
 # --- The HTTP load -------------------------------------------------------------
-
-
-async def wait_up(session, servers, hall_code, deadline_seconds=90) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + deadline_seconds
-    for server in servers:
-        while True:
-            if server["proc"].poll() is not None:
-                raise RuntimeError(f"Daphne on {server['port']} exited with {server['proc'].returncode}")
-            try:
-                async with session.get(f"{server['base']}/api/v1/halls/{hall_code}/") as r:
-                    await r.read()
-                    if r.status == 200:
-                        break
-            except (aiohttp.ClientError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Daphne on {server['port']} did not answer within {deadline_seconds} s")
-            await asyncio.sleep(0.2)
 
 
 class Load:
@@ -419,9 +308,9 @@ async def http_phase(args, floor, servers) -> dict:
     timeout = aiohttp.ClientTimeout(total=args.request_timeout)
     results = {}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
-        await wait_up(session, servers, floor["halls"][0]["code"])
-        bases = [s["base"] for s in servers]
-        autovacuum = AutovacuumStandIn(f"{PG}/{DB_NAME}")
+        await wait_up(session, servers, f"/api/v1/halls/{floor['halls'][0]['code']}/")
+        bases = [s.base for s in servers]
+        autovacuum = AutovacuumStandIn(database_url(DB_NAME))
         if args.autovacuum:
             autovacuum.start()
 
@@ -435,7 +324,7 @@ async def http_phase(args, floor, servers) -> dict:
         await run(warm, record=False)
 
         load = Load(floor, args.count)
-        server_pids = [s["proc"].pid for s in servers]
+        server_pids = [s.proc.pid for s in servers]
         cpu0, pg0, me0, (all0, steal0) = cpu_seconds(server_pids), postgres_cpu(), time.process_time(), machine_seconds()
         samplers = start_samplers(args, servers)
         t0 = time.perf_counter()
@@ -505,9 +394,9 @@ def start_samplers(args, servers) -> list:
     samplers = []
     for s in servers:
         samplers.append(subprocess.Popen(
-            [py_spy, "record", "--pid", str(s["proc"].pid), "--rate", str(args.profile_rate), "--format", "raw",
-             "--nonblocking", *(["--gil"] if args.profile_gil else []), "--output", str(outdir / f"daphne-{s['port']}.folded")],
-            stdout=subprocess.DEVNULL, stderr=open(outdir / f"py-spy-{s['port']}.log", "wb"),
+            [py_spy, "record", "--pid", str(s.proc.pid), "--rate", str(args.profile_rate), "--format", "raw",
+             "--nonblocking", *(["--gil"] if args.profile_gil else []), "--output", str(outdir / f"daphne-{s.port}.folded")],
+            stdout=subprocess.DEVNULL, stderr=open(outdir / f"py-spy-{s.port}.log", "wb"),
         ))
     time.sleep(1)  # let py-spy attach before the clock starts
     return samplers
@@ -707,22 +596,6 @@ def summarize_profile(outdir: Path, top: int = 25) -> str:
 # --- Report -------------------------------------------------------------------------
 
 
-def machine() -> dict:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-        platform.processor(),
-    )
-    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram": f"{mem_kb / 2**20:.0f} GiB",
-        "postgres": psql("SHOW server_version"),
-        "python": platform.python_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
 def verdict(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
@@ -743,7 +616,7 @@ def report(args, command, m, http, db, raw, rawdb, started) -> str:
 
 Command: `{command}`
 
-Machine: {m['nproc']} cores ({m['cpu']}), {m['ram']} RAM, PostgreSQL {m['postgres']}, Python {m['python']};
+Machine: {machine_line(m)};
 load average {m['load']} at the start. Run {started}. Everything on one machine: {args.servers} Daphne
 processes, PostgreSQL, Redis and the load client (one asyncio process, aiohttp) share the cores.
 Servers: DEBUG off, Redis channel layer and cache{extra}. PostgreSQL: {http['autovacuum']}.
@@ -842,23 +715,19 @@ def main() -> int:
     if args.count < 1 or args.concurrency < 1 or args.servers < 1 or args.halls < 1:
         parser.error("--count, --concurrency, --servers and --halls must be at least 1")
 
-    started = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    started = now_stamp()
     m = machine()
-    env = server_env(f"bench-issue-{uuid.uuid4().hex[:8]}", args.server_env)
-    dsn = f"{PG}/{DB_NAME}"
-    logdir = ROOT / "var" / "bench-logs"
-    logdir.mkdir(parents=True, exist_ok=True)
+    env = server_env(DB_NAME, f"bench-issue-{uuid.uuid4().hex[:8]}", args.server_env)
+    dsn = database_url(DB_NAME)
 
     print(f"preparing {DB_NAME}: {args.halls} halls x {args.services} services ...", flush=True)
-    floor = prepare_database(env, args.halls, args.services)
-    servers = start_servers(env, args.servers, args.port, logdir)
+    floor = prepare_floor(env, args.halls, args.services)
+    servers = start_servers(env, args.servers, args.port)
     try:
         print(f"HTTP: {args.count:,} issues, {args.concurrency} clients, {args.servers} servers ...", flush=True)
         http = asyncio.run(http_phase(args, floor, servers))
     finally:
-        stop_processes([s["proc"] for s in servers])
-        for s in servers:
-            s["log"].close()
+        stop_servers(servers)
     print(json.dumps(http, indent=1), flush=True)
     # Before the raw run, the database holds the HTTP tickets only.
     db = verify(dsn)
