@@ -10,6 +10,8 @@ from config.cache import process_forget_all
 from tests.live import GroupListener
 from tests.queueing.factories import build_floor
 
+pytest_plugins = ["tests.strict_skips", "pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
@@ -92,3 +94,4 @@ def pytest_collection_modifyitems(config, items):
     browser = [item for item in items if "tests/browser/" in item.nodeid]
     others = [item for item in items if "tests/browser/" not in item.nodeid]
     items[:] = others + browser
+

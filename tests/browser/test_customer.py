@@ -81,7 +81,7 @@ def test_the_ticket_page_moves_from_waiting_to_called_when_an_agent_calls_it(new
         call_and_skip(floor, floor.counter2)
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    expect(page.locator(".ticket-root")).to_have_attribute("data-phase", "called", timeout=2000)
+    expect(page.locator(".ticket-root")).to_have_attribute("data-phase", "called")
     expect(page.locator(".call .call-zh")).to_have_text("请到 2 号窗口")
     expect(page.locator(".call .call-en")).to_have_text("It's your turn: go to counter 2")
     assert page.evaluate("window.qmsTicket.vibrations") == ["near", "called"]
@@ -100,7 +100,7 @@ def test_the_place_in_line_drops_when_someone_ahead_is_called(new_page):
 
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    expect(page.locator("[data-ahead-zh]")).to_have_text("前面还有 4 位", timeout=2000)
+    expect(page.locator("[data-ahead-zh]")).to_have_text("前面还有 4 位")
     expect(page.locator("[data-ahead-en]")).to_have_text("4 ahead of you")
     assert phase(page) == "waiting"
 
@@ -116,7 +116,7 @@ def test_a_ticket_near_the_front_shows_almost_your_turn(new_page):
 
     call_and_skip(floor, floor.counter2)
 
-    expect(page.locator(".near-banner")).to_be_visible(timeout=2000)
+    expect(page.locator(".near-banner")).to_be_visible()
     expect(page.locator(".near-banner")).to_contain_text("快到您了")
     expect(page.locator("[data-status-label]")).to_contain_text("Almost your turn")
     assert page.evaluate("window.qmsTicket.vibrations") == ["near"]
@@ -133,7 +133,7 @@ def test_serving_then_done_shows_the_rating_and_a_rating_is_stored(new_page, scr
     expect(page.locator("[data-rating-form]")).to_be_hidden()
 
     act(services.ticket_finish, counter_id=floor.counter3.pk, actor=floor.agent)
-    expect(page.locator("[data-rating-form]")).to_be_visible(timeout=2000)
+    expect(page.locator("[data-rating-form]")).to_be_visible()
     submit = page.locator("[data-rating-submit]")
     expect(submit).to_be_disabled()
     page.locator(".star").nth(3).click()
@@ -208,7 +208,7 @@ def test_a_no_show_gets_a_clear_final_message(new_page):
 
     call_and_skip(floor, floor.counter2)
 
-    expect(page.locator(".final.missed")).to_be_visible(timeout=2000)
+    expect(page.locator(".final.missed")).to_be_visible()
     expect(page.locator(".final.missed")).to_contain_text("您的号码已过号")
     expect(page.get_by_role("link", name="重新取号")).to_have_attribute("href", f"/m/{floor.hall.code}/")
 
@@ -231,7 +231,7 @@ def test_the_ticket_page_reconnects_after_a_restart_and_shows_the_truth(new_page
 
     daphne_server.stop()
     try:
-        expect(page.locator("[data-conn]")).to_have_attribute("data-state", "lost", timeout=5000)
+        expect(page.locator("[data-conn]")).to_have_attribute("data-state", "lost")
         expect(page.locator("[data-conn]")).to_contain_text("正在重连")
         # Called while the page could not hear it: the first frame after reconnecting tells.
         act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)

@@ -1,5 +1,5 @@
 """The lobby wall display and the counter screens in Chromium, live over a real
-Daphne: calls appear and are announced within a second, announcements queue,
+Daphne: calls appear and are announced (how fast: benchmarks/display_fanout.py), announcements queue,
 a server restart heals by itself, counter screens follow their counter."""
 
 import time
@@ -42,7 +42,7 @@ def announcement(ticket, counter):
     return f"请 {ticket.number} 号到 {counter.number} 号窗口办理"
 
 
-def test_a_call_shows_as_the_newest_and_is_announced_within_a_second(new_page):
+def test_a_call_shows_as_the_newest_and_is_announced(new_page):
     floor = build_floor()
     ticket = issue(floor.hall)
     act(services.counter_open, counter_id=floor.counter2.pk, user=floor.agent)
@@ -50,9 +50,9 @@ def test_a_call_shows_as_the_newest_and_is_announced_within_a_second(new_page):
 
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    expect(page.locator("[data-newest-number]")).to_have_text(ticket.number, timeout=1000)
+    expect(page.locator("[data-newest-number]")).to_have_text(ticket.number)
     page.wait_for_function(
-        "text => window.qmsAnnouncer.spoken.includes(text)", arg=announcement(ticket, floor.counter2), timeout=1000
+        "text => window.qmsAnnouncer.spoken.includes(text)", arg=announcement(ticket, floor.counter2)
     )
     expect(page.locator("[data-newest-counter] b")).to_have_text("2")
     expect(page.locator("[data-sound-unlock]")).to_be_hidden()  # Chromium runs with the autoplay flag
@@ -69,7 +69,7 @@ def test_two_quick_calls_are_announced_in_order_one_after_the_other(new_page):
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent2)
 
     expected = [announcement(first, floor.counter1), announcement(second, floor.counter2)]
-    page.wait_for_function("n => window.qmsAnnouncer.spoken.length >= n", arg=2, timeout=1000)
+    page.wait_for_function("n => window.qmsAnnouncer.spoken.length >= n", arg=2)
     assert page.evaluate("window.qmsAnnouncer.spoken") == expected
     # The second waits for the first to finish (chime and two sayings) ...
     page.wait_for_function("window.qmsAnnouncer.log[1].startedAt !== null", timeout=30_000)
@@ -91,7 +91,7 @@ def test_a_recall_is_announced_again(new_page):
 
     act(services.ticket_recall, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    page.wait_for_function("window.qmsAnnouncer.log.length === 1", timeout=1000)
+    page.wait_for_function("window.qmsAnnouncer.log.length === 1")
     assert page.evaluate("window.qmsAnnouncer.log[0].recall") is True
     assert page.evaluate("window.qmsAnnouncer.spoken") == [announcement(ticket, floor.counter2)]
     expect(page.locator(".recall-tag")).to_be_visible()
@@ -119,7 +119,7 @@ def test_while_the_server_is_down_the_display_says_it_is_reconnecting(new_page, 
 
     daphne_server.stop()
     try:
-        expect(page.locator(".conn-lost")).to_be_visible(timeout=5000)
+        expect(page.locator(".conn-lost")).to_be_visible()
         expect(page.locator(".conn-lost")).to_contain_text("正在重连")
     finally:
         daphne_server.start()
@@ -136,9 +136,9 @@ def test_a_gap_in_seq_brings_a_fresh_snapshot(new_page):
 
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    page.wait_for_function("window.qmsDisplay.resyncs >= 1", timeout=2000)
-    expect(page.locator("[data-newest-number]")).to_have_text(ticket.number, timeout=5000)
-    page.wait_for_function(CONNECTED, timeout=5000)
+    page.wait_for_function("window.qmsDisplay.resyncs >= 1")
+    expect(page.locator("[data-newest-number]")).to_have_text(ticket.number)
+    page.wait_for_function(CONNECTED)
 
 
 def test_the_lobby_shows_waiting_counts_that_change_when_a_ticket_is_issued(new_page):
@@ -152,7 +152,7 @@ def test_the_lobby_shows_waiting_counts_that_change_when_a_ticket_is_issued(new_
     issue(floor.hall, "enquiry")
     issue(floor.hall, "enquiry")
 
-    expect(enquiry.locator(".svc-waiting b")).to_have_text("3", timeout=1000)
+    expect(enquiry.locator(".svc-waiting b")).to_have_text("3")
     expect(page.locator(".service").filter(has_text="缴费充值").locator(".svc-waiting b")).to_have_text("0")
 
 
@@ -163,7 +163,7 @@ def test_an_alert_shows_as_a_banner(new_page):
 
     act(events.send_hall_event, floor.hall.code, "alert", {"level": "warning", "message": "系统维护中 / Maintenance"})
 
-    expect(page.locator("[data-alert]")).to_have_text("系统维护中 / Maintenance", timeout=1000)
+    expect(page.locator("[data-alert]")).to_have_text("系统维护中 / Maintenance")
 
 
 def test_a_paused_counter_shows_paused_on_its_screen(new_page, screenshot):
@@ -174,13 +174,13 @@ def test_a_paused_counter_shows_paused_on_its_screen(new_page, screenshot):
     expect(page.locator("[data-counter-board]")).to_contain_text("欢迎光临")
 
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
-    expect(page.locator(".counter-number")).to_have_text(ticket.number, timeout=1000)
+    expect(page.locator(".counter-number")).to_have_text(ticket.number)
     screenshot(page, "display-counter")
     act(services.ticket_start, counter_id=floor.counter2.pk, actor=floor.agent)
     act(services.ticket_finish, counter_id=floor.counter2.pk, actor=floor.agent)
     act(services.counter_pause, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    expect(page.locator("[data-counter-board]")).to_contain_text("暂停服务", timeout=1000)
+    expect(page.locator("[data-counter-board]")).to_contain_text("暂停服务")
     expect(page.locator(".counter-number")).to_have_count(0)
     screenshot(page, "display-counter-paused")
 
@@ -251,7 +251,7 @@ def test_a_busy_hall_on_the_wall(new_page, screenshot):
     act(events.send_hall_event, hall.code, "alert", {
         "level": "warning", "message": "缴费充值可使用自助终端办理，无需排队 / Top up at the self-service kiosks, no queue"})
 
-    page.wait_for_function("window.qmsAnnouncer.spoken.length === 3", timeout=2000)
+    page.wait_for_function("window.qmsAnnouncer.spoken.length === 3")
     expect(page.locator("[data-history] li:not(.blank)")).to_have_count(8)
     expect(page.locator("[data-alert]")).to_be_visible()
     page.evaluate("document.querySelector('[data-newest]').classList.remove('fresh')")
@@ -282,8 +282,7 @@ def test_sound_off_still_keeps_the_announcement_log(new_page):
 
     act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
 
-    page.wait_for_function("window.qmsAnnouncer.log.length === 1 && window.qmsAnnouncer.log[0].endedAt !== null",
-                           timeout=2000)
+    page.wait_for_function("window.qmsAnnouncer.log.length === 1 && window.qmsAnnouncer.log[0].endedAt !== null")
     assert page.evaluate("window.qmsAnnouncer.log[0].via") == "muted"
     assert page.evaluate("window.qmsAnnouncer.spoken") == [announcement(ticket, floor.counter2)]
 

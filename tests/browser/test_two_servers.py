@@ -45,5 +45,5 @@ def test_a_call_through_one_server_reaches_a_display_on_another(new_page, daphne
     called = call_next(daphne_server, floor.counter2, token)
 
     assert called["number"] == ticket.number
-    expect(page.locator("[data-newest-number]")).to_have_text(ticket.number, timeout=2000)
+    expect(page.locator("[data-newest-number]")).to_have_text(ticket.number)
     expect(page.locator("[data-newest-counter] b")).to_have_text("2")

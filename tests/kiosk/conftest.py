@@ -1,13 +1,12 @@
 import re
 import secrets
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from config import ratelimit
 from kiosk.models import CustomerSession, token_digest
 from sms.models import SmsMessage
 from tests.halls.factories import OutletFactory
@@ -68,10 +67,15 @@ def celery_eager(settings):
     settings.CELERY_TASK_EAGER_PROPAGATES = True
 
 
+# 2027-01-15 16:00 in Zhengzhou, a Friday afternoon.
+FIXED_INSTANT = 1_800_000_000.0
+
+
 @pytest.fixture
-def fixed_clock(monkeypatch):
-    """Rate-limit windows read this clock: every request of the test falls in one window."""
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+def fixed_clock():
+    """A clock that stands still: every request of the test falls in one rate-limit window."""
+    with time_machine.travel(FIXED_INSTANT, tick=False):
+        yield
 
 
 def last_code(phone: str) -> str:

@@ -2,12 +2,11 @@
 stock never go below zero, a payment is credited once."""
 
 import json
-import threading
 from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kiosk.carrier.errors import InsufficientPoints, NumberUnavailable, OutOfStock
@@ -24,33 +23,12 @@ from kiosk.services import (
     points_redeem,
     topup_create,
 )
+from tests.threads import run_in_threads
 
 from .factories import PhoneNumberFactory, RewardFactory, SubscriberFactory
 
 WEB = Origin()
 NUMBER = "13783718888"
-
-
-def run_in_threads(count, fn):
-    """Start `count` threads at one barrier; return their results and errors."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results.append(fn(i))
-        except Exception as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
 
 
 def pay(order: Order, txn_id: str) -> Order:

@@ -129,6 +129,7 @@ def test_twenty_workers_fulfilling_one_order_at_once_call_the_carrier_once(on_po
     for thread in threads:
         thread.join(timeout=120)
 
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert carrier.calls == [("topup_credit", order.order_no, False)]
     assert Order.objects.get(pk=order.pk).status == OrderStatus.FULFILLED

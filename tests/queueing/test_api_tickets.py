@@ -2,15 +2,14 @@
 `POST /api/v1/halls/{code}/tickets/`, `GET /api/v1/tickets/{token}/`, `POST .../cancel/`."""
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config import ratelimit
 from halls.models import OpeningException, OpeningHours
 from queueing import services
 from queueing.models import Ticket
@@ -30,10 +29,15 @@ def _plain_http(settings):
     settings.SECURE_SSL_REDIRECT = False
 
 
+# 2027-01-15 16:00 in Zhengzhou, a Friday afternoon.
+FIXED_INSTANT = 1_800_000_000.0
+
+
 @pytest.fixture
-def fixed_clock(monkeypatch):
-    """Rate-limit windows read this clock: every request of the test falls in one window."""
-    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
+def fixed_clock():
+    """A clock that stands still: every request of the test falls in one rate-limit window."""
+    with time_machine.travel(FIXED_INSTANT, tick=False):
+        yield
 
 
 def client_for(user) -> APIClient:

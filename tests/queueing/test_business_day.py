@@ -19,6 +19,7 @@ from queueing import services
 from queueing.models import CancelReason, CounterEvent, Ticket, TicketEvent, TicketStatus, WaitingLine
 from queueing.selectors import hall_waiting_positions, service_summaries, ticket_progress
 from sms.models import SmsMessage
+from tests.locks import lock_timeout, rows_locked_elsewhere
 from tests.queueing.factories import build_floor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -387,3 +388,20 @@ def test_cancelling_a_number_today_does_not_have_is_a_404(floor):
     response = api.post(f"/api/v1/halls/{floor.hall.code}/tickets/A999/cancel/")
 
     assert response.status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_close_passes_over_a_ticket_locked_elsewhere_and_takes_it_next_time(on_postgres):
+    hall = build_floor(hours=(time(8), time(19)), code="DAY-LOCK")
+    with time_machine.travel(at(7, 18, 50), tick=False):
+        busy = take(hall)
+        take(hall)
+
+    with time_machine.travel(at(7, 19, 31), tick=False):
+        with rows_locked_elsewhere(Ticket, id=busy.pk), lock_timeout(1.0):
+            first = services.business_days_close()
+        second = services.business_days_close()
+
+    assert (first, second) == (1, 1)
+    assert set(Ticket.objects.values_list("cancel_reason", flat=True)) == {CancelReason.DAY_CLOSED}

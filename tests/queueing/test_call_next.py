@@ -6,8 +6,9 @@ from django.utils import timezone
 from queueing import services
 from queueing.errors import CounterBusy, CounterNotOpen
 from queueing.models import Ticket, TicketStatus
+from tests.locks import lock_timeout, rows_locked_elsewhere
 from tests.queueing.factories import build_floor
-from tests.queueing.test_numbering import run_in_threads
+from tests.threads import run_in_threads
 
 
 def issue(floor, service="payment", priority="normal", at=None):
@@ -172,3 +173,20 @@ def test_a_double_press_racing_on_one_counter_calls_one_ticket(on_postgres):
     assert errors == []
     assert len([r for r in results if r is not None]) == 1
     assert Ticket.objects.filter(status=TicketStatus.CALLED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_call_next_passes_over_a_ticket_locked_elsewhere_at_once(on_postgres):
+    floor = build_floor()
+    oldest = issue(floor, at=timezone.now() - timedelta(minutes=2))
+    next_one = issue(floor, at=timezone.now() - timedelta(minutes=1))
+    open_counter(floor)
+
+    # Another agent's call holds the oldest ticket's row lock, its transaction open.
+    with rows_locked_elsewhere(Ticket, id=oldest.pk), lock_timeout(1.0):
+        called = call(floor)
+
+    assert called.pk == next_one.pk
+    oldest.refresh_from_db()
+    assert oldest.status == TicketStatus.WAITING

@@ -1,15 +1,14 @@
-import threading
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections
 
 from halls.models import HallService
 from queueing.errors import DailyCapReached
 from queueing.models import Ticket, TicketEvent, TicketSequence
 from queueing.services import ticket_issue
 from tests.queueing.factories import build_floor
+from tests.threads import run_in_threads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -113,28 +112,6 @@ def test_the_same_idempotency_key_returns_the_first_ticket(floor):
 
 
 # --- Under concurrency (PostgreSQL) --------------------------------------------
-
-
-def run_in_threads(count, fn):
-    """Start `count` threads at one barrier; return their results and errors."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results.append(fn(i))
-        except Exception as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)

@@ -111,11 +111,12 @@ def test_two_ratings_sent_at_once_store_one_and_refuse_the_other(on_postgres):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send, args=(s,)) for s in (1, 5)]
+    threads = [threading.Thread(target=send, args=(s,), daemon=True) for s in (1, 5)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
 
     assert sorted(outcomes) == ["already_rated", "rated"]
     assert TicketRating.objects.filter(ticket=ticket).count() == 1

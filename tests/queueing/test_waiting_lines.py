@@ -14,7 +14,7 @@ from queueing.models import Ticket, TicketStatus, WaitingLine
 from queueing.selectors import service_summaries, ticket_position
 from tests.queueing.factories import build_floor
 from tests.queueing.test_call_next import call, issue, open_counter
-from tests.queueing.test_numbering import run_in_threads
+from tests.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
