@@ -12,7 +12,7 @@ from config.cache import cached, forget
 from halls.models import Counter, CounterService, CounterState, HallService, Outlet
 from halls.selectors import hall_with_setup
 
-from .days import hall_day_live, live_days
+from .days import business_day_live, hall_day_live, halls_with_hours, live_days
 from .models import ACTIVE_AT_COUNTER, OPEN_AT_CLOSE, CancelReason, Ticket, TicketStatus, WaitingLine
 
 HANDLE_TIME_CACHE_SECONDS = 60
@@ -106,13 +106,12 @@ def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: 
 
 
 def _live_day(outlet_id: int, outlet_code: str | None = None) -> date:
-    """The hall's live business day (queueing.days), from its cached setup."""
-    if outlet_code is None:
-        outlet_code = Outlet.objects.filter(pk=outlet_id).values_list("code", flat=True).first()
+    """The hall's live business day (queueing.days): from its cached setup
+    when the caller knows its code (the live path), else read now."""
     hall = hall_with_setup(code=outlet_code) if outlet_code else None
     if hall is None or hall.pk != outlet_id:
-        hall = Outlet.objects.get(pk=outlet_id)
-    return hall_day_live(hall)
+        hall = halls_with_hours([outlet_id]).get(outlet_id)
+    return business_day_live(hall) if hall is not None else timezone.localdate()
 
 
 def _waiting_counts(outlet_id: int, day: date) -> dict[int, int]:

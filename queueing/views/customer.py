@@ -68,7 +68,11 @@ def _hall_service_names(outlet_id: int) -> dict:
 def ticket_phase(live: dict) -> str:
     """What the ticket page shows: the ticket's status, except that a waiting
     ticket near the front (the same rule as the "almost your turn" text) is
-    `near`. ticket.js applies the same rule to every live frame."""
+    `near`, and a cancelled one says why: `closed` when the hall's day ended
+    before its turn, `removed` when staff took it out. ticket.js applies the
+    same rules to every live frame."""
+    if live["status"] == "cancelled":
+        return {"day_closed": "closed", "staff": "removed"}.get(live.get("cancel_reason"), "cancelled")
     if live["status"] != "waiting":
         return live["status"]
     position, wait = live["position"], live["estimated_wait_seconds"]

@@ -405,3 +405,10 @@ def test_the_close_passes_over_a_ticket_locked_elsewhere_and_takes_it_next_time(
 
     assert (first, second) == (1, 1)
     assert set(Ticket.objects.values_list("cancel_reason", flat=True)) == {CancelReason.DAY_CLOSED}
+
+
+def test_the_ticket_page_of_yesterdays_ticket_says_the_hall_closed_for_the_day(daytime, yesterdays_leftovers, client):
+    with time_machine.travel(at(8, 8, 30), tick=False):
+        page = client.get(f"/t/{yesterdays_leftovers[0].token}/").content.decode()
+
+    assert 'data-phase="closed"' in page and "今日已结束营业" in page

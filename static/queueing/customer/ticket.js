@@ -16,7 +16,7 @@
 
   const root = document.querySelector(".ticket-root");
   const cfg = JSON.parse(document.getElementById("ticket-config").textContent);
-  const FINAL = new Set(["done", "no_show", "cancelled"]);
+  const FINAL = new Set(["done", "no_show", "cancelled"]); // statuses
   const PING_MS = 20000;
   const SILENCE_MS = 45000;
   const BACKOFF_BASE_MS = 500;
@@ -30,6 +30,8 @@
     done: ["已完成", "Done"],
     no_show: ["已过号", "Missed"],
     cancelled: ["已取消", "Cancelled"],
+    closed: ["已结束营业", "Closed for the day"],
+    removed: ["已取消", "Cancelled"],
   };
 
   const state = {
@@ -57,6 +59,10 @@
   /* --- Showing the ticket --------------------------------------------------- */
 
   function phaseOf(ticket) {
+    if (ticket.status === "cancelled") {
+      // Why it ended: the hall's day closed first, or staff took it out.
+      return { day_closed: "closed", staff: "removed" }[ticket.cancel_reason] || "cancelled";
+    }
     if (ticket.status !== "waiting") return ticket.status;
     const position = ticket.position;
     const wait = ticket.estimated_wait_seconds;
