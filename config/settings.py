@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "config.apps.ProjectConfig",
     "halls",
     "queueing",
+    "queueing.planning",
     "sms",
     "kiosk",
     "kiosk.carrier",

@@ -1,0 +1,2 @@
+"""Planning's records: peak-flow warnings and their suggestions, forecasts,
+rosters."""
