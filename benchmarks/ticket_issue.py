@@ -443,11 +443,12 @@ def verify(dsn: str, business_dates: list | None = None) -> dict:
             "SELECT count(*) FROM queueing_ticketevent e JOIN queueing_ticket t ON t.id = e.ticket_id "
             f"WHERE e.kind = 'issued' AND {where.replace('business_date', 't.business_date')}"
         )
-        # The kept waiting counts agree with the waiting tickets (every day: lines are not per day).
+        # The kept waiting counts agree with the waiting tickets, line by line and day by day.
         line_mismatch = one(
-            "SELECT count(*) FROM queueing_waitingline l FULL JOIN (SELECT outlet_id, service_id, priority_rank, "
-            "count(*) AS n FROM queueing_ticket WHERE status = 'waiting' GROUP BY 1, 2, 3) t "
-            "USING (outlet_id, service_id, priority_rank) WHERE coalesce(l.waiting, 0) <> coalesce(t.n, 0)"
+            "SELECT count(*) FROM queueing_waitingline l FULL JOIN (SELECT outlet_id, business_date, service_id, "
+            "priority_rank, count(*) AS n FROM queueing_ticket WHERE status = 'waiting' GROUP BY 1, 2, 3, 4) t "
+            "USING (outlet_id, business_date, service_id, priority_rank) "
+            "WHERE coalesce(l.waiting, 0) <> coalesce(t.n, 0)"
         )
     return {
         "tickets": tickets, "duplicates": duplicates, "duplicate_numbers": duplicate_numbers, "lines": lines,
@@ -466,13 +467,15 @@ SEQUENCE_SQL = (
 TICKET_SQL = (
     "INSERT INTO queueing_ticket (outlet_id, service_id, prefix, sequence, number, business_date, token, status, "
     "priority, priority_rank, channel, phone, counter_id, call_count, issued_at, first_called_at, called_at, "
-    "started_at, finished_at, idempotency_key, issued_by_id) VALUES "
-    "(%s, %s, %s, %s, %s, %s, %s, 'waiting', 'normal', 1, %s, '', NULL, 0, %s, NULL, NULL, NULL, NULL, NULL, %s) "
+    "started_at, finished_at, idempotency_key, issued_by_id, cancel_reason) VALUES "
+    "(%s, %s, %s, %s, %s, %s, %s, 'waiting', 'normal', 1, %s, '', NULL, 0, %s, NULL, NULL, NULL, NULL, NULL, %s, "
+    "NULL) "
     "RETURNING id"
 )
 LINE_SQL = (
-    "INSERT INTO queueing_waitingline (outlet_id, service_id, priority_rank, waiting) VALUES (%s, %s, 1, 1) "
-    "ON CONFLICT (outlet_id, service_id, priority_rank) DO UPDATE SET waiting = queueing_waitingline.waiting + 1"
+    "INSERT INTO queueing_waitingline (outlet_id, business_date, service_id, priority_rank, waiting) "
+    "VALUES (%s, %s, %s, 1, 1) ON CONFLICT (outlet_id, business_date, service_id, priority_rank) "
+    "DO UPDATE SET waiting = queueing_waitingline.waiting + 1"
 )
 EVENT_SQL = (
     "INSERT INTO queueing_ticketevent (ticket_id, outlet_id, kind, from_status, to_status, service_id, counter_id, "
@@ -507,7 +510,7 @@ async def raw_phase(args, floor, dsn: str, business_date: datetime.date) -> dict
                         business_date, secrets.token_urlsafe(32), "kiosk", now, floor["user_id"],
                     ))
                     (ticket_id,) = await cur.fetchone()
-                    await conn.execute(LINE_SQL, (hall["id"], service["id"]))
+                    await conn.execute(LINE_SQL, (hall["id"], business_date, service["id"]))
                     await conn.execute(EVENT_SQL, (ticket_id, hall["id"], service["id"], floor["user_id"], now,
                                                    detail))
             except psycopg.Error as exc:
