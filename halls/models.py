@@ -28,6 +28,10 @@ class Outlet(models.Model):
     lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     has_queue = models.BooleanField("排队叫号", default=False, db_index=True)
     is_active = models.BooleanField("营业中", default=True)
+    pause_limit_minutes = models.PositiveSmallIntegerField(
+        "暂停上限(分钟)", default=20,
+        help_text="窗口暂停超过此时长即预警 / A counter paused longer than this raises a warning.",
+    )
 
     class Meta:
         verbose_name = "网点"
@@ -127,6 +131,10 @@ class HallService(models.Model):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="hall_services")
     prefix = models.CharField("号码前缀", max_length=2, validators=[prefix_validator])
     daily_cap = models.PositiveIntegerField("每日限号", null=True, blank=True)
+    target_wait_seconds = models.PositiveIntegerField(
+        "目标等候(秒)", null=True, blank=True,
+        help_text="本厅该业务的目标等候；留空则用业务的默认值 / This hall's target wait; blank: the service's.",
+    )
     is_active = models.BooleanField("开放取号", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
 
@@ -143,6 +151,11 @@ class HallService(models.Model):
 
     def __str__(self):
         return f"{self.outlet.code} {self.service.name_zh} [{self.prefix}]"
+
+    @property
+    def target_wait(self) -> int:
+        """The target wait in seconds at this hall (peak-flow warnings, service level)."""
+        return self.target_wait_seconds or self.service.target_wait_seconds
 
 
 class CounterState(models.TextChoices):
@@ -231,6 +244,14 @@ class StaffMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("角色", max_length=10, choices=StaffRole.choices, default=StaffRole.AGENT)
+    skills = models.ManyToManyField(
+        Service, verbose_name="可办业务", blank=True, related_name="+",
+        help_text="此人在本厅可办理的业务 / The services this person may serve at this hall.",
+    )
+    phone = models.CharField(
+        "手机号", max_length=11, blank=True, validators=[RegexValidator(r"^1[3-9][0-9]{9}$", "11位手机号 / 11 digits.")],
+        help_text="严重预警短信发至此号（厅经理）/ Critical warnings are texted here (managers).",
+    )
 
     class Meta:
         verbose_name = "网点人员"

@@ -44,8 +44,8 @@ def _get_hall(code: str, *, with_setup: bool = False) -> Outlet:
     return outlet
 
 
-def _ticket_data(ticket: Ticket, request, serializer=TicketOutSerializer) -> dict:
-    context = {"request": request, "progress": {ticket.pk: ticket_progress(ticket)}}
+def _ticket_data(ticket: Ticket, request, serializer=TicketOutSerializer, *, just_issued: bool = False) -> dict:
+    context = {"request": request, "progress": {ticket.pk: ticket_progress(ticket, just_issued=just_issued)}}
     return serializer(ticket, context=context).data
 
 
@@ -89,7 +89,7 @@ class TicketIssueApi(APIView):
             idempotency_key=key,
             actor=request.user,
         )
-        return Response(_ticket_data(ticket, request), status=status.HTTP_201_CREATED)
+        return Response(_ticket_data(ticket, request, just_issued=created), status=status.HTTP_201_CREATED)
 
 
 class TicketDetailApi(APIView):

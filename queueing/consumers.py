@@ -165,7 +165,8 @@ class TicketConsumer(GroupsConsumer):
         index = bisect_left(ids, self.ticket_id)
         if index == len(ids) or ids[index] != self.ticket_id:
             return  # no longer waiting: its own message says what happened
-        line = {"position": event["positions"][index], "estimated_wait_seconds": event["waits"][index]}
+        line = {"position": event["positions"][index], "estimated_wait_seconds": event["waits"][index],
+                "estimated_wait_range": [event["lows"][index], event["highs"][index]]}
         if (line["position"], line["estimated_wait_seconds"]) == (
             self.last.get("position"), self.last.get("estimated_wait_seconds")
         ):

@@ -205,13 +205,16 @@ def queue_changed_payload(services: list[dict]) -> dict:
 def positions_message(lines: dict[int, dict]) -> dict:
     """Every waiting ticket's place, for the hall's followers. Every follower's
     consumer decodes this message and looks for its ticket in it, so it is
-    three flat integer lists, by ticket id."""
+    flat integer lists, by ticket id: place, estimated wait, and the wait's
+    range (low, high)."""
     ids = sorted(lines)
     return {
         "type": "positions.changed",
         "ids": ids,
         "positions": [lines[i]["position"] for i in ids],
         "waits": [lines[i]["estimated_wait_seconds"] for i in ids],
+        "lows": [lines[i]["estimated_wait_range"][0] for i in ids],
+        "highs": [lines[i]["estimated_wait_range"][1] for i in ids],
     }
 
 

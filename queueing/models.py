@@ -326,3 +326,111 @@ class TicketRating(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}: {self.score}"
+
+
+class HallNotice(models.Model):
+    """The line a hall's wall displays show its customers (the snapshot's and
+    the `alert` event's message), e.g. "payments: please use the kiosks". One
+    per hall at most; set by staff or by the hall's peak-flow warnings."""
+
+    outlet = models.OneToOneField(Outlet, on_delete=models.CASCADE, related_name="notice")
+    level = models.CharField("级别", max_length=10)
+    message = models.CharField("内容", max_length=200)
+    set_at = models.DateTimeField("时间")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField("来源", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "大厅提示"
+        verbose_name_plural = "大厅提示"
+
+    def __str__(self):
+        return f"{self.outlet_id} {self.level}: {self.message}"
+
+
+class HallDiversion(models.Model):
+    """While active, customers about to take a remote ticket for `service` (or
+    any service) at `outlet` are pointed to `to_outlet`, whose wait is shorter."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="diversions")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    to_outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField("开始")
+    ended_at = models.DateTimeField("结束", null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "分流到附近营业厅"
+        verbose_name_plural = "分流到附近营业厅"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outlet", "service"], condition=Q(ended_at__isnull=True), name="diversion_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet_id} -> {self.to_outlet_id}"
+
+
+class CounterRequestAnswer(models.TextChoices):
+    ACCEPTED = "accepted", "已接受"
+    DECLINED = "declined", "已婉拒"
+
+
+class CounterRequest(models.Model):
+    """A manager asks the hall's agents to open a counter (for a service):
+    their consoles show it until one of them answers."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="counter_requests")
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="requests")
+    service = models.ForeignKey(Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    message = models.CharField("说明", max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField("时间")
+    answer = models.CharField("答复", max_length=10, choices=CounterRequestAnswer.choices, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "开窗请求"
+        verbose_name_plural = "开窗请求"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counter"], condition=Q(answered_at__isnull=True), name="counter_request_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.counter} {self.answer or 'open'}"
+
+
+class HandleTime(models.Model):
+    """How long a service takes at a hall at an hour of the day, learned from
+    the finished tickets of recent weeks (refreshed nightly): what the wait
+    estimates use before today's own tickets say more."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    hour = models.PositiveSmallIntegerField()
+    mean_seconds = models.FloatField()
+    sd_seconds = models.FloatField()
+    samples = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "service", "hour"], name="handle_time_unique"),
+            models.CheckConstraint(condition=Q(hour__gte=0, hour__lte=23), name="handle_time_hour_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.outlet_id} {self.service_id} {self.hour}h: {self.mean_seconds:.0f}s"

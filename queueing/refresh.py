@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 
 from . import events
-from .selectors import hall_waiting_positions, service_summaries
+from .selectors import LINE_EXACT_TICKETS, hall_line, hall_line_keep, hall_waiting_positions, service_summaries
+from .signals import hall_line_changed
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +40,25 @@ def refresh_hall_on_commit(outlet_id: int, outlet_code: str, *, counts: bool = T
 
 
 def refresh_hall(outlet_id: int, job: dict) -> None:
-    """Send what `job` asks for, read now."""
+    """Send what `job` asks for, read now: the line is played forward once
+    (queueing.estimates), kept for the reads of the next seconds, and its
+    counts and places sent; then whoever watches the hall's line is told
+    (the `hall_line_changed` signal: peak-flow warnings)."""
     code = job["code"]
+    # Nobody's place moved (a ticket at the back of its line): the front of a
+    # long line is enough for the counts and a new ticket's wait.
+    line = hall_line(outlet_id=outlet_id, outlet_code=code, limit=None if job["positions"] else LINE_EXACT_TICKETS)
+    hall_line_keep(outlet_id, line)
     if job["counts"]:
-        events.send_hall_event(
-            code, "queue.changed", events.queue_changed_payload(service_summaries(outlet_id=outlet_id, outlet_code=code))
-        )
+        summaries = service_summaries(outlet_id=outlet_id, outlet_code=code, line=line)
+        events.send_hall_event(code, "queue.changed", events.queue_changed_payload(summaries))
     if job["positions"]:
         events.send_to_group(events.hall_tickets_group(code),
-                             events.positions_message(hall_waiting_positions(outlet_id=outlet_id)))
+                             events.positions_message(hall_waiting_positions(outlet_id=outlet_id, line=line)))
+    for receiver, error in hall_line_changed.send_robust(sender=HallRefresher, outlet_id=outlet_id,
+                                                          outlet_code=code, line=line):
+        if isinstance(error, Exception):
+            logger.error("Hall %s: %s failed on the line's change", code, receiver, exc_info=error)
 
 
 class HallRefresher:

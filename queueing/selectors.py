@@ -1,9 +1,9 @@
 """Reads of the live queue shared by the API, the displays and the services."""
 
-import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
@@ -13,10 +13,29 @@ from halls.models import Counter, CounterService, CounterState, HallService, Out
 from halls.selectors import hall_with_setup
 
 from .days import business_day_live, hall_day_live, halls_with_hours, live_days
-from .models import ACTIVE_AT_COUNTER, OPEN_AT_CLOSE, CancelReason, Ticket, TicketStatus, WaitingLine
+from .estimates import CounterNow, Estimate, Handle, line_estimates
+from .models import (
+    ACTIVE_AT_COUNTER,
+    OPEN_AT_CLOSE,
+    PRIORITY_RANK,
+    CancelReason,
+    HandleTime,
+    Priority,
+    Ticket,
+    TicketStatus,
+    WaitingLine,
+)
 
 HANDLE_TIME_CACHE_SECONDS = 60
-MIN_HANDLE_SAMPLES = 3
+MIN_HANDLE_SAMPLES = 3  # today's finished tickets of a service before their mean counts
+MIN_HISTORY_SAMPLES = 20  # finished tickets of a service and hour before history counts
+TODAY_PRIOR_SAMPLES = 30  # how many of today's tickets weigh as much as the history
+# A hall's line as the refresher last computed it (queueing.refresh): what the
+# issue path and the ticket page read instead of playing the whole line again.
+LINE_CACHE_SECONDS = 5
+# When only the counts change (a ticket at the back of its line), this many
+# tickets from the front are played one by one, the rest as shared work.
+LINE_EXACT_TICKETS = 200
 # Routing is read on every ticket issued and every call; it is forgotten after
 # commit of any change of a counter or its services (queueing.signals), and
 # kept at most this long whatever happens (a bulk update sends no signal).
@@ -38,7 +57,8 @@ def hall_routing_forget(outlet_id: int) -> None:
 def hall_routing(*, outlet_id: int) -> dict:
     """Which services each counter serves, and how many open counters serve each service.
 
-    {"open_counters": {service_id: n}, "competitors": {service_id: {service_ids}}}.
+    {"open_counters": {service_id: n}, "competitors": {service_id: {service_ids}},
+     "serving": {counter_id: frozenset(service_ids)} for the open counters}.
     `competitors` is every service whose tickets the counters of a service may
     call instead: the queue a ticket really stands in. Cached; see
     ROUTING_CACHE_SECONDS."""
@@ -68,41 +88,64 @@ def _hall_routing_read(outlet_id: int) -> dict:
             # With no counter open yet, the hall's planned routing stands in.
             if is_open or not any_open:
                 competitors[service_id] |= services
-    return {"open_counters": dict(open_counters), "competitors": dict(competitors)}
+    serving = {counter_id: frozenset(services) for counter_id, services in by_counter.items()
+               if open_by_counter[counter_id]}
+    return {"open_counters": dict(open_counters), "competitors": dict(competitors), "serving": serving}
 
 
-def handle_seconds_by_service(*, outlet_id: int) -> dict[int, int]:
-    """Average handle time today per service, from finished tickets; cached a minute.
+def handle_stats(*, outlet_id: int, now: datetime | None = None) -> dict[int, Handle]:
+    """How long each service the hall offers takes now: mean and spread, in
+    seconds; cached a minute.
 
-    Services with fewer than MIN_HANDLE_SAMPLES finished tickets today use their
-    configured default."""
-    return cached(f"handle-seconds:{outlet_id}", lambda: _handle_seconds_read(outlet_id), HANDLE_TIME_CACHE_SECONDS,
+    From the hall's history for this hour of the day (queueing.HandleTime,
+    refreshed nightly), moved towards today's own finished tickets as they
+    count; a service without enough of either uses its configured default."""
+    local = timezone.localtime(now or timezone.now())
+    key = f"handle-stats:{outlet_id}:{local.date().isoformat()}:{local.hour}"
+    return cached(key, lambda: _handle_stats_read(outlet_id, local), HANDLE_TIME_CACHE_SECONDS,
                   local_seconds=HANDLE_TIME_CACHE_SECONDS / 6)
 
 
-def _handle_seconds_read(outlet_id: int) -> dict[int, int]:
-    today = timezone.localdate()
+def _handle_stats_read(outlet_id: int, local: datetime) -> dict[int, Handle]:
     handle = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
-    rows = (
-        Ticket.objects.filter(
-            outlet_id=outlet_id, business_date=today, status=TicketStatus.DONE, started_at__isnull=False
-        )
-        .values("service_id")
-        .annotate(n=Count("id"), avg=Avg(handle))
-    )
-    measured = {r["service_id"]: r["avg"].total_seconds() for r in rows if r["n"] >= MIN_HANDLE_SAMPLES and r["avg"]}
+    today = {
+        r["service_id"]: r for r in (
+            Ticket.objects.filter(
+                outlet_id=outlet_id, business_date=local.date(), status=TicketStatus.DONE, started_at__isnull=False
+            )
+            .values("service_id")
+            .annotate(n=Count("id"), avg=Avg(handle))
+            .order_by()
+        ) if r["avg"] is not None
+    }
+    history = {
+        row.service_id: row
+        for row in HandleTime.objects.filter(outlet_id=outlet_id, hour=local.hour, samples__gte=MIN_HISTORY_SAMPLES)
+    }
     defaults = dict(
         HallService.objects.filter(outlet_id=outlet_id).order_by()
         .values_list("service_id", "service__default_handle_seconds")
     )
-    return {sid: int(round(measured.get(sid, default))) for sid, default in defaults.items()}
+    stats = {}
+    for service_id, default in defaults.items():
+        past, now = history.get(service_id), today.get(service_id)
+        if past is not None:
+            mean, sd = past.mean_seconds, past.sd_seconds
+            if now is not None and now["n"] >= MIN_HANDLE_SAMPLES:
+                # Today's tickets count as much as their number against a month of history.
+                weight = now["n"] / (now["n"] + TODAY_PRIOR_SAMPLES)
+                mean = (1 - weight) * mean + weight * now["avg"].total_seconds()
+            stats[service_id] = Handle(mean, sd)
+        elif now is not None and now["n"] >= MIN_HANDLE_SAMPLES:
+            stats[service_id] = Handle.default(now["avg"].total_seconds())
+        else:
+            stats[service_id] = Handle.default(float(default))
+    return stats
 
 
-def estimate_wait_seconds(*, position: int, open_counters: int, handle_seconds: int) -> int:
-    """Time until a ticket at `position` (1 = next) is called, given counters
-    working in parallel. With no counter open, assume one will open."""
-    counters = max(open_counters, 1)
-    return int(math.ceil(position / counters) * handle_seconds)
+def handle_seconds_by_service(*, outlet_id: int) -> dict[int, int]:
+    """The mean handle time now per service, in whole seconds."""
+    return {sid: int(round(h.mean)) for sid, h in handle_stats(outlet_id=outlet_id).items()}
 
 
 def _live_day(outlet_id: int, outlet_code: str | None = None) -> date:
@@ -128,10 +171,99 @@ def _waiting_counts(outlet_id: int, day: date) -> dict[int, int]:
         return {service_id: n for service_id, n in cursor.fetchall() if n}
 
 
-def service_summaries(*, outlet_id: int, outlet_code: str | None = None) -> list[dict]:
-    """Per offered service: waiting count and the wait a ticket taken now would have.
+def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime | None = None,
+              limit: int | None = None) -> dict:
+    """The hall's waiting line on its live day, played forward now
+    (queueing.estimates): {"estimates": LineEstimate, "positions": {ticket id:
+    position}, "waiting": {service id: n}}. The refresher runs it once per
+    change and keeps the result (hall_line_keep) for the reads of the next
+    seconds.
 
-    With `outlet_code`, the hall's services come from its cached setup."""
+    `limit`: play only the first `limit` tickets one by one, and the rest of
+    a long line (counted, not read) as work shared by its counters; its
+    tickets then have no estimate or position of their own."""
+    now = now or timezone.now()
+    day = _live_day(outlet_id, outlet_code)
+    routing = hall_routing(outlet_id=outlet_id)
+    handle = handle_stats(outlet_id=outlet_id, now=now)
+    query = (
+        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, business_date=day)
+        .order_by("priority_rank", "issued_at", "id")
+        .values_list("id", "service_id")
+    )
+    rows = list(query if limit is None else query[:limit])
+    rest = {}
+    if limit is not None and len(rows) == limit:
+        taken = defaultdict(int)
+        for _, service_id in rows:
+            taken[service_id] += 1
+        counts = _waiting_counts(outlet_id, day)
+        rest = {sid: n - taken[sid] for sid, n in counts.items() if n > taken[sid]}
+    current = {
+        counter_id: (service_id, status, (now - (started if status == TicketStatus.SERVING else called))
+                     .total_seconds())
+        for counter_id, service_id, status, called, started in _at_counters(outlet_id, day)
+        .values_list("counter_id", "service_id", "status", "called_at", "started_at")
+    }
+    counters = [CounterNow(counter_id, services, current.get(counter_id))
+                for counter_id, services in routing["serving"].items()]
+    for service_id in {s for c in counters for s in c.services} | {s for _, s in rows} | set(rest):
+        handle.setdefault(service_id, Handle.default(300.0))
+    estimates = line_estimates(counters=counters, waiting=rows, handle=handle, planned=routing["competitors"],
+                               rest=rest)
+    # Positions: 1 + the waiting tickets, among the services its counters may
+    # call, that are called before it (the same rule as ticket_position).
+    seen = defaultdict(int)
+    positions, waiting = {}, defaultdict(int)
+    for ticket_id, service_id in rows:
+        positions[ticket_id] = 1 + sum(seen[s] for s in routing["competitors"].get(service_id, {service_id}))
+        seen[service_id] += 1
+        waiting[service_id] += 1
+    for service_id, n in rest.items():
+        waiting[service_id] += n
+    return {"estimates": estimates, "positions": positions, "waiting": dict(waiting)}
+
+
+def _line_keys(outlet_id: int) -> tuple[str, str]:
+    return f"hall-line:{outlet_id}:services", f"hall-line:{outlet_id}:tickets"
+
+
+def hall_line_keep(outlet_id: int, line: dict) -> None:
+    """Keep the line just computed for the reads of the next few seconds."""
+    services_key, tickets_key = _line_keys(outlet_id)
+    estimates = line["estimates"]
+    try:
+        cache.set_many({
+            services_key: {sid: (e.seconds, e.low, e.high) for sid, e in estimates.services.items()},
+            tickets_key: {tid: (line["positions"][tid], e.seconds, e.low, e.high)
+                          for tid, e in estimates.tickets.items()},
+        }, LINE_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation
+        pass
+
+
+def _kept(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def service_estimates(*, outlet_id: int, outlet_code: str | None = None) -> dict[int, Estimate]:
+    """What a ticket taken now would wait, per service: as the refresher last
+    played the line, or played now."""
+    kept = _kept(_line_keys(outlet_id)[0])
+    if kept is not None:
+        return {sid: Estimate(*values) for sid, values in kept.items()}
+    return hall_line(outlet_id=outlet_id, outlet_code=outlet_code)["estimates"].services
+
+
+def service_summaries(*, outlet_id: int, outlet_code: str | None = None, line: dict | None = None) -> list[dict]:
+    """Per offered service: waiting count and the wait a ticket taken now would
+    have (and its range).
+
+    With `outlet_code`, the hall's services come from its cached setup; with
+    `line` (hall_line), the estimates come from it."""
     hall = hall_with_setup(code=outlet_code) if outlet_code else None
     if hall is not None and hall.pk == outlet_id:
         hall_services = hall.hall_services.all()
@@ -143,26 +275,23 @@ def service_summaries(*, outlet_id: int, outlet_code: str | None = None) -> list
             .select_related("service")
             .order_by("sort_order", "service__sort_order")
         )
-    waiting = _waiting_counts(outlet_id, _live_day(outlet_id, outlet_code))
-    routing = hall_routing(outlet_id=outlet_id)
-    handle = handle_seconds_by_service(outlet_id=outlet_id)
+    if line is not None:
+        waiting, estimates = line["waiting"], line["estimates"].services
+    else:
+        waiting = _waiting_counts(outlet_id, _live_day(outlet_id, outlet_code))
+        estimates = service_estimates(outlet_id=outlet_id, outlet_code=outlet_code)
     summaries = []
     for hs in hall_services:
-        sid = hs.service_id
-        # A new ticket waits behind everything its counters may call first.
-        ahead = sum(waiting.get(other, 0) for other in routing["competitors"].get(sid, {sid}))
+        estimate = estimates.get(hs.service_id) or Estimate(hs.service.default_handle_seconds, 0, 0)
         summaries.append(
             {
                 "code": hs.service.code,
                 "name": hs.service.name_zh,
                 "name_en": hs.service.name_en,
                 "prefix": hs.prefix,
-                "waiting": waiting.get(sid, 0),
-                "estimated_wait_seconds": estimate_wait_seconds(
-                    position=ahead + 1,
-                    open_counters=routing["open_counters"].get(sid, 0),
-                    handle_seconds=handle.get(sid, hs.service.default_handle_seconds),
-                ),
+                "waiting": waiting.get(hs.service_id, 0),
+                "estimated_wait_seconds": estimate.seconds,
+                "estimated_wait_range": [estimate.low, estimate.high],
             }
         )
     return summaries
@@ -208,33 +337,16 @@ def queue_snapshot(*, outlet: Outlet) -> dict:
     }
 
 
-def hall_waiting_positions(*, outlet_id: int) -> dict[int, dict]:
-    """Position and estimated wait of every waiting ticket of a hall, in one query.
-
-    Same rule as ticket_position: 1 + the waiting tickets, among the services
-    its counters may call, that are called before it."""
-    routing = hall_routing(outlet_id=outlet_id)
-    handle = handle_seconds_by_service(outlet_id=outlet_id)
-    rows = (
-        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, business_date=_live_day(outlet_id))
-        .order_by("priority_rank", "issued_at", "id")
-        .values_list("id", "service_id")
-    )
-    seen = defaultdict(int)  # waiting tickets so far, per service
-    result = {}
-    for ticket_id, service_id in rows:
-        competitors = routing["competitors"].get(service_id, {service_id})
-        position = 1 + sum(seen[s] for s in competitors)
-        result[ticket_id] = {
-            "position": position,
-            "estimated_wait_seconds": estimate_wait_seconds(
-                position=position,
-                open_counters=routing["open_counters"].get(service_id, 0),
-                handle_seconds=handle.get(service_id, 300),
-            ),
-        }
-        seen[service_id] += 1
-    return result
+def hall_waiting_positions(*, outlet_id: int, line: dict | None = None) -> dict[int, dict]:
+    """Position and estimated wait of every waiting ticket of a hall (from
+    `line`, or played now)."""
+    line = line or hall_line(outlet_id=outlet_id)
+    tickets = line["estimates"].tickets
+    return {
+        ticket_id: {"position": position, "estimated_wait_seconds": tickets[ticket_id].seconds,
+                    "estimated_wait_range": [tickets[ticket_id].low, tickets[ticket_id].high]}
+        for ticket_id, position in line["positions"].items()
+    }
 
 
 def counter_boards(*, outlet_id: int, day: date | None = None) -> list[dict]:
@@ -291,25 +403,32 @@ def ticket_view(ticket: Ticket, now: datetime | None = None) -> tuple[str, str |
     return ticket.status, ticket.cancel_reason
 
 
-def ticket_progress(ticket: Ticket) -> dict:
+def ticket_progress(ticket: Ticket, *, just_issued: bool = False) -> dict:
     """A ticket as its holder sees it now: status and cancel reason (a ticket
-    of a day that is over shows as closed), position and estimated wait."""
+    of a day that is over shows as closed), position, estimated wait and its
+    range. `just_issued`: the ticket has just joined the back of its line (its
+    wait is a new ticket's, as the refresher last played the line)."""
     status, cancel_reason = ticket_view(ticket)
     view = {"status": status, "cancel_reason": cancel_reason}
     if status != TicketStatus.WAITING:
-        return {**view, "position": None, "estimated_wait_seconds": 0 if status in ACTIVE_AT_COUNTER else None}
-    routing = hall_routing(outlet_id=ticket.outlet_id)
-    position = ticket_position(ticket, routing=routing)
-    handle = handle_seconds_by_service(outlet_id=ticket.outlet_id)
-    return {
-        **view,
-        "position": position,
-        "estimated_wait_seconds": estimate_wait_seconds(
-            position=position,
-            open_counters=routing["open_counters"].get(ticket.service_id, 0),
-            handle_seconds=handle.get(ticket.service_id, ticket.service.default_handle_seconds),
-        ),
-    }
+        waited = 0 if status in ACTIVE_AT_COUNTER else None
+        return {**view, "position": None, "estimated_wait_seconds": waited, "estimated_wait_range": None}
+    position = ticket_position(ticket)
+    estimate = None
+    if just_issued and ticket.priority_rank == PRIORITY_RANK[Priority.NORMAL]:
+        # As the refresher last played the line, a ticket taken now of this service.
+        kept = _kept(_line_keys(ticket.outlet_id)[0]) or {}
+        if ticket.service_id in kept:
+            estimate = Estimate(*kept[ticket.service_id])
+    if estimate is None:
+        kept = _kept(_line_keys(ticket.outlet_id)[1]) or {}
+        if ticket.id in kept:
+            estimate = Estimate(*kept[ticket.id][1:])
+    if estimate is None:
+        line = hall_line(outlet_id=ticket.outlet_id, outlet_code=ticket.outlet.code)
+        estimate = line["estimates"].tickets.get(ticket.id) or Estimate(0, 0, 0)
+    return {**view, "position": position, "estimated_wait_seconds": estimate.seconds,
+            "estimated_wait_range": [estimate.low, estimate.high]}
 
 
 def counter_current_ticket(counter: Counter) -> Ticket | None:

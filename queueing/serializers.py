@@ -44,6 +44,7 @@ class TicketOutSerializer(serializers.ModelSerializer):
     counter = serializers.SerializerMethodField()
     position = serializers.SerializerMethodField()
     estimated_wait_seconds = serializers.SerializerMethodField()
+    estimated_wait_range = serializers.SerializerMethodField()
     phone_masked = serializers.SerializerMethodField()
     track_url = serializers.SerializerMethodField()
 
@@ -52,7 +53,8 @@ class TicketOutSerializer(serializers.ModelSerializer):
         fields = [
             "id", "token", "number", "service", "service_name", "hall", "hall_name", "status", "cancel_reason",
             "priority",
-            "channel", "position", "estimated_wait_seconds", "counter", "call_count", "phone_masked",
+            "channel", "position", "estimated_wait_seconds", "estimated_wait_range", "counter", "call_count",
+            "phone_masked",
             "issued_at", "first_called_at", "called_at", "started_at", "finished_at", "track_url",
         ]
 
@@ -76,6 +78,7 @@ class TicketOutSerializer(serializers.ModelSerializer):
             "channel": str(ticket.channel),
             "position": progress.get("position"),
             "estimated_wait_seconds": progress.get("estimated_wait_seconds"),
+            "estimated_wait_range": progress.get("estimated_wait_range"),
             "counter": self.get_counter(ticket),
             "call_count": ticket.call_count,
             "phone_masked": mask_phone(ticket.phone),
@@ -109,6 +112,12 @@ class TicketOutSerializer(serializers.ModelSerializer):
 
     def get_estimated_wait_seconds(self, ticket) -> int | None:
         return self._progress(ticket).get("estimated_wait_seconds")
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2,
+                                               allow_null=True))
+    def get_estimated_wait_range(self, ticket) -> list[int] | None:
+        """[low, high] seconds: about 80 % of waits fall in it."""
+        return self._progress(ticket).get("estimated_wait_range")
 
     def get_counter(self, ticket) -> int | None:
         return ticket.counter.number if ticket.counter_id else None
@@ -165,6 +174,10 @@ class QueueServiceSerializer(serializers.Serializer):
     prefix = serializers.CharField()
     waiting = serializers.IntegerField()
     estimated_wait_seconds = serializers.IntegerField()
+    estimated_wait_range = serializers.ListField(
+        child=serializers.IntegerField(), min_length=2, max_length=2,
+        help_text="[low, high] seconds: about 80 % of waits fall in it.",
+    )
 
 
 class NowServingSerializer(serializers.Serializer):

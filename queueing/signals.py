@@ -3,11 +3,17 @@ counter changes (its state: open, pause, close; or its setup in the admin) or
 the services it serves change."""
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from halls.models import Counter, CounterService
 
 from .selectors import hall_routing_forget
+
+# Sent by the hall refresher (off the request path, after commit) each time it
+# has played a hall's line forward after a change: outlet_id, outlet_code,
+# line (queueing.selectors.hall_line). For what watches the floor without the
+# queue knowing it (peak-flow warnings); a receiver must not raise.
+hall_line_changed = Signal()
 
 
 @receiver([post_save, post_delete], sender=Counter, dispatch_uid="hall-routing-counter")

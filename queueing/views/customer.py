@@ -87,6 +87,19 @@ def wait_minutes(seconds: int | None) -> int | None:
     return None if seconds is None else -(-seconds // 60)
 
 
+# A range is shown beside the estimate when it spans at least this many minutes.
+RANGE_SHOWN_MINUTES = 4
+
+
+def wait_range_minutes(wait_range) -> tuple[int, int] | None:
+    """(low, high) in whole minutes when the estimate is unsure enough to say
+    so (static/queueing/customer/ticket.js applies the same rule)."""
+    if not wait_range:
+        return None
+    low, high = wait_range[0] // 60, -(-wait_range[1] // 60)
+    return (low, high) if high - low >= RANGE_SHOWN_MINUTES else None
+
+
 @require_GET
 @never_cache
 def ticket_page(request, token):
@@ -108,6 +121,7 @@ def ticket_page(request, token):
         "ratingUrl": reverse("ticket-rating", kwargs={"token": ticket.token}),
         "nearPosition": settings.QUEUE_NEAR_TURN_POSITION,
         "nearSeconds": settings.QUEUE_NEAR_TURN_SECONDS,
+        "rangeShownMinutes": RANGE_SHOWN_MINUTES,
         "services": _hall_service_names(ticket.outlet_id),
         "rated": rating.score if rating else None,
     }
@@ -121,6 +135,7 @@ def ticket_page(request, token):
             "phase": ticket_phase(live),
             "ahead": None if live["position"] is None else live["position"] - 1,
             "wait_minutes": wait_minutes(live["estimated_wait_seconds"]),
+            "wait_range": wait_range_minutes(live.get("estimated_wait_range")),
             "config": config,
             "phone_masked": mask_phone(ticket.phone),
             "rating": rating,

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from queueing import services
 from queueing.events import hall_snapshot
+from queueing.estimates import CounterNow, Handle, line_estimates, naive_wait_seconds
+from queueing.models import HandleTime
 from queueing.selectors import (
-    estimate_wait_seconds,
     hall_waiting_positions,
     service_summaries,
     ticket_position,
@@ -55,18 +56,110 @@ def test_the_whole_halls_positions_agree_with_each_tickets_position(floor):
     assert {t.pk: lines[t.pk]["position"] for t in tickets} == {t.pk: ticket_position(t) for t in tickets}
 
 
-def test_estimates_divide_the_line_among_open_counters():
-    assert estimate_wait_seconds(position=4, open_counters=2, handle_seconds=120) == 240
-    assert estimate_wait_seconds(position=5, open_counters=2, handle_seconds=120) == 360
+# --- Playing the line forward (queueing.estimates, pure) ---------------------------------
+
+PAY, ENQ = 1, 2
+HANDLE = {PAY: Handle(120.0, 60.0), ENQ: Handle(300.0, 150.0)}
 
 
-def test_with_no_counter_open_the_estimate_assumes_one_will_open():
-    assert estimate_wait_seconds(position=3, open_counters=0, handle_seconds=100) == 300
+def counter(counter_id, *services, current=None):
+    return CounterNow(counter_id, frozenset(services), current)
 
 
-def test_a_service_with_nobody_waiting_estimates_one_handle_time(floor):
-    assert summary(floor, "payment") == {"code": "payment", "name": "缴费充值", "name_en": "Payment", "prefix": "A",
-                                         "waiting": 0, "estimated_wait_seconds": 120}
+def waits(line):
+    return {ticket_id: estimate.seconds for ticket_id, estimate in line.tickets.items()}
+
+
+def test_two_idle_counters_take_the_first_two_at_once_and_the_next_after_a_handle_time():
+    line = line_estimates(counters=[counter(1, PAY), counter(2, PAY)],
+                          waiting=[(10, PAY), (11, PAY), (12, PAY), (13, PAY)], handle=HANDLE)
+
+    assert waits(line) == {10: 0, 11: 0, 12: 120, 13: 120}
+    assert line.services[PAY].seconds == 240
+
+
+def test_the_time_left_on_a_ticket_being_served_counts():
+    # Served for 70 of its 120 s: the counter is free in 50 s.
+    line = line_estimates(counters=[counter(1, PAY, current=(PAY, "serving", 70))], waiting=[(10, PAY)],
+                          handle=HANDLE)
+
+    assert waits(line) == {10: 50}
+
+
+def test_a_called_customer_walks_up_before_being_served():
+    line = line_estimates(counters=[counter(1, PAY, current=(PAY, "called", 10))], waiting=[(10, PAY)], handle=HANDLE)
+
+    assert waits(line) == {10: 20 + 120}
+
+
+def test_a_ticket_served_longer_than_its_mean_still_has_some_time_left():
+    line = line_estimates(counters=[counter(1, PAY, current=(PAY, "serving", 500))], waiting=[], handle=HANDLE)
+
+    assert line.services[PAY].seconds == 36  # 30 % of a mean handle time
+
+
+def test_a_counter_serving_two_services_takes_them_in_call_order():
+    # Counter 1 serves both; the enquiry ticket came first, so payment waits for it.
+    line = line_estimates(counters=[counter(1, PAY, ENQ)], waiting=[(10, ENQ), (11, PAY)], handle=HANDLE)
+
+    assert waits(line) == {10: 0, 11: 300}
+
+
+def test_a_counter_serving_two_services_counts_for_each_in_part():
+    # Payment has its own counter and shares counter 1 with enquiry.
+    counters = [counter(1, PAY, ENQ), counter(2, PAY)]
+    waiting = [(10, ENQ), (11, PAY), (12, PAY), (13, PAY)]
+
+    line = line_estimates(counters=counters, waiting=waiting, handle=HANDLE)
+
+    # Counter 2 takes 11 now and 12 at 120 s; 13 goes to counter 2 at 240 s (counter 1 is busy until 300 s).
+    assert waits(line) == {10: 0, 11: 0, 12: 120, 13: 240}
+    assert line.services[PAY].seconds == 300 and line.services[ENQ].seconds == 300
+
+
+def test_a_service_no_open_counter_serves_assumes_one_will_open():
+    line = line_estimates(counters=[counter(1, PAY)], waiting=[(10, ENQ), (11, ENQ)], handle=HANDLE,
+                          planned={ENQ: {ENQ}})
+
+    assert waits(line) == {10: 300, 11: 600}
+    assert line.services[ENQ].seconds == 900
+
+
+def test_every_estimate_has_a_range_around_it_that_widens_down_the_line():
+    line = line_estimates(counters=[counter(1, PAY)], waiting=[(i, PAY) for i in range(10)], handle=HANDLE)
+
+    near, far = line.tickets[1], line.tickets[9]
+    assert near.low <= near.seconds <= near.high and far.low <= far.seconds <= far.high
+    assert far.high - far.low > near.high - near.low
+
+
+def test_the_naive_estimate_divides_the_line_among_open_counters():
+    assert naive_wait_seconds(position=4, open_counters=2, handle_seconds=120) == 240
+    assert naive_wait_seconds(position=3, open_counters=0, handle_seconds=100) == 300
+
+
+# --- In the hall -------------------------------------------------------------------------
+
+
+def test_a_service_with_nobody_waiting_and_no_counter_open_estimates_one_handle_time(floor):
+    assert summary(floor, "payment")["estimated_wait_seconds"] == 120
+
+
+def test_an_open_idle_counter_means_no_wait(floor):
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+
+    assert summary(floor, "payment")["estimated_wait_seconds"] == 0
+
+
+def test_a_summary_has_the_waiting_count_the_estimate_and_its_range(floor):
+    issue(floor)
+
+    payment = summary(floor, "payment")
+
+    assert set(payment) == {"code", "name", "name_en", "prefix", "waiting", "estimated_wait_seconds",
+                            "estimated_wait_range"}
+    low, high = payment["estimated_wait_range"]
+    assert low <= payment["estimated_wait_seconds"] <= high
 
 
 def test_opening_more_counters_shortens_the_estimate(floor):
@@ -83,13 +176,27 @@ def test_opening_more_counters_shortens_the_estimate(floor):
 def test_measured_handle_times_replace_the_default(floor):
     services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
     start = timezone.now() - timedelta(hours=1)
-    for i in range(3):
+    for _ in range(3):
         issue(floor)
         services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent, now=start)
         services.ticket_start(counter_id=floor.counter2.pk, actor=floor.agent, now=start)
         services.ticket_finish(counter_id=floor.counter2.pk, actor=floor.agent, now=start + timedelta(seconds=60))
+    issue(floor)
+    issue(floor)
 
-    assert summary(floor, "payment")["estimated_wait_seconds"] == 60
+    # The first is taken at once, the second after one 60 s service.
+    assert summary(floor, "payment")["estimated_wait_seconds"] == 120
+
+
+def test_the_halls_own_history_for_the_hour_replaces_the_default(floor):
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    HandleTime.objects.create(outlet=floor.hall, service=floor.payment, hour=timezone.localtime().hour,
+                              mean_seconds=200, sd_seconds=80, samples=100, computed_at=timezone.now())
+    issue(floor)
+    issue(floor)
+
+    # A ticket taken now follows two services of 200 s each.
+    assert summary(floor, "payment")["estimated_wait_seconds"] == 400
 
 
 @pytest.mark.smoke
@@ -116,6 +223,6 @@ def test_the_queue_snapshot_takes_a_bounded_number_of_queries(floor, django_asse
     for i in range(10):
         issue(floor, "payment" if i % 2 else "enquiry")
 
-    # Whatever the line's length; 4 of them read the hall's setup into a cold cache.
-    with django_assert_max_num_queries(12):
+    # Whatever the line's length; on a cold cache 4 read the hall's setup, 3 its handle times.
+    with django_assert_max_num_queries(16):
         hall_snapshot(floor.hall)

@@ -13,11 +13,13 @@ from queueing.models import Ticket
 pytestmark = pytest.mark.django_db
 
 # The agent's membership; the number, the ticket, its line's kept count, its
-# event; the answer's place in line; after commit the display's waiting counts. The token, the
-# hall with its hours and services, the routing and the handle times are
-# remembered or cached once the first ticket has looked them up. Savepoints
-# of the test's own transaction are not counted.
-ISSUE_QUERIES = 7
+# event; the answer's place in line (its wait is the one the refresher kept);
+# after commit the refresh plays the line forward: the front of the line and
+# the tickets at the counters. The token, the hall with its hours and
+# services, the routing and the handle times are remembered or cached once
+# the first ticket has looked them up. Savepoints of the test's own
+# transaction are not counted.
+ISSUE_QUERIES = 8
 
 
 @pytest.fixture

@@ -88,11 +88,21 @@
     const minutes = ticket.estimated_wait_seconds == null ? null : Math.ceil(ticket.estimated_wait_seconds / 60);
     const waitZh = $("[data-wait-zh]");
     waitZh.textContent = "";
+    // Rounded, and as a range when the estimate is unsure (the page's server side: wait_range_minutes).
+    const range = ticket.estimated_wait_range;
+    const low = range ? Math.floor(range[0] / 60) : null;
+    const high = range ? Math.ceil(range[1] / 60) : null;
+    const unsure = range && high - low >= cfg.rangeShownMinutes;
     if (minutes) {
       const b = document.createElement("b");
       b.textContent = String(minutes);
       waitZh.append("预计等候约 ", b, " 分钟");
-      setText("[data-wait-en]", `About ${minutes} min`);
+      if (unsure) {
+        const small = document.createElement("small");
+        small.textContent = `（${low}–${high} 分钟）`;
+        waitZh.append(small);
+      }
+      setText("[data-wait-en]", `About ${minutes} min` + (unsure ? ` (${low}–${high})` : ""));
     } else {
       waitZh.textContent = "即将叫号";
       setText("[data-wait-en]", "Any moment now");
@@ -294,7 +304,7 @@
       if (status === 200 && data) {
         apply({
           type: "ticket", number: data.number, status: data.status, position: data.position,
-          estimated_wait_seconds: data.estimated_wait_seconds, counter: data.counter, service: data.service,
+          estimated_wait_seconds: data.estimated_wait_seconds, estimated_wait_range: data.estimated_wait_range, counter: data.counter, service: data.service,
         });
       } else if (error && error.code === "ticket_not_waiting") {
         say("您的号码已被叫到，不能取消 / Your number has already been called, so it cannot be cancelled.");
