@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -231,6 +232,8 @@ if QUEUE_CLOSE_GRACE_MINUTES < 0:
 CELERY_BEAT_SCHEDULE.update({
     # Closes every business day that has ended (and any missed while nothing ran).
     "queueing-close-business-days": {"task": "queueing.tasks.business_days_close", "schedule": 60.0},
+    # Handle times per hall, service and hour from the last four weeks, for the wait estimates.
+    "queueing-learn-handle-times": {"task": "queueing.tasks.handle_times_learn", "schedule": crontab(hour=2, minute=30)},
 })
 QUEUE_MAX_CALLS = env.int("QUEUE_MAX_CALLS", default=3)
 QUEUE_ANON_ISSUE_LIMIT = env.int("QUEUE_ANON_ISSUE_LIMIT", default=20)

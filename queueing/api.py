@@ -15,11 +15,13 @@ from halls.selectors import hall_with_setup
 
 from . import services
 from .events import hall_snapshot
-from .models import Ticket
+from .models import CounterRequest, Ticket
 from .selectors import counter_current_ticket, ticket_progress
 from .serializers import (
     CounterActionOutSerializer,
     CounterPauseInSerializer,
+    CounterRequestAnswerInSerializer,
+    CounterRequestOutSerializer,
     CounterTransferInSerializer,
     DisplayDeviceOutSerializer,
     DisplayHeartbeatInSerializer,
@@ -347,3 +349,43 @@ class TicketRatingApi(APIView):
         data.is_valid(raise_exception=True)
         rating = services.ticket_rate(token=token, **data.validated_data)
         return Response(TicketRatingOutSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class HallCounterRequestListApi(APIView):
+    """The hall's requests to open a counter that nobody has answered yet
+    (staff of the hall: their consoles show them)."""
+
+    @extend_schema(responses=CounterRequestOutSerializer(many=True), summary="Open requests to open a counter")
+    def get(self, request, code):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        outlet = _get_queue_hall(code)
+        if not user_can_act_on(request.user, outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        requests = (
+            CounterRequest.objects.filter(outlet=outlet, answered_at__isnull=True)
+            .select_related("counter", "service", "requested_by")
+            .order_by("created_at")
+        )
+        return Response(CounterRequestOutSerializer(requests, many=True).data)
+
+
+class CounterRequestAnswerApi(APIView):
+    """An agent of the hall answers a request: accepting opens the counter
+    with them signed in; 409 when a colleague answered first."""
+
+    @extend_schema(request=CounterRequestAnswerInSerializer, responses=CounterRequestOutSerializer,
+                   summary="Answer a request to open a counter")
+    def post(self, request, request_id):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        asked = CounterRequest.objects.select_related("outlet").filter(pk=request_id).first()
+        if asked is None:
+            raise NotFound("No such request.")
+        if not user_can_act_on(request.user, asked.outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        fields = validated(CounterRequestAnswerInSerializer, request.data)
+        answered = services.counter_request_answer(request_id=asked.pk, agent=request.user, accept=fields["accept"])
+        answered = CounterRequest.objects.select_related("counter", "service", "requested_by", "answered_by").get(
+            pk=answered.pk)
+        return Response(CounterRequestOutSerializer(answered).data)

@@ -118,6 +118,7 @@ class HallDisplayConsumer(GroupsConsumer):
     ticket_called = relay
     queue_changed = relay
     counter_changed = relay
+    counter_requested = relay
     alert = relay
 
 

@@ -190,6 +190,13 @@ def broadcast_counter_changed_on_commit(*, outlet_code: str, counter_number: int
     })
 
 
+def broadcast_counter_request_on_commit(*, outlet_code: str, request_id: int) -> None:
+    """A request to open a counter was made or answered: the hall's consoles
+    fetch the open ones (the display socket carries only its id; screens
+    ignore it)."""
+    broadcast_hall_event_on_commit(outlet_code, "counter.requested", {"request": request_id})
+
+
 def broadcast_alert_on_commit(*, outlet_code: str, level: str | None, message: str) -> None:
     """A line for the hall's customers on the wall display (level None clears it)."""
     broadcast_hall_event_on_commit(outlet_code, "alert", {"level": level, "message": message})

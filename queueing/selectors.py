@@ -19,6 +19,7 @@ from .models import (
     OPEN_AT_CLOSE,
     PRIORITY_RANK,
     CancelReason,
+    HallNotice,
     HandleTime,
     Priority,
     Ticket,
@@ -333,8 +334,14 @@ def queue_snapshot(*, outlet: Outlet) -> dict:
         "services": service_summaries(outlet_id=outlet.id, outlet_code=outlet.code),
         "now_serving": now_serving(outlet_id=outlet.id, day=day),
         "counters": counter_boards(outlet_id=outlet.id, day=day),
-        "alert": None,
+        "alert": hall_alert(outlet_id=outlet.id),
     }
+
+
+def hall_alert(*, outlet_id: int) -> dict | None:
+    """The line the hall's wall displays show its customers: {level, message} or None."""
+    notice = HallNotice.objects.filter(outlet_id=outlet_id).values("level", "message").first()
+    return notice
 
 
 def hall_waiting_positions(*, outlet_id: int, line: dict | None = None) -> dict[int, dict]:

@@ -249,3 +249,32 @@ class TicketRatingOutSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class CounterRequestOutSerializer(serializers.Serializer):
+    """A manager's request to open a counter, as the hall's consoles show it."""
+
+    id = serializers.IntegerField()
+    counter = serializers.IntegerField(source="counter.number")
+    counter_id = serializers.IntegerField()
+    counter_name = serializers.CharField(source="counter.label")
+    service = serializers.CharField(source="service.code", allow_null=True, default=None)
+    service_name = serializers.CharField(source="service.name_zh", allow_null=True, default=None)
+    message = serializers.CharField()
+    requested_by = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    answer = serializers.CharField()
+    answered_by = serializers.SerializerMethodField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+    def get_requested_by(self, request) -> str | None:
+        user = request.requested_by
+        return (user.get_full_name() or user.get_username()) if user else None
+
+    def get_answered_by(self, request) -> str | None:
+        user = request.answered_by
+        return (user.get_full_name() or user.get_username()) if user else None
+
+
+class CounterRequestAnswerInSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()

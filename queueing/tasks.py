@@ -4,6 +4,7 @@ idempotent. Services start them by name (config.tasks.enqueue)."""
 from celery import shared_task
 
 from .services import business_days_close as business_days_close_now
+from .services import handle_times_learn as handle_times_learn_now
 from .services import texts_near_turn_send, texts_near_turn_started
 
 
@@ -19,3 +20,9 @@ def texts_near_turn(outlet_id: int) -> int:
 def business_days_close() -> int:
     """Close every business day that is over (beat: every minute)."""
     return business_days_close_now()
+
+
+@shared_task(acks_late=True)
+def handle_times_learn() -> int:
+    """Learn every hall's handle times per service and hour (beat: nightly)."""
+    return handle_times_learn_now()

@@ -5,11 +5,30 @@ from .counters import counter_close, counter_open, counter_pause, counter_resume
 from .days import business_day_close_hall, business_days_close
 from .displays import display_heartbeat, display_is_online, display_list
 from .feedback import ticket_rate
+from .floor import (
+    NotPossibleNow,
+    counter_request_answer,
+    counter_request_create,
+    counter_service_add,
+    hall_diversion_end,
+    hall_diversion_start,
+    hall_notice_clear,
+    hall_notice_set,
+)
+from .handle_times import handle_times_learn
 from .issuing import ticket_issue_allowed
 from .texts import texts_near_turn_send, texts_near_turn_started
 from .tickets import format_number, ticket_cancel, ticket_cancel_by_staff, ticket_issue
 
 __all__ = [
+    "NotPossibleNow",
+    "counter_request_answer",
+    "counter_request_create",
+    "counter_service_add",
+    "hall_diversion_end",
+    "hall_diversion_start",
+    "hall_notice_clear",
+    "hall_notice_set",
     "business_day_close_hall",
     "business_days_close",
     "counter_close",
@@ -20,6 +39,7 @@ __all__ = [
     "display_is_online",
     "display_list",
     "format_number",
+    "handle_times_learn",
     "texts_near_turn_send",
     "texts_near_turn_started",
     "ticket_call_next",

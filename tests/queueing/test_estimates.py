@@ -226,3 +226,47 @@ def test_the_queue_snapshot_takes_a_bounded_number_of_queries(floor, django_asse
     # Whatever the line's length; on a cold cache 4 read the hall's setup, 3 its handle times.
     with django_assert_max_num_queries(16):
         hall_snapshot(floor.hall)
+
+
+# --- Learning handle times --------------------------------------------------------------
+
+
+def served_at(floor, start, seconds):
+    """A payment ticket taken and served at counter 2 from `start` for `seconds`."""
+    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk", now=start)
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent, now=start)
+    services.ticket_start(counter_id=floor.counter2.pk, actor=floor.agent, now=start)
+    services.ticket_finish(counter_id=floor.counter2.pk, actor=floor.agent, now=start + timedelta(seconds=seconds))
+
+
+def test_handle_times_are_learned_per_service_and_hour_of_the_day(floor):
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    ten = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    for seconds in (100, 200, 300):
+        served_at(floor, ten, seconds)
+    served_at(floor, ten + timedelta(hours=5), 60)
+
+    services.handle_times_learn()
+
+    learned = {row.hour: row for row in HandleTime.objects.filter(outlet=floor.hall, service=floor.payment)}
+    assert set(learned) == {10, 15}
+    assert (learned[10].samples, round(learned[10].mean_seconds)) == (3, 200)
+
+
+def test_learning_again_replaces_what_was_learned(floor):
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    served_at(floor, timezone.now() - timedelta(days=1), 100)
+    services.handle_times_learn()
+
+    services.handle_times_learn()
+
+    assert HandleTime.objects.filter(outlet=floor.hall).count() == 1
+
+
+def test_tickets_older_than_four_weeks_are_not_learned_from(floor):
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    served_at(floor, timezone.now() - timedelta(days=40), 100)
+
+    services.handle_times_learn()
+
+    assert not HandleTime.objects.exists()

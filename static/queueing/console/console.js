@@ -28,6 +28,7 @@
     hall: root.dataset.hall,
     wsPath: root.dataset.wsPath,
     counterUrl: root.dataset.counterUrl,
+    requestsUrl: root.dataset.requestsUrl,
     signinUrl: root.dataset.signinUrl,
     csrf: root.dataset.csrf,
     me: root.dataset.me,
@@ -152,6 +153,62 @@
     if ("current_ticket" in data) state.current = data.current_ticket;
     state.loaded = true;
     render();
+  }
+
+  /* --- The manager's requests to open a counter ------------------------------------ */
+
+  const requestList = $("[data-request-list]");
+
+  async function loadRequests() {
+    let result;
+    try {
+      result = await request("GET", cfg.requestsUrl);
+    } catch (e) {
+      if (!noAnswer(e)) throw e;
+      return;
+    }
+    if (result.status !== 200 || !Array.isArray(result.data)) return;
+    state.requests = result.data;
+    renderRequests();
+  }
+
+  function renderRequests() {
+    const open = state.requests || [];
+    $("[data-requests]").hidden = open.length === 0;
+    requestList.replaceChildren(...open.map((r) => {
+      const li = document.createElement("li");
+      li.dataset.request = r.id;
+      const text = document.createElement("span");
+      const who = r.requested_by ? `${r.requested_by} ` : "";
+      const service = r.service_name ? `（${r.service_name}）` : "";
+      text.textContent = `${who}请开启 ${r.counter_name}${service} / Please open counter ${r.counter}`
+        + (r.message ? ` · ${r.message}` : "");
+      const accept = document.createElement("button");
+      accept.type = "button";
+      accept.className = "btn btn-small btn-primary";
+      accept.textContent = "接受并开启 Accept";
+      accept.addEventListener("click", () => answerRequest(r, true));
+      const decline = document.createElement("button");
+      decline.type = "button";
+      decline.className = "btn btn-small btn-ghost";
+      decline.textContent = "婉拒 Decline";
+      decline.addEventListener("click", () => answerRequest(r, false));
+      li.append(text, accept, decline);
+      return li;
+    }));
+  }
+
+  async function answerRequest(r, accept) {
+    const result = await request("POST", `/api/v1/counter-requests/${r.id}/answer/`, {
+      body: { accept }, key: QmsApi.newKey(),
+    });
+    if (result.status !== 200) notify("error", errorText(result));
+    else if (accept && r.counter_id !== cfg.counterId) {
+      window.location.assign(`?counter=${r.counter_id}`); // now signed in to that counter
+      return;
+    }
+    loadRequests();
+    refresh();
   }
 
   /* Refresh: at most one GET in flight; asks made meanwhile run once more after it. */
@@ -596,6 +653,7 @@
       setWaiting(message.services);
       render();
       refresh(); // whatever happened while the socket was away
+      loadRequests();
       return;
     }
     if (typeof message.seq !== "number" || state.seq === null) return;
@@ -613,6 +671,8 @@
       if (state.current) refreshSoon();
     } else if (message.type === "counter.changed" || message.type === "ticket.called") {
       if (message.counter === cfg.counterNumber) refresh();
+    } else if (message.type === "counter.requested") {
+      loadRequests();
     }
   }
 

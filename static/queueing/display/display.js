@@ -113,14 +113,15 @@
       onPong(message);
       return;
     }
-    if (state.seq === null || !(message.type in handlers)) return;
+    if (state.seq === null || typeof message.seq !== "number") return;
     if (message.seq <= state.seq) return; // stale: the snapshot or an earlier event covered it
     if (message.seq !== state.seq + 1) {
       reconnect("gap"); // missed an event: start again from a fresh snapshot
       return;
     }
     state.seq = message.seq;
-    handlers[message.type](message);
+    // Events for others on the same socket (a console's counter requests) only count.
+    if (message.type in handlers) handlers[message.type](message);
   }
 
   let quickPing = null;
