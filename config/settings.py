@@ -216,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "OrderKindEnum": "kiosk.models.OrderKind",
         "OrderStatusEnum": "kiosk.models.OrderStatus",
         "RewardKindEnum": "kiosk.carrier.models.RewardKind",
+        "WarningKindEnum": "queueing.planning.models.WarningKind",
+        "WarningLevelEnum": "queueing.planning.models.WarningLevel",
+        "SuggestionKindEnum": "queueing.planning.models.SuggestionKind",
     },
 }
 
@@ -261,6 +264,19 @@ DISPLAY_HEARTBEAT_LIMIT = env.int("DISPLAY_HEARTBEAT_LIMIT", default=120)
 DISPLAY_HEARTBEAT_WINDOW_SECONDS = env.int("DISPLAY_HEARTBEAT_WINDOW_SECONDS", default=60)
 # Behind a reverse proxy, the client address is the first of X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Peak-flow warnings ---------------------------------------------------------
+# Services the kiosks also do: a warning about their line suggests sending
+# customers to the kiosks, and the wall displays say so.
+PLANNING_KIOSK_SERVICES = env.list("PLANNING_KIOSK_SERVICES", default=["payment", "points"])
+# A nearby hall within this many kilometres may be suggested to remote customers.
+PLANNING_NEARBY_KM = env.float("PLANNING_NEARBY_KM", default=5.0)
+# A hall's warnings are evaluated after a change of its line at most this often
+# per server process (and every minute by Celery beat whatever happens).
+PLANNING_EVALUATE_EVERY_SECONDS = env.float("PLANNING_EVALUATE_EVERY_SECONDS", default=2.0)
+CELERY_BEAT_SCHEDULE.update({
+    "planning-evaluate-warnings": {"task": "queueing.planning.tasks.warnings_evaluate_all", "schedule": 60.0},
+})
 
 # --- Texts ------------------------------------------------------------------
 # "outbox" keeps texts in the database only (visible in the admin); "console"

@@ -6,4 +6,4 @@ class KioskConfig(AppConfig):
     verbose_name = "自助服务"
 
     def ready(self):
-        from . import schema  # noqa: F401 - registers the schema's authentication extensions
+        from . import devices, schema  # noqa: F401 - the floor's kiosk source; the schema's authentication

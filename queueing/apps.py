@@ -7,3 +7,4 @@ class QueueingConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 - connects the receivers
+        from .services import displays  # noqa: F401 - the floor's display source

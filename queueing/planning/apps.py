@@ -9,3 +9,6 @@ class PlanningConfig(AppConfig):
     name = "queueing.planning"
     label = "planning"
     verbose_name = "客流与班务"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - evaluates warnings as lines change

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from config.api import InvalidInput
+from halls.devices import DeviceSeen, device_source
 from halls.models import Counter, Outlet
 
 from ..models import DisplayDevice, DisplayKind
@@ -60,3 +61,14 @@ def display_list(*, outlet: Outlet) -> QuerySet[DisplayDevice]:
     return DisplayDevice.objects.filter(outlet=outlet).select_related("counter").order_by(
         "-kind", "counter__number", "registered_at", "id"
     )
+
+
+@device_source
+def displays_seen(outlet_ids, now) -> list[DeviceSeen]:
+    """The halls' wall displays and counter screens, for the manager's floor."""
+    limit = now - display_offline_after()
+    return [
+        DeviceSeen(outlet_id=d.outlet_id, key=f"display:{d.pk}", kind=d.kind, name=str(d),
+                   last_seen_at=d.last_seen_at, quiet=d.last_seen_at is None or d.last_seen_at < limit)
+        for d in DisplayDevice.objects.filter(outlet_id__in=outlet_ids).select_related("counter")
+    ]

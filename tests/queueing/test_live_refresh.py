@@ -120,7 +120,7 @@ def types(listener):
 def test_a_change_in_a_quiet_hall_is_sent_at_once(floor, display):
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
 
-    display.wait_for(lambda m: [x["type"] for x in m] == ["queue.changed"])
+    display.wait_for(lambda m: [x["type"] for x in m if x["type"] != "alert"] == ["queue.changed"])
 
 
 def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, display):
@@ -131,7 +131,7 @@ def test_a_pending_refresh_is_sent_when_the_process_flushes(floor, display):
 
     refresh.refresher.flush()
 
-    display.wait_for(lambda m: [x["type"] for x in m] == ["queue.changed", "queue.changed"])
+    display.wait_for(lambda m: [x["type"] for x in m if x["type"] != "alert"] == ["queue.changed", "queue.changed"])
 
 
 def test_a_new_tickets_counts_wait_for_the_counts_interval(floor, display, settings):
@@ -141,7 +141,8 @@ def test_a_new_tickets_counts_wait_for_the_counts_interval(floor, display, setti
 
     services.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
 
-    assert [m["type"] for m in display.settle(quiet=0.3)] == ["queue.changed"]  # six live intervals, nothing more
+    # Six live intervals, and no more counts (a peak-flow alert is another matter).
+    assert [m["type"] for m in display.settle(quiet=0.3) if m["type"] != "alert"] == ["queue.changed"]
 
 
 def test_a_call_brings_the_halls_waiting_counts_forward(floor, display, listen, settings):

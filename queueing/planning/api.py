@@ -1,0 +1,107 @@
+"""The hall management API (CONTRACT.md): peak-flow warnings, their
+acknowledgement and suggestions, and the manager's floor."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import Forbidden, NotFound, validated
+from halls.models import Outlet
+from halls.roles import user_manages, user_reads
+
+from . import services
+from .events import warning_payload
+from .floor import floor_payload, hall_floor
+from .models import PeakWarning, Suggestion
+from .serializers import (
+    FloorOutSerializer,
+    SuggestionApplyOutSerializer,
+    WarningListQuerySerializer,
+    WarningOutSerializer,
+)
+
+
+def _signed_in(request) -> None:
+    if not request.user.is_authenticated:
+        # DRF's own exception, so the 401 carries WWW-Authenticate.
+        raise NotAuthenticated("请先登录 / Sign in first.")
+
+
+def _queue_hall(code: str) -> Outlet:
+    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
+    if outlet is None:
+        raise NotFound("No such hall with a queue.")
+    return outlet
+
+
+def _warnings(outlet: Outlet, *, active: bool | None):
+    warnings = (PeakWarning.objects.filter(outlet=outlet).select_related("service", "acknowledged_by")
+                .prefetch_related("suggestions").order_by("-started_at", "-id"))
+    if active is True:
+        warnings = warnings.filter(ended_at__isnull=True)
+    elif active is False:
+        warnings = warnings.filter(ended_at__isnull=False)
+    return warnings
+
+
+class HallWarningListApi(APIView):
+    """A hall's peak-flow warnings, newest first: staff of the hall and city operations."""
+
+    @extend_schema(parameters=[WarningListQuerySerializer], responses=WarningOutSerializer(many=True),
+                   summary="A hall's peak-flow warnings")
+    def get(self, request, code):
+        _signed_in(request)
+        outlet = _queue_hall(code)
+        if not user_reads(request.user, outlet):
+            raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
+        query = validated(WarningListQuerySerializer, request.query_params)
+        warnings = _warnings(outlet, active=query.get("active"))[:query["limit"]]
+        return Response([warning_payload(w) for w in warnings])
+
+
+class WarningAcknowledgeApi(APIView):
+    """The hall's manager has seen the warning."""
+
+    @extend_schema(request=None, responses=WarningOutSerializer, summary="Acknowledge a warning")
+    def post(self, request, warning_id):
+        _signed_in(request)
+        warning = PeakWarning.objects.select_related("outlet").filter(pk=warning_id).first()
+        if warning is None:
+            raise NotFound("No such warning.")
+        if not user_manages(request.user, warning.outlet):
+            raise Forbidden("只有本厅经理可以确认预警 / Only the hall's managers acknowledge its warnings.")
+        services.warning_acknowledge(warning_id=warning.pk, actor=request.user)
+        warning = _warnings(warning.outlet, active=None).get(pk=warning.pk)
+        return Response(warning_payload(warning))
+
+
+class SuggestionApplyApi(APIView):
+    """Do what a suggestion says: 200 with what changed, 409 when it is no
+    longer possible."""
+
+    @extend_schema(request=None, responses={200: SuggestionApplyOutSerializer}, summary="Apply a suggestion")
+    def post(self, request, suggestion_id):
+        _signed_in(request)
+        suggestion = Suggestion.objects.select_related("warning__outlet").filter(pk=suggestion_id).first()
+        if suggestion is None:
+            raise NotFound("No such suggestion.")
+        if not user_manages(request.user, suggestion.warning.outlet):
+            raise Forbidden("只有本厅经理可以执行建议 / Only the hall's managers apply its suggestions.")
+        changed = services.suggestion_apply(suggestion_id=suggestion.pk, actor=request.user)
+        return Response(changed)
+
+
+class HallFloorApi(APIView):
+    """The hall's floor now, as its manager's page shows it."""
+
+    @extend_schema(responses=FloorOutSerializer, summary="A hall's live floor",
+                   parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)])
+    def get(self, request, code):
+        _signed_in(request)
+        outlet = _queue_hall(code)
+        if not user_reads(request.user, outlet):
+            raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
+        floor = hall_floor(outlet=outlet)
+        warnings = _warnings(outlet, active=True)
+        return Response({**floor_payload(floor), "warnings": [warning_payload(w) for w in warnings]})

@@ -1,0 +1,180 @@
+"""A hall's floor as its manager sees it, read now: per service the line,
+the estimated and longest wait against the target, the arrivals of the last
+15 minutes against the capacity of the counters open for it; every counter
+with its state, agent, ticket and time in that state; the devices that went
+quiet. The peak-flow warnings are evaluated from it (services/warnings.py)
+and the manager's live floor shows it (views.py, consumers.py)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from halls.devices import DeviceSeen, hall_devices
+from halls.models import Counter, CounterState, HallService, Outlet, StaffMembership
+from halls.selectors import outlet_is_open
+from queueing.days import business_day_live
+from queueing.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
+from queueing.selectors import hall_line, hall_with_setup, handle_stats
+
+ARRIVALS_WINDOW = timedelta(minutes=15)
+
+
+@dataclass
+class ServiceFloor:
+    service_id: int
+    code: str
+    name: str
+    name_en: str
+    target_wait_seconds: int
+    waiting: int = 0
+    estimated_wait_seconds: int = 0
+    estimated_wait_range: tuple[int, int] = (0, 0)
+    longest_wait_seconds: int = 0
+    arrivals_15m: int = 0
+    capacity_15m: float = 0.0  # tickets the counters open for it can serve in 15 minutes
+    open_counters: int = 0
+
+
+@dataclass
+class CounterFloor:
+    counter_id: int
+    number: int
+    label: str
+    state: str
+    pause_reason: str
+    state_since: datetime | None
+    agent_id: int | None
+    agent: str
+    services: list[int]
+    current: dict | None = None  # {"number", "status", "service_id", "since"}
+
+
+@dataclass
+class HallFloor:
+    outlet: Outlet
+    now: datetime
+    is_open: bool
+    services: list[ServiceFloor] = field(default_factory=list)
+    counters: list[CounterFloor] = field(default_factory=list)
+    devices: list[DeviceSeen] = field(default_factory=list)
+    skills: dict[int, set[int]] = field(default_factory=dict)  # agent id -> services they may serve
+    handle_means: dict[int, float] = field(default_factory=dict)
+
+    def service(self, service_id: int) -> ServiceFloor | None:
+        return next((s for s in self.services if s.service_id == service_id), None)
+
+
+def hall_floor(*, outlet: Outlet, now: datetime | None = None, line: dict | None = None) -> HallFloor:
+    """The hall's floor now (a dozen queries; `line`: the hall's line as the
+    refresher just played it, queueing.selectors.hall_line)."""
+    now = now or timezone.now()
+    hall = hall_with_setup(code=outlet.code) or outlet
+    day = business_day_live(hall, now)
+    line = line or hall_line(outlet_id=outlet.pk, outlet_code=outlet.code, now=now)
+    floor = HallFloor(outlet=outlet, now=now, is_open=outlet_is_open(hall, now))
+
+    offers = list(HallService.objects.filter(outlet=outlet, is_active=True).select_related("service")
+                  .order_by("sort_order", "service__sort_order"))
+    counters = list(
+        Counter.objects.filter(outlet=outlet).select_related("signed_in_user").prefetch_related("counter_services")
+        .order_by("number")
+    )
+    at_counters = {
+        t.counter_id: t for t in Ticket.objects.filter(
+            Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=day),
+            outlet=outlet, status__in=ACTIVE_AT_COUNTER,
+        ).only("counter_id", "number", "status", "service_id", "called_at", "started_at")
+    }
+    longest = dict(
+        Ticket.objects.filter(outlet=outlet, status=TicketStatus.WAITING, business_date=day)
+        .values("service_id").annotate(first=Min("issued_at")).order_by().values_list("service_id", "first")
+    )
+    arrivals = dict(
+        Ticket.objects.filter(outlet=outlet, issued_at__gte=now - ARRIVALS_WINDOW, issued_at__lte=now)
+        .values("service_id").annotate(n=Count("id")).order_by().values_list("service_id", "n")
+    )
+    handle = handle_stats(outlet_id=outlet.pk, now=now)
+    floor.handle_means = {sid: h.mean for sid, h in handle.items()}
+    estimates = line["estimates"].services
+
+    for c in counters:
+        services = [cs.service_id for cs in sorted(c.counter_services.all(), key=lambda cs: cs.position)]
+        ticket = at_counters.get(c.pk)
+        current = None
+        if ticket is not None:
+            current = {"number": ticket.number, "status": ticket.status, "service_id": ticket.service_id,
+                       "since": ticket.started_at if ticket.status == TicketStatus.SERVING else ticket.called_at}
+        user = c.signed_in_user
+        floor.counters.append(CounterFloor(
+            counter_id=c.pk, number=c.number, label=c.label, state=c.state, pause_reason=c.pause_reason,
+            state_since=c.state_changed_at, agent_id=user.pk if user else None,
+            agent=(user.get_full_name() or user.get_username()) if user else "", services=services, current=current,
+        ))
+
+    for hs in offers:
+        sid = hs.service_id
+        estimate = estimates.get(sid)
+        capacity = 0.0
+        open_count = 0
+        for c in floor.counters:
+            if c.state == CounterState.OPEN and sid in c.services:
+                open_count += 1
+                # A counter of several services gives each its share of its time.
+                capacity += ARRIVALS_WINDOW.total_seconds() / floor.handle_means.get(sid, 300.0) / len(c.services)
+        first = longest.get(sid)
+        floor.services.append(ServiceFloor(
+            service_id=sid, code=hs.service.code, name=hs.service.name_zh, name_en=hs.service.name_en,
+            target_wait_seconds=hs.target_wait,
+            waiting=line["waiting"].get(sid, 0),
+            estimated_wait_seconds=estimate.seconds if estimate else 0,
+            estimated_wait_range=(estimate.low, estimate.high) if estimate else (0, 0),
+            longest_wait_seconds=int((now - first).total_seconds()) if first else 0,
+            arrivals_15m=arrivals.get(sid, 0), capacity_15m=round(capacity, 1), open_counters=open_count,
+        ))
+
+    floor.devices = [d for d in hall_devices([outlet.pk], now)]
+    for membership in StaffMembership.objects.filter(outlet=outlet).prefetch_related("skills"):
+        floor.skills[membership.user_id] = {s.pk for s in membership.skills.all()}
+    return floor
+
+
+def floor_payload(floor: HallFloor) -> dict:
+    """The floor as JSON for the manager's page and its socket."""
+    now = floor.now
+    names = {s.service_id: s for s in floor.services}
+    return {
+        "hall": floor.outlet.code,
+        "generated_at": timezone.localtime(now).isoformat(),
+        "is_open": floor.is_open,
+        "services": [
+            {
+                "code": s.code, "name": s.name, "name_en": s.name_en, "waiting": s.waiting,
+                "estimated_wait_seconds": s.estimated_wait_seconds,
+                "estimated_wait_range": list(s.estimated_wait_range),
+                "longest_wait_seconds": s.longest_wait_seconds, "target_wait_seconds": s.target_wait_seconds,
+                "arrivals_15m": s.arrivals_15m, "capacity_15m": s.capacity_15m, "open_counters": s.open_counters,
+            }
+            for s in floor.services
+        ],
+        "counters": [
+            {
+                "id": c.counter_id, "number": c.number, "label": c.label, "state": c.state,
+                "pause_reason": c.pause_reason, "agent": c.agent,
+                "seconds_in_state": int((now - c.state_since).total_seconds()) if c.state_since else None,
+                "services": [names[s].code for s in c.services if s in names],
+                "current": None if c.current is None else {
+                    "number": c.current["number"], "status": c.current["status"],
+                    "service": names[c.current["service_id"]].code if c.current["service_id"] in names else None,
+                    "seconds": int((now - c.current["since"]).total_seconds()) if c.current["since"] else None,
+                },
+            }
+            for c in floor.counters
+        ],
+        "quiet_devices": [
+            {"key": d.key, "kind": d.kind, "name": d.name,
+             "last_seen_at": timezone.localtime(d.last_seen_at).isoformat() if d.last_seen_at else None}
+            for d in floor.devices if d.quiet
+        ],
+    }

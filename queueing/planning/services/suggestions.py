@@ -1,0 +1,199 @@
+"""What a manager can do about a warning, applied with one tap.
+
+For a service whose line is too long:
+- add the service to an open counter whose agent has the skill (its next
+  calls take from the longer line);
+- end a pause at a counter that serves it (or whose agent has the skill);
+- ask the hall's agents to open a closed counter that serves it (their
+  consoles show the request);
+- for a service the kiosks also do (PLANNING_KIOSK_SERVICES): send its
+  customers to the kiosks (the line on the wall displays);
+- point remote customers to a nearby hall (PLANNING_NEARBY_KM) whose wait for
+  the service is clearly shorter (the phone page and remote ticket taking
+  offer it).
+For a counter paused too long: end the pause.
+
+Suggestions are worked out afresh at every evaluation: new possibilities are
+added, those no longer possible withdrawn. Applying one checks it again and
+answers 409 (NotPossibleNow) when the floor has moved on.
+"""
+
+import math
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from halls.models import Counter, CounterState, Outlet, Service
+from queueing import services as queue_services
+from queueing.selectors import service_estimates
+
+from ..floor import HallFloor
+from ..models import PeakWarning, Suggestion, SuggestionKind, WarningKind
+
+NotPossibleNow = queue_services.NotPossibleNow
+LINE_KINDS = {WarningKind.WAIT, WarningKind.LONGEST_WAIT, WarningKind.ARRIVALS, WarningKind.PREDICTED}
+# A nearby hall is suggested only when its wait is at most this share of ours.
+NEARBY_WAIT_SHARE = 0.5
+NEARBY_CANDIDATES = 5
+
+
+def _km(a, b) -> float:
+    """Great-circle distance between two outlets with coordinates, km."""
+    lat1, lng1, lat2, lng2 = map(math.radians, (float(a.lat), float(a.lng), float(b.lat), float(b.lng)))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def _nearby_hall(outlet: Outlet, service_id: int, our_wait: int):
+    """(hall, its wait, km) of a nearby hall with a clearly shorter wait for the service, or None."""
+    if outlet.lat is None or outlet.lng is None or our_wait <= 0:
+        return None
+    others = [
+        o for o in Outlet.objects.filter(has_queue=True, is_active=True, hall_services__service_id=service_id,
+                                         hall_services__is_active=True, lat__isnull=False, lng__isnull=False)
+        .exclude(pk=outlet.pk)
+    ]
+    near = sorted(((o, _km(outlet, o)) for o in others), key=lambda pair: pair[1])
+    best = None
+    for other, km in near[:NEARBY_CANDIDATES]:
+        if km > settings.PLANNING_NEARBY_KM:
+            break
+        estimate = service_estimates(outlet_id=other.pk, outlet_code=other.code).get(service_id)
+        if estimate is None or estimate.seconds > NEARBY_WAIT_SHARE * our_wait:
+            continue
+        if best is None or estimate.seconds < best[1]:
+            best = (other, estimate.seconds, km)
+    return best
+
+
+def possible_suggestions(warning: PeakWarning, floor: HallFloor) -> list[dict]:
+    """What could be done about `warning` on this floor: [{kind, text, params}]."""
+    found = []
+    if warning.kind == WarningKind.LONG_PAUSE:
+        counter_id = int(warning.subject.split(":")[1])
+        c = next((c for c in floor.counters if c.counter_id == counter_id), None)
+        if c is not None and c.state == CounterState.PAUSED:
+            found.append({"kind": SuggestionKind.END_PAUSE, "params": {"counter": c.counter_id},
+                          "text": f"结束{c.label}的暂停 / End the pause at counter {c.number}"})
+        return found
+    if warning.kind not in LINE_KINDS or warning.service_id is None:
+        return found
+    service = floor.service(warning.service_id)
+    if service is None:
+        return found
+    sid = service.service_id
+    for c in floor.counters:
+        skilled = c.agent_id is not None and sid in floor.skills.get(c.agent_id, set())
+        if c.state == CounterState.OPEN and sid not in c.services and skilled:
+            found.append({"kind": SuggestionKind.ADD_SERVICE, "params": {"counter": c.counter_id, "service": sid},
+                          "text": f"{c.label}（{c.agent}）加办{service.name} / Counter {c.number} ({c.agent}) "
+                                  f"also serves {service.name_en}"})
+        elif c.state == CounterState.PAUSED and (sid in c.services or skilled):
+            found.append({"kind": SuggestionKind.END_PAUSE, "params": {"counter": c.counter_id},
+                          "text": f"结束{c.label}的暂停 / End the pause at counter {c.number}"})
+        elif c.state == CounterState.CLOSED and sid in c.services:
+            found.append({"kind": SuggestionKind.OPEN_COUNTER, "params": {"counter": c.counter_id, "service": sid},
+                          "text": f"请营业员开启{c.label}办理{service.name} / Ask an agent to open counter {c.number} "
+                                  f"for {service.name_en}"})
+    if service.code in settings.PLANNING_KIOSK_SERVICES:
+        found.append({"kind": SuggestionKind.USE_KIOSKS, "params": {"service": sid},
+                      "text": f"引导{service.name}顾客使用自助终端 / Send {service.name_en} customers to the kiosks"})
+    nearby = _nearby_hall(floor.outlet, sid, service.estimated_wait_seconds)
+    if nearby is not None:
+        hall, wait, km = nearby
+        found.append({"kind": SuggestionKind.NEARBY_HALL, "params": {"service": sid, "to": hall.pk},
+                      "text": f"引导远程取号的顾客到{hall.name}（{km:.1f}公里，约等{math.ceil(wait / 60)}分钟）/ "
+                              f"Point remote customers to {hall.name} ({km:.1f} km, about {math.ceil(wait / 60)} min)"})
+    return found
+
+
+def suggestions_refresh(warning: PeakWarning, floor: HallFloor, now: datetime) -> None:
+    """Add what is newly possible, withdraw what no longer is (in the caller's transaction)."""
+    possible = {(p["kind"], tuple(sorted(p["params"].items()))): p for p in possible_suggestions(warning, floor)}
+    for suggestion in warning.suggestions.filter(applied_at__isnull=True, withdrawn_at__isnull=True):
+        key = (suggestion.kind, tuple(sorted(suggestion.params.items())))
+        if key in possible:
+            fresh = possible.pop(key)
+            if fresh["text"] != suggestion.text:
+                suggestion.text = fresh["text"]
+                suggestion.save(update_fields=["text"])
+        else:
+            suggestion.withdrawn_at = now
+            suggestion.save(update_fields=["withdrawn_at"])
+    Suggestion.objects.bulk_create([
+        Suggestion(warning=warning, kind=p["kind"], params=p["params"], text=p["text"], created_at=now)
+        for p in possible.values()
+    ])
+
+
+def suggestions_withdraw(warning: PeakWarning, now: datetime) -> None:
+    warning.suggestions.filter(applied_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
+
+
+def suggestion_apply(*, suggestion_id: int, actor, now: datetime | None = None) -> dict:
+    """Do what the suggestion says, now. Returns what changed. Raises
+    NotPossibleNow (409) when it was applied or withdrawn, its warning has
+    ended, or the floor no longer allows it; Suggestion.DoesNotExist."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            suggestion = Suggestion.objects.select_for_update().select_related("warning", "warning__outlet").get(
+                pk=suggestion_id)
+            warning = suggestion.warning
+            if suggestion.applied_at is not None:
+                raise NotPossibleNow("此建议已执行 / This suggestion has already been applied.")
+            if suggestion.withdrawn_at is not None or warning.ended_at is not None:
+                raise NotPossibleNow("情况已变化，此建议已撤回 / The floor has changed; this suggestion was withdrawn.")
+            outcome = _do(suggestion.kind, warning.outlet, suggestion.params, actor, now)
+            suggestion.applied_at, suggestion.applied_by, suggestion.outcome = now, actor, outcome
+            suggestion.save(update_fields=["applied_at", "applied_by", "outcome"])
+    except NotPossibleNow:
+        # The floor moved on: stop offering it (after the refused change rolled back).
+        Suggestion.objects.filter(pk=suggestion_id, applied_at__isnull=True, withdrawn_at__isnull=True).update(
+            withdrawn_at=now)
+        raise
+    return {"suggestion": suggestion.pk, "kind": suggestion.kind, **outcome}
+
+
+def _counter(outlet, counter_id) -> Counter:
+    counter = Counter.objects.select_related("outlet").filter(pk=counter_id, outlet=outlet).first()
+    if counter is None:
+        raise NotPossibleNow("窗口已不存在 / The counter no longer exists.")
+    return counter
+
+
+def _do(kind, outlet, params, actor, now) -> dict:
+    if kind == SuggestionKind.ADD_SERVICE:
+        service = Service.objects.get(pk=params["service"])
+        counter = queue_services.counter_service_add(counter_id=params["counter"], service=service, actor=actor, now=now)
+        return {"counters": [{"id": counter.pk, "number": counter.number,
+                              "services": list(counter.counter_services.order_by("position")
+                                               .values_list("service__code", flat=True))}]}
+    if kind == SuggestionKind.END_PAUSE:
+        counter = _counter(outlet, params["counter"])
+        if counter.state != CounterState.PAUSED:
+            raise NotPossibleNow("该窗口已不在暂停中 / The counter is no longer paused.")
+        counter = queue_services.counter_resume(counter_id=counter.pk, actor=actor, now=now)
+        return {"counters": [{"id": counter.pk, "number": counter.number, "state": counter.state}]}
+    if kind == SuggestionKind.OPEN_COUNTER:
+        counter = _counter(outlet, params["counter"])
+        service = Service.objects.filter(pk=params.get("service")).first()
+        request = queue_services.counter_request_create(counter=counter, actor=actor, service=service, now=now)
+        return {"counter_request": {"id": request.pk, "counter": counter.number}}
+    if kind == SuggestionKind.USE_KIOSKS:
+        service = Service.objects.get(pk=params["service"])
+        line = f"{service.name_zh}可在自助终端办理，无需排队 / {service.name_en}: use the self-service kiosks, no queue"
+        notice = queue_services.hall_notice_set(outlet=outlet, level="notice", message=line, actor=actor,
+                                                source="manager", now=now)
+        return {"display_line": notice.message}
+    if kind == SuggestionKind.NEARBY_HALL:
+        service = Service.objects.get(pk=params["service"])
+        to = Outlet.objects.filter(pk=params["to"]).first()
+        if to is None:
+            raise NotPossibleNow("该营业厅已不可用 / That hall is no longer available.")
+        diversion = queue_services.hall_diversion_start(outlet=outlet, to_outlet=to, service=service, actor=actor,
+                                                        now=now)
+        return {"diversion": {"id": diversion.pk, "to": to.code, "service": service.code}}
+    raise NotPossibleNow(f"Unknown suggestion kind: {kind}")

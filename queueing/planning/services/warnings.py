@@ -1,0 +1,262 @@
+"""Peak-flow warnings (客流高峰预警): evaluating a hall's floor against its
+targets, keeping each warning's life (started, raised, lowered,
+acknowledged, ended), and telling the people who act on it.
+
+The rule (CONTRACT.md): a service's warning is `notice` when a new ticket's
+estimated wait passes 0.75 x its target wait, `warning` past the target,
+`critical` past twice the target; a level ends only when the figure falls
+below 0.8 x its threshold, so a figure hovering at a threshold does not
+flap. The same rule, with thresholds of their own, for the longest wait, the
+arrivals of the last 15 minutes against the capacity of the counters open
+for the service, a counter paused longer than the hall allows, and a
+display or kiosk that went quiet while the hall is open.
+
+A hall is evaluated after every change of its line (the queue's refresher,
+throttled per hall: PLANNING_EVALUATE_EVERY_SECONDS) and every minute by
+Celery beat (warnings_evaluate_all). A new or raised warning a customer would
+notice puts a line on the hall's wall displays; a critical one texts the
+hall's managers, once per warning and level; every evaluation goes to the
+manager's live floor.
+"""
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from halls.models import CounterState, Outlet, StaffMembership, StaffRole
+from queueing import services as queue_services
+from queueing.models import HallNotice
+from sms.services import sms_queue
+
+from .. import events
+from ..floor import HallFloor, hall_floor
+from ..models import (
+    LEVEL_RANK,
+    PeakWarning,
+    WarningChange,
+    WarningChangeKind,
+    WarningKind,
+    WarningLevel,
+)
+from .suggestions import suggestions_refresh, suggestions_withdraw
+
+logger = logging.getLogger(__name__)
+
+END_FACTOR = 0.8
+# Arrivals against capacity, as a ratio.
+ARRIVAL_THRESHOLDS = {WarningLevel.NOTICE: 0.85, WarningLevel.WARNING: 1.0, WarningLevel.CRITICAL: 1.5}
+# Fewer arrivals than this in 15 minutes say nothing about capacity.
+ARRIVALS_MIN = 5
+# What customers see: these kinds put a line on the wall displays.
+CUSTOMER_KINDS = {WarningKind.WAIT, WarningKind.LONGEST_WAIT, WarningKind.ARRIVALS, WarningKind.PREDICTED}
+NOTICE_SOURCE = "warnings"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One figure of the floor against its thresholds."""
+
+    kind: str
+    subject: str
+    service_id: int | None
+    figure: float
+    thresholds: dict  # level -> threshold (entering above it)
+    message: str
+
+
+def level_for(figure: float, thresholds: dict, current: str | None) -> str | None:
+    """The level a figure puts a warning at, given the level it is at: the
+    highest level whose threshold it passes, or the current level (or one
+    below it) as long as the figure stays at or above 0.8 x that level's
+    threshold."""
+    levels = sorted(thresholds, key=LEVEL_RANK.get)
+    entered = [level for level in levels if figure > thresholds[level]]
+    kept = [level for level in levels if current is not None and LEVEL_RANK[level] <= LEVEL_RANK[current]
+            and figure >= END_FACTOR * thresholds[level]]
+    candidates = entered + kept
+    return max(candidates, key=LEVEL_RANK.get) if candidates else None
+
+
+def _minutes(seconds: float) -> int:
+    return max(0, math.ceil(seconds / 60))
+
+
+def readings(floor: HallFloor) -> list[Reading]:
+    """Every figure of the floor that can raise a warning now."""
+    found = []
+    for s in floor.services:
+        target = float(s.target_wait_seconds)
+        subject = f"service:{s.service_id}"
+        found.append(Reading(
+            WarningKind.WAIT, subject, s.service_id, float(s.estimated_wait_seconds),
+            {WarningLevel.NOTICE: 0.75 * target, WarningLevel.WARNING: target, WarningLevel.CRITICAL: 2 * target},
+            f"{s.name}新取号预计等候约{_minutes(s.estimated_wait_seconds)}分钟（目标{_minutes(target)}分钟）/ "
+            f"{s.name_en}: a ticket taken now waits about {_minutes(s.estimated_wait_seconds)} min "
+            f"(target {_minutes(target)} min)",
+        ))
+        found.append(Reading(
+            WarningKind.LONGEST_WAIT, subject, s.service_id, float(s.longest_wait_seconds),
+            {WarningLevel.WARNING: target, WarningLevel.CRITICAL: 2 * target},
+            f"{s.name}最久的顾客已等候{_minutes(s.longest_wait_seconds)}分钟（目标{_minutes(target)}分钟）/ "
+            f"{s.name_en}: the longest wait is {_minutes(s.longest_wait_seconds)} min (target {_minutes(target)} min)",
+        ))
+        if s.arrivals_15m >= ARRIVALS_MIN:
+            ratio = s.arrivals_15m / s.capacity_15m if s.capacity_15m else float(s.arrivals_15m)
+            found.append(Reading(
+                WarningKind.ARRIVALS, subject, s.service_id, round(ratio, 3), ARRIVAL_THRESHOLDS,
+                f"{s.name}近15分钟到达{s.arrivals_15m}人，开放窗口约可接待{s.capacity_15m:g}人 / "
+                f"{s.name_en}: {s.arrivals_15m} arrivals in 15 min, open counters serve about {s.capacity_15m:g}",
+            ))
+    limit = floor.outlet.pause_limit_minutes * 60
+    for c in floor.counters:
+        if c.state == CounterState.PAUSED and c.state_since is not None and limit:
+            paused = (floor.now - c.state_since).total_seconds()
+            found.append(Reading(
+                WarningKind.LONG_PAUSE, f"counter:{c.counter_id}", None, paused,
+                {WarningLevel.WARNING: float(limit), WarningLevel.CRITICAL: 2.0 * limit},
+                f"{c.label}已暂停{_minutes(paused)}分钟（上限{_minutes(limit)}分钟）/ "
+                f"Counter {c.number} has been paused {_minutes(paused)} min (limit {_minutes(limit)} min)",
+            ))
+    if floor.is_open:
+        for device in floor.devices:
+            if device.quiet:
+                seconds = (floor.now - device.last_seen_at).total_seconds() if device.last_seen_at else 1e9
+                found.append(Reading(
+                    WarningKind.DEVICE_SILENT, device.key, None, 1.0, {WarningLevel.WARNING: 0.5},
+                    f"{device.name}已离线（{'从未上线' if device.last_seen_at is None else f'{_minutes(seconds)}分钟未响应'}）/ "
+                    f"{device.name} has gone quiet",
+                ))
+    return found
+
+
+def _change(warning, kind, now, actor=None):
+    WarningChange.objects.create(warning=warning, kind=kind, level=warning.level, figure=warning.figure, at=now,
+                                 actor=actor if actor is not None and actor.is_authenticated else None)
+
+
+def warnings_evaluate(*, outlet: Outlet, now: datetime | None = None, floor: HallFloor | None = None,
+                      line: dict | None = None) -> list[PeakWarning]:
+    """Evaluate the hall's floor now: start, raise, lower and end its
+    warnings. Returns the warnings that started or rose. One evaluation of a
+    hall at a time: another running for it makes this one a no-op."""
+    now = now or timezone.now()
+    floor = floor or hall_floor(outlet=outlet, now=now, line=line)
+    found = {(r.kind, r.subject): r for r in readings(floor)}
+    risen = []
+    with transaction.atomic():
+        # The hall's row orders its evaluations (no-key: taking tickets, which
+        # only reference the hall, is never blocked by it).
+        if not Outlet.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=outlet.pk).exists():
+            return []
+        active = {(w.kind, w.subject): w for w in PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True)}
+        for key, warning in active.items():
+            reading = found.get(key)
+            level = level_for(reading.figure, reading.thresholds, warning.level) if reading else None
+            if level is None:
+                warning.ended_at = now
+                warning.save(update_fields=["ended_at"])
+                _change(warning, WarningChangeKind.ENDED, now)
+                suggestions_withdraw(warning, now)
+                continue
+            was = warning.level
+            warning.level, warning.figure, warning.message = level, reading.figure, reading.message
+            warning.threshold = reading.thresholds[level]
+            fields = ["level", "figure", "message", "threshold"]
+            if LEVEL_RANK[level] > LEVEL_RANK[was]:
+                warning.raised_at = now
+                if LEVEL_RANK[level] > LEVEL_RANK[warning.peak_level]:
+                    warning.peak_level = level
+                warning.save(update_fields=[*fields, "raised_at", "peak_level"])
+                _change(warning, WarningChangeKind.RAISED, now)
+                risen.append(warning)
+            else:
+                warning.save(update_fields=fields)
+                if LEVEL_RANK[level] < LEVEL_RANK[was]:
+                    _change(warning, WarningChangeKind.LOWERED, now)
+        for key, reading in found.items():
+            if key in active:
+                continue
+            level = level_for(reading.figure, reading.thresholds, None)
+            if level is None:
+                continue
+            try:
+                with transaction.atomic():
+                    warning = PeakWarning.objects.create(
+                        outlet=outlet, kind=reading.kind, service_id=reading.service_id, subject=reading.subject,
+                        level=level, peak_level=level, figure=reading.figure, threshold=reading.thresholds[level],
+                        message=reading.message, started_at=now,
+                    )
+            except IntegrityError:  # started meanwhile by an evaluation that ran without the hall's lock
+                continue
+            _change(warning, WarningChangeKind.STARTED, now)
+            risen.append(warning)
+        current = list(PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True))
+        for warning in current:
+            suggestions_refresh(warning, floor, now)
+        _tell(outlet, floor, risen, current, now)
+    return risen
+
+
+def _customer_line(warning: PeakWarning, floor: HallFloor) -> str:
+    service = floor.service(warning.service_id) if warning.service_id else None
+    if service is None:
+        return "当前办理人数较多，敬请耐心等候 / It is busy now; thank you for your patience"
+    if service.code in settings.PLANNING_KIOSK_SERVICES:
+        return f"{service.name}可在自助终端办理，无需排队 / {service.name_en}: use the self-service kiosks, no queue"
+    return f"{service.name}业务当前等候较长，敬请谅解 / {service.name_en}: longer waits than usual now"
+
+
+def _tell(outlet, floor, risen, current, now) -> None:
+    """The displays' line, the managers' texts and the live floor (after commit)."""
+    facing = [w for w in current if w.kind in CUSTOMER_KINDS]
+    notice = HallNotice.objects.filter(outlet=outlet).first()
+    ours = notice is None or notice.source == NOTICE_SOURCE
+    if facing and ours:
+        top = max(facing, key=lambda w: (LEVEL_RANK[w.level], w.figure))
+        line = _customer_line(top, floor)
+        if notice is None or notice.message != line or notice.level != top.level or any(
+                w.kind in CUSTOMER_KINDS for w in risen):
+            queue_services.hall_notice_set(outlet=outlet, level=top.level, message=line, source=NOTICE_SOURCE, now=now)
+    elif not facing and notice is not None and notice.source == NOTICE_SOURCE:
+        queue_services.hall_notice_clear(outlet=outlet, source=NOTICE_SOURCE)
+    managers = None
+    for warning in risen:
+        if warning.level != WarningLevel.CRITICAL:
+            continue
+        if managers is None:
+            managers = list(StaffMembership.objects.filter(outlet=outlet, role=StaffRole.MANAGER)
+                            .exclude(phone="").values_list("phone", flat=True).distinct())
+        for phone in managers:
+            sms_queue(to=phone, text=f"【客流预警】{outlet.name}：{warning.message.split(' / ')[0]}",
+                      purpose="peak_warning", dedupe_key=f"warning-{warning.pk}-{warning.level}-{phone}")
+    events.broadcast_floor_on_commit(outlet.code, floor, current)
+
+
+def warning_acknowledge(*, warning_id: int, actor, now: datetime | None = None) -> PeakWarning:
+    """The manager has seen the warning (once; acknowledging again changes nothing)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        warning = PeakWarning.objects.select_for_update().get(pk=warning_id)
+        if warning.acknowledged_at is None:
+            warning.acknowledged_at, warning.acknowledged_by = now, actor
+            warning.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            _change(warning, WarningChangeKind.ACKNOWLEDGED, now, actor)
+    return warning
+
+
+def warnings_evaluate_all(*, now: datetime | None = None) -> int:
+    """Evaluate every active hall with a queue (Celery beat, every minute).
+    Returns how many warnings started or rose."""
+    now = now or timezone.now()
+    risen = 0
+    for outlet in Outlet.objects.filter(has_queue=True, is_active=True).order_by("pk"):
+        try:
+            risen += len(warnings_evaluate(outlet=outlet, now=now))
+        except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
+            logger.exception("Evaluating the warnings of hall %s failed", outlet.code)
+    return risen
