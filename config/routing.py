@@ -1,21 +1,25 @@
 """WebSocket routes, and who may open them.
 
-Both sockets are public (a lobby display, a customer's ticket): a client
-that sends no `Origin` header (a display box, an LED controller, an
-integration) is accepted; a browser page of another site (an `Origin` not
-among ALLOWED_HOSTS) is refused, so it cannot read a hall's live floor
-through a visitor's browser.
+The display and ticket sockets are public (a lobby display, a customer's
+ticket): a client that sends no `Origin` header (a display box, an LED
+controller, an integration) is accepted; a browser page of another site (an
+`Origin` not among ALLOWED_HOSTS) is refused, so it cannot read a hall's live
+floor through a visitor's browser. The manager's floor socket is for signed-in
+staff only: the site's session, and an `Origin` of this site required.
 """
 
-from channels.security.websocket import OriginValidator
+from channels.auth import AuthMiddlewareStack
+from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator
 from django.conf import settings
 from django.urls import path
 
 from queueing.consumers import HallDisplayConsumer, TicketConsumer
+from queueing.planning.consumers import HallFloorConsumer
 
 websocket_urlpatterns = [
     path("ws/halls/<str:code>/display/", HallDisplayConsumer.as_asgi()),
     path("ws/tickets/<str:token>/", TicketConsumer.as_asgi()),
+    path("ws/halls/<str:code>/floor/", AllowedHostsOriginValidator(AuthMiddlewareStack(HallFloorConsumer.as_asgi()))),
 ]
 
 

@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/v1/", include("queueing.planning.urls")),
     path("", include("queueing.page_urls")),
     path("", include("kiosk.page_urls")),
+    path("", include("queueing.planning.page_urls")),
 ]

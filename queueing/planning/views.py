@@ -1,0 +1,62 @@
+"""The hall manager's pages: /manage/ (their halls) and /manage/{code}/ (a
+hall's live floor with its warnings and suggestions). Server-rendered with
+the floor as it is now; static/planning/floor.js keeps it live over
+/ws/halls/{code}/floor/."""
+
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from halls.models import Outlet
+from halls.roles import outlets_managed_by, user_manages, user_reads
+
+from .events import warning_payload
+from .floor import floor_payload, hall_floor
+from .models import PeakWarning
+
+
+def _sign_in(request):
+    return redirect_to_login(request.get_full_path(), login_url=reverse("console-signin"))
+
+
+def _refused(request, message: str, message_en: str, status: int = 403):
+    return render(request, "planning/refused.html", {"message": message, "message_en": message_en}, status=status)
+
+
+@never_cache
+@require_GET
+def manage_home(request):
+    """The halls this user manages: straight to the floor when there is one."""
+    if not request.user.is_authenticated:
+        return _sign_in(request)
+    halls = list(outlets_managed_by(request.user).filter(is_active=True, has_queue=True).order_by("code"))
+    if not halls:
+        return _refused(request, "此页面供厅经理使用", "This page is for hall managers.")
+    if len(halls) == 1:
+        return redirect("manage-floor", code=halls[0].code)
+    return render(request, "planning/halls.html", {"halls": halls})
+
+
+@never_cache
+@require_GET
+def manage_floor(request, code):
+    if not request.user.is_authenticated:
+        return _sign_in(request)
+    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
+    if outlet is None:
+        return _refused(request, "没有这个营业厅", "No such hall.", status=404)
+    if not user_reads(request.user, outlet):
+        return _refused(request, "您不能查看该营业厅", "You may not see this hall.")
+    floor = hall_floor(outlet=outlet)
+    warnings = (PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True)
+                .select_related("service", "acknowledged_by").prefetch_related("suggestions"))
+    state = {**floor_payload(floor), "warnings": [warning_payload(w) for w in warnings]}
+    return render(request, "planning/floor.html", {
+        "hall": outlet,
+        "state": state,
+        "can_act": user_manages(request.user, outlet),
+        "several_halls": outlets_managed_by(request.user).filter(has_queue=True).count() > 1,
+    })
