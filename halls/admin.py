@@ -110,7 +110,7 @@ class StaffMembershipForm(forms.ModelForm):
 
     class Meta:
         model = StaffMembership
-        fields = ["user", "outlet", "role"]
+        fields = ["user", "outlet", "role", "skills", "phone"]
 
     def __init__(self, *args, acting_user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,11 +133,19 @@ class StaffMembershipForm(forms.ModelForm):
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(HallScopedAdmin):
     form = StaffMembershipForm
-    list_display = ["user", "outlet", "role"]
+    list_display = ["user", "outlet", "role", "skill_list"]
     list_filter = ["role"]
+    filter_horizontal = ["skills"]
     search_fields = ["user__username", "outlet__code", "outlet__name"]
     list_select_related = ["user", "outlet"]
     autocomplete_fields = ["outlet"]
+
+    @admin.display(description="可办业务 / Skills")
+    def skill_list(self, obj):
+        return "、".join(s.name_zh for s in obj.skills.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("skills")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -58,6 +58,7 @@ ROLE_PERMISSIONS = {
         # What the hall's kiosks are and did; the admin shows the manager's
         # halls only. Customer records and the carrier's data stay with superusers.
         "kiosk": ["view_kioskdevice", "change_kioskdevice", "view_selfserviceaction", "view_order", "view_payment"],
+        "planning": ["view_peakwarning"],
     },
     CITY_OPERATIONS_GROUP: {
         "halls": [
@@ -70,6 +71,7 @@ ROLE_PERMISSIONS = {
         "queueing": ["view_ticket", "view_ticketevent", "view_counterevent", "view_ticketrating",
                      "view_displaydevice"],
         "kiosk": ["view_kioskdevice", "view_selfserviceaction", "view_order"],
+        "planning": ["view_peakwarning"],
     },
 }
 

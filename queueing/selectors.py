@@ -19,6 +19,7 @@ from .models import (
     OPEN_AT_CLOSE,
     PRIORITY_RANK,
     CancelReason,
+    HallDiversion,
     HallNotice,
     HandleTime,
     Priority,
@@ -486,3 +487,23 @@ def halls_waiting_counts(outlet_ids) -> dict[int, int]:
     rows = [(outlet_id, day, n) for outlet_id, day, n in counts if n]
     live = live_days({outlet_id for outlet_id, _, _ in rows})
     return {outlet_id: n for outlet_id, day, n in rows if day == live.get(outlet_id)}
+
+
+def hall_diversions(*, outlet_id: int) -> list[dict]:
+    """Where the hall's manager points remote customers now (a nearby hall
+    with a shorter wait): [{service (code or None: every service), to_code,
+    to_name, to_address, to_wait_seconds}]."""
+    diversions = (
+        HallDiversion.objects.filter(outlet_id=outlet_id, ended_at__isnull=True)
+        .select_related("to_outlet", "service")
+    )
+    found = []
+    for d in diversions:
+        waits = service_estimates(outlet_id=d.to_outlet_id, outlet_code=d.to_outlet.code)
+        wait = waits.get(d.service_id) if d.service_id else min(waits.values(), default=None, key=lambda e: e.seconds)
+        found.append({
+            "service": d.service.code if d.service_id else None,
+            "to_code": d.to_outlet.code, "to_name": d.to_outlet.name, "to_address": d.to_outlet.address,
+            "to_wait_seconds": wait.seconds if wait else None,
+        })
+    return found

@@ -34,7 +34,7 @@ from halls.models import HallService, OpeningException, Outlet
 from halls.selectors import outlet_is_open, outlet_opening_intervals
 
 from ..models import Ticket, TicketRating
-from ..selectors import halls_waiting_counts, service_summaries, ticket_live_state
+from ..selectors import hall_diversions, halls_waiting_counts, service_summaries, ticket_live_state
 
 # Tokens are URL-safe base64 (secrets.token_urlsafe) and hall codes capitals,
 # digits and dashes: anything else (a NUL, which PostgreSQL text cannot hold)
@@ -261,6 +261,7 @@ def take_number_hall(request, code):
         )
     if outlet is None:
         return _not_found(request, "未找到该营业厅", "We could not find this hall, or it does not take numbers.")
+    names = _hall_service_names(outlet.id)
     return render(
         request,
         "queueing/customer/hall.html",
@@ -275,5 +276,10 @@ def take_number_hall(request, code):
             "issue_url": reverse("ticket-issue", kwargs={"code": outlet.code}),
             "csrf_token": get_token(request),
             "phone_daily_limit": settings.QUEUE_PHONE_DAILY_LIMIT,
+            "diversions": [
+                {**d, "wait_minutes": wait_minutes(d["to_wait_seconds"]),
+                 "service_name": names.get(d["service"], {}).get("zh") if d["service"] else None}
+                for d in hall_diversions(outlet_id=outlet.id)
+            ],
         },
     )

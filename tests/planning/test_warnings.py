@@ -498,3 +498,12 @@ def test_the_task_runs_every_minute(settings):
                  if e["task"] == "queueing.planning.tasks.warnings_evaluate_all")
 
     assert entry["schedule"] == 60.0
+
+
+def test_the_phone_page_of_a_busy_hall_offers_the_nearby_hall_its_manager_points_to(hall, client):
+    near = build_floor(code="NEAR-2", lat=34.79, lng=113.69)
+    queue.hall_diversion_start(outlet=hall.hall, to_outlet=near.hall, service=hall.payment, actor=hall.manager)
+
+    page = client.get(f"/m/{hall.hall.code}/").content.decode()
+
+    assert 'data-diversion="NEAR-2"' in page and near.hall.name in page and "/m/NEAR-2/" in page
