@@ -274,6 +274,8 @@ PLANNING_NEARBY_KM = env.float("PLANNING_NEARBY_KM", default=5.0)
 # A hall's warnings are evaluated after a change of its line at most this often
 # per server process (and every minute by Celery beat whatever happens).
 PLANNING_EVALUATE_EVERY_SECONDS = env.float("PLANNING_EVALUATE_EVERY_SECONDS", default=2.0)
+# Off: warnings are evaluated by the minute task only (the benchmarks compare both).
+PLANNING_EVALUATE_ON_CHANGE = env.bool("PLANNING_EVALUATE_ON_CHANGE", default=True)
 CELERY_BEAT_SCHEDULE.update({
     "planning-evaluate-warnings": {"task": "queueing.planning.tasks.warnings_evaluate_all", "schedule": 60.0},
 })

@@ -20,6 +20,8 @@ _lock = threading.Lock()
 
 @receiver(hall_line_changed, dispatch_uid="planning-evaluate-warnings")
 def _line_changed(sender, outlet_id, outlet_code, line, **kwargs):
+    if not settings.PLANNING_EVALUATE_ON_CHANGE:
+        return
     now = time.monotonic()
     with _lock:
         if now - _last_evaluated.get(outlet_id, float("-inf")) < settings.PLANNING_EVALUATE_EVERY_SECONDS:
