@@ -74,6 +74,20 @@ def _hall_routing_read(outlet_id: int) -> dict:
     rows = CounterService.objects.filter(counter__outlet_id=outlet_id).order_by().values_list(
         "counter_id", "service_id", "counter__state"
     )
+    return _routing_from(rows)
+
+
+def halls_routing(outlet_ids) -> dict[int, dict]:
+    """hall_routing for many halls, read now in one query."""
+    by_hall = defaultdict(list)
+    for outlet_id, counter_id, service_id, state in CounterService.objects.filter(
+            counter__outlet_id__in=list(outlet_ids)).order_by().values_list(
+            "counter__outlet_id", "counter_id", "service_id", "counter__state"):
+        by_hall[outlet_id].append((counter_id, service_id, state))
+    return {outlet_id: _routing_from(by_hall.get(outlet_id, [])) for outlet_id in outlet_ids}
+
+
+def _routing_from(rows) -> dict:
     by_counter = defaultdict(set)
     open_by_counter = {}
     for counter_id, service_id, state in rows:
@@ -109,39 +123,44 @@ def handle_stats(*, outlet_id: int, now: datetime | None = None) -> dict[int, Ha
 
 
 def _handle_stats_read(outlet_id: int, local: datetime) -> dict[int, Handle]:
+    return halls_handle_stats([outlet_id], local)[outlet_id]
+
+
+def halls_handle_stats(outlet_ids, local: datetime) -> dict[int, dict[int, Handle]]:
+    """handle_stats for many halls at the local time `local`, read now in three queries."""
+    outlet_ids = list(outlet_ids)
     handle = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
     today = {
-        r["service_id"]: r for r in (
+        (r["outlet_id"], r["service_id"]): r for r in (
             Ticket.objects.filter(
-                outlet_id=outlet_id, business_date=local.date(), status=TicketStatus.DONE, started_at__isnull=False
+                outlet_id__in=outlet_ids, business_date=local.date(), status=TicketStatus.DONE,
+                started_at__isnull=False,
             )
-            .values("service_id")
+            .values("outlet_id", "service_id")
             .annotate(n=Count("id"), avg=Avg(handle))
             .order_by()
         ) if r["avg"] is not None
     }
     history = {
-        row.service_id: row
-        for row in HandleTime.objects.filter(outlet_id=outlet_id, hour=local.hour, samples__gte=MIN_HISTORY_SAMPLES)
+        (row.outlet_id, row.service_id): row
+        for row in HandleTime.objects.filter(outlet_id__in=outlet_ids, hour=local.hour,
+                                             samples__gte=MIN_HISTORY_SAMPLES)
     }
-    defaults = dict(
-        HallService.objects.filter(outlet_id=outlet_id).order_by()
-        .values_list("service_id", "service__default_handle_seconds")
-    )
-    stats = {}
-    for service_id, default in defaults.items():
-        past, now = history.get(service_id), today.get(service_id)
+    stats = {outlet_id: {} for outlet_id in outlet_ids}
+    for outlet_id, service_id, default in HallService.objects.filter(outlet_id__in=outlet_ids).order_by().values_list(
+            "outlet_id", "service_id", "service__default_handle_seconds"):
+        past, now = history.get((outlet_id, service_id)), today.get((outlet_id, service_id))
         if past is not None:
             mean, sd = past.mean_seconds, past.sd_seconds
             if now is not None and now["n"] >= MIN_HANDLE_SAMPLES:
                 # Today's tickets count as much as their number against a month of history.
                 weight = now["n"] / (now["n"] + TODAY_PRIOR_SAMPLES)
                 mean = (1 - weight) * mean + weight * now["avg"].total_seconds()
-            stats[service_id] = Handle(mean, sd)
+            stats[outlet_id][service_id] = Handle(mean, sd)
         elif now is not None and now["n"] >= MIN_HANDLE_SAMPLES:
-            stats[service_id] = Handle.default(now["avg"].total_seconds())
+            stats[outlet_id][service_id] = Handle.default(now["avg"].total_seconds())
         else:
-            stats[service_id] = Handle.default(float(default))
+            stats[outlet_id][service_id] = Handle.default(float(default))
     return stats
 
 
@@ -201,14 +220,24 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
             taken[service_id] += 1
         counts = _waiting_counts(outlet_id, day)
         rest = {sid: n - taken[sid] for sid, n in counts.items() if n > taken[sid]}
-    current = {
+    current = _currents(now, _at_counters(outlet_id, day)
+                        .values_list("counter_id", "service_id", "status", "called_at", "started_at"))
+    return _line_from(rows, current, routing, handle, rest)
+
+
+def _currents(now: datetime, rows) -> dict[int, tuple]:
+    """counter id -> (service id, status, seconds since called or started)."""
+    return {
         counter_id: (service_id, status, (now - (started if status == TicketStatus.SERVING else called))
                      .total_seconds())
-        for counter_id, service_id, status, called, started in _at_counters(outlet_id, day)
-        .values_list("counter_id", "service_id", "status", "called_at", "started_at")
+        for counter_id, service_id, status, called, started in rows
     }
+
+
+def _line_from(rows, current, routing, handle, rest) -> dict:
     counters = [CounterNow(counter_id, services, current.get(counter_id))
                 for counter_id, services in routing["serving"].items()]
+    handle = dict(handle)
     for service_id in {s for c in counters for s in c.services} | {s for _, s in rows} | set(rest):
         handle.setdefault(service_id, Handle.default(300.0))
     estimates = line_estimates(counters=counters, waiting=rows, handle=handle, planned=routing["competitors"],
@@ -224,6 +253,41 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
     for service_id, n in rest.items():
         waiting[service_id] += n
     return {"estimates": estimates, "positions": positions, "waiting": dict(waiting)}
+
+
+def halls_lines(outlet_ids, now: datetime | None = None) -> dict[int, dict]:
+    """hall_line for many halls, read now in a few queries whatever their
+    number: {outlet id: line}, with each line's "day" (its live business day)
+    and "handle" (its handle times) for the reads that follow."""
+    now = now or timezone.now()
+    outlet_ids = list(outlet_ids)
+    days = live_days(outlet_ids, now)
+    routings = halls_routing(outlet_ids)
+    handles = halls_handle_stats(outlet_ids, timezone.localtime(now))
+    rows, current = defaultdict(list), defaultdict(dict)
+    for ticket_id, outlet_id, service_id, day in (
+        Ticket.objects.filter(outlet_id__in=outlet_ids, status=TicketStatus.WAITING,
+                              business_date__in=set(days.values()))
+        .order_by("outlet_id", "priority_rank", "issued_at", "id")
+        .values_list("id", "outlet_id", "service_id", "business_date")
+    ):
+        if days.get(outlet_id) == day:
+            rows[outlet_id].append((ticket_id, service_id))
+    oldest = min(days.values(), default=timezone.localdate(now))
+    for outlet_id, counter_id, service_id, status, called, started, day in (
+        Ticket.objects.filter(Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=oldest),
+                              outlet_id__in=outlet_ids)
+        .values_list("outlet_id", "counter_id", "service_id", "status", "called_at", "started_at", "business_date")
+    ):
+        if status == TicketStatus.SERVING or day >= days.get(outlet_id, day):
+            current[outlet_id].update(_currents(now, [(counter_id, service_id, status, called, started)]))
+    lines = {}
+    for outlet_id in outlet_ids:
+        line = _line_from(rows.get(outlet_id, []), current.get(outlet_id, {}), routings[outlet_id],
+                          handles.get(outlet_id, {}), {})
+        lines[outlet_id] = {**line, "day": days.get(outlet_id), "handle": handles.get(outlet_id, {}),
+                            "routing": routings[outlet_id]}
+    return lines
 
 
 def _line_keys(outlet_id: int) -> tuple[str, str]:

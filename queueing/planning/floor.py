@@ -5,6 +5,7 @@ with its state, agent, ticket and time in that state; the devices that went
 quiet. The peak-flow warnings are evaluated from it (services/warnings.py)
 and the manager's live floor shows it (views.py, consumers.py)."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,9 +15,9 @@ from django.utils import timezone
 from halls.devices import DeviceSeen, hall_devices
 from halls.models import Counter, CounterState, HallService, Outlet, StaffMembership
 from halls.selectors import outlet_is_open
-from queueing.days import business_day_live
+from queueing.days import halls_with_hours, live_days
 from queueing.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
-from queueing.selectors import hall_line, hall_with_setup, handle_stats
+from queueing.selectors import halls_handle_stats, halls_lines
 
 ARRIVALS_WINDOW = timedelta(minutes=15)
 
@@ -67,77 +68,111 @@ class HallFloor:
 
 
 def hall_floor(*, outlet: Outlet, now: datetime | None = None, line: dict | None = None) -> HallFloor:
-    """The hall's floor now (a dozen queries; `line`: the hall's line as the
-    refresher just played it, queueing.selectors.hall_line)."""
+    """The hall's floor now (`line`: the hall's line as the refresher just
+    played it, queueing.selectors.hall_line)."""
+    return halls_floors([outlet], now=now, lines={outlet.pk: line} if line else None)[outlet.pk]
+
+
+def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = None) -> dict[int, HallFloor]:
+    """The floors of many halls now, in a fixed number of queries whatever
+    their number (the minute's evaluation reads the whole city at once)."""
     now = now or timezone.now()
-    hall = hall_with_setup(code=outlet.code) or outlet
-    day = business_day_live(hall, now)
-    line = line or hall_line(outlet_id=outlet.pk, outlet_code=outlet.code, now=now)
-    floor = HallFloor(outlet=outlet, now=now, is_open=outlet_is_open(hall, now))
+    outlets = list(outlets)
+    ids = [o.pk for o in outlets]
+    given = lines or {}
+    missing = [pk for pk in ids if pk not in given]
+    lines = {**given, **(halls_lines(missing, now) if missing else {})}
+    days = {pk: line.get("day") for pk, line in lines.items()}
+    if any(day is None for day in days.values()):
+        days.update(live_days([pk for pk, day in days.items() if day is None], now))
+    handles = {pk: line["handle"] for pk, line in lines.items() if "handle" in line}
+    without = [pk for pk in ids if pk not in handles]
+    if without:
+        handles.update(halls_handle_stats(without, timezone.localtime(now)))
+    hours = halls_with_hours(ids)
 
-    offers = list(HallService.objects.filter(outlet=outlet, is_active=True).select_related("service")
-                  .order_by("sort_order", "service__sort_order"))
-    counters = list(
-        Counter.objects.filter(outlet=outlet).select_related("signed_in_user").prefetch_related("counter_services")
-        .order_by("number")
-    )
-    at_counters = {
-        t.counter_id: t for t in Ticket.objects.filter(
-            Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=day),
-            outlet=outlet, status__in=ACTIVE_AT_COUNTER,
-        ).only("counter_id", "number", "status", "service_id", "called_at", "started_at")
+    offers = defaultdict(list)
+    for hs in (HallService.objects.filter(outlet_id__in=ids, is_active=True).select_related("service")
+               .order_by("sort_order", "service__sort_order")):
+        offers[hs.outlet_id].append(hs)
+    counters = defaultdict(list)
+    for c in (Counter.objects.filter(outlet_id__in=ids).select_related("signed_in_user")
+              .prefetch_related("counter_services").order_by("number")):
+        counters[c.outlet_id].append(c)
+    oldest = min((d for d in days.values() if d), default=timezone.localdate(now))
+    at_counters = {}
+    for t in Ticket.objects.filter(
+        Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=oldest),
+        outlet_id__in=ids, status__in=ACTIVE_AT_COUNTER,
+    ).only("outlet_id", "counter_id", "number", "status", "service_id", "called_at", "started_at", "business_date"):
+        if t.status == TicketStatus.SERVING or t.business_date >= days[t.outlet_id]:
+            at_counters[t.counter_id] = t
+    longest = {}
+    for outlet_id, service_id, day, first in (
+        Ticket.objects.filter(outlet_id__in=ids, status=TicketStatus.WAITING, business_date__gte=oldest)
+        .values("outlet_id", "service_id", "business_date").annotate(first=Min("issued_at")).order_by()
+        .values_list("outlet_id", "service_id", "business_date", "first")
+    ):
+        if day == days[outlet_id]:
+            longest[(outlet_id, service_id)] = first
+    arrivals = {
+        (outlet_id, service_id): n for outlet_id, service_id, n in (
+            Ticket.objects.filter(outlet_id__in=ids, issued_at__gte=now - ARRIVALS_WINDOW, issued_at__lte=now)
+            .values("outlet_id", "service_id").annotate(n=Count("id")).order_by()
+            .values_list("outlet_id", "service_id", "n")
+        )
     }
-    longest = dict(
-        Ticket.objects.filter(outlet=outlet, status=TicketStatus.WAITING, business_date=day)
-        .values("service_id").annotate(first=Min("issued_at")).order_by().values_list("service_id", "first")
-    )
-    arrivals = dict(
-        Ticket.objects.filter(outlet=outlet, issued_at__gte=now - ARRIVALS_WINDOW, issued_at__lte=now)
-        .values("service_id").annotate(n=Count("id")).order_by().values_list("service_id", "n")
-    )
-    handle = handle_stats(outlet_id=outlet.pk, now=now)
-    floor.handle_means = {sid: h.mean for sid, h in handle.items()}
-    estimates = line["estimates"].services
+    devices = defaultdict(list)
+    for device in hall_devices(ids, now):
+        devices[device.outlet_id].append(device)
+    skills = defaultdict(dict)
+    for membership in StaffMembership.objects.filter(outlet_id__in=ids).prefetch_related("skills"):
+        skills[membership.outlet_id][membership.user_id] = {s.pk for s in membership.skills.all()}
 
-    for c in counters:
-        services = [cs.service_id for cs in sorted(c.counter_services.all(), key=lambda cs: cs.position)]
-        ticket = at_counters.get(c.pk)
-        current = None
-        if ticket is not None:
-            current = {"number": ticket.number, "status": ticket.status, "service_id": ticket.service_id,
-                       "since": ticket.started_at if ticket.status == TicketStatus.SERVING else ticket.called_at}
-        user = c.signed_in_user
-        floor.counters.append(CounterFloor(
-            counter_id=c.pk, number=c.number, label=c.label, state=c.state, pause_reason=c.pause_reason,
-            state_since=c.state_changed_at, agent_id=user.pk if user else None,
-            agent=(user.get_full_name() or user.get_username()) if user else "", services=services, current=current,
-        ))
-
-    for hs in offers:
-        sid = hs.service_id
-        estimate = estimates.get(sid)
-        capacity = 0.0
-        open_count = 0
-        for c in floor.counters:
-            if c.state == CounterState.OPEN and sid in c.services:
-                open_count += 1
-                # A counter of several services gives each its share of its time.
-                capacity += ARRIVALS_WINDOW.total_seconds() / floor.handle_means.get(sid, 300.0) / len(c.services)
-        first = longest.get(sid)
-        floor.services.append(ServiceFloor(
-            service_id=sid, code=hs.service.code, name=hs.service.name_zh, name_en=hs.service.name_en,
-            target_wait_seconds=hs.target_wait,
-            waiting=line["waiting"].get(sid, 0),
-            estimated_wait_seconds=estimate.seconds if estimate else 0,
-            estimated_wait_range=(estimate.low, estimate.high) if estimate else (0, 0),
-            longest_wait_seconds=int((now - first).total_seconds()) if first else 0,
-            arrivals_15m=arrivals.get(sid, 0), capacity_15m=round(capacity, 1), open_counters=open_count,
-        ))
-
-    floor.devices = [d for d in hall_devices([outlet.pk], now)]
-    for membership in StaffMembership.objects.filter(outlet=outlet).prefetch_related("skills"):
-        floor.skills[membership.user_id] = {s.pk for s in membership.skills.all()}
-    return floor
+    floors = {}
+    for outlet in outlets:
+        pk = outlet.pk
+        floor = HallFloor(outlet=outlet, now=now, is_open=outlet_is_open(hours.get(pk, outlet), now))
+        floor.handle_means = {sid: h.mean for sid, h in handles.get(pk, {}).items()}
+        floor.skills = skills.get(pk, {})
+        floor.devices = devices.get(pk, [])
+        estimates = lines[pk]["estimates"].services
+        for c in counters.get(pk, []):
+            services = [cs.service_id for cs in sorted(c.counter_services.all(), key=lambda cs: cs.position)]
+            ticket = at_counters.get(c.pk)
+            current = None
+            if ticket is not None:
+                current = {"number": ticket.number, "status": ticket.status, "service_id": ticket.service_id,
+                           "since": ticket.started_at if ticket.status == TicketStatus.SERVING else ticket.called_at}
+            user = c.signed_in_user
+            floor.counters.append(CounterFloor(
+                counter_id=c.pk, number=c.number, label=c.label, state=c.state, pause_reason=c.pause_reason,
+                state_since=c.state_changed_at, agent_id=user.pk if user else None,
+                agent=(user.get_full_name() or user.get_username()) if user else "", services=services,
+                current=current,
+            ))
+        for hs in offers.get(pk, []):
+            sid = hs.service_id
+            estimate = estimates.get(sid)
+            capacity, open_count = 0.0, 0
+            for c in floor.counters:
+                if c.state == CounterState.OPEN and sid in c.services:
+                    open_count += 1
+                    # A counter of several services gives each its share of its time.
+                    mean = max(floor.handle_means.get(sid, 300.0), 1.0)
+                    capacity += ARRIVALS_WINDOW.total_seconds() / mean / len(c.services)
+            first = longest.get((pk, sid))
+            floor.services.append(ServiceFloor(
+                service_id=sid, code=hs.service.code, name=hs.service.name_zh, name_en=hs.service.name_en,
+                target_wait_seconds=hs.target_wait,
+                waiting=lines[pk]["waiting"].get(sid, 0),
+                estimated_wait_seconds=estimate.seconds if estimate else 0,
+                estimated_wait_range=(estimate.low, estimate.high) if estimate else (0, 0),
+                longest_wait_seconds=int((now - first).total_seconds()) if first else 0,
+                arrivals_15m=arrivals.get((pk, sid), 0), capacity_15m=round(capacity, 1), open_counters=open_count,
+            ))
+        floors[pk] = floor
+    return floors
 
 
 def floor_payload(floor: HallFloor) -> dict:

@@ -25,12 +25,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from halls.models import Counter, CounterState, Outlet, Service
+from halls.models import Counter, CounterState, HallService, Outlet, Service
 from queueing import services as queue_services
 from queueing.selectors import service_estimates
 
 from ..floor import HallFloor
-from ..models import PeakWarning, Suggestion, SuggestionKind, WarningKind
+from ..models import Suggestion, SuggestionKind, WarningKind
 
 NotPossibleNow = queue_services.NotPossibleNow
 LINE_KINDS = {WarningKind.WAIT, WarningKind.LONGEST_WAIT, WarningKind.ARRIVALS, WarningKind.PREDICTED}
@@ -46,41 +46,67 @@ def _km(a, b) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
-def _nearby_hall(outlet: Outlet, service_id: int, our_wait: int):
-    """(hall, its wait, km) of a nearby hall with a clearly shorter wait for the service, or None."""
-    if outlet.lat is None or outlet.lng is None or our_wait <= 0:
-        return None
-    others = [
-        o for o in Outlet.objects.filter(has_queue=True, is_active=True, hall_services__service_id=service_id,
-                                         hall_services__is_active=True, lat__isnull=False, lng__isnull=False)
-        .exclude(pk=outlet.pk)
-    ]
-    near = sorted(((o, _km(outlet, o)) for o in others), key=lambda pair: pair[1])
-    best = None
-    for other, km in near[:NEARBY_CANDIDATES]:
-        if km > settings.PLANNING_NEARBY_KM:
-            break
-        estimate = service_estimates(outlet_id=other.pk, outlet_code=other.code).get(service_id)
-        if estimate is None or estimate.seconds > NEARBY_WAIT_SHARE * our_wait:
-            continue
-        if best is None or estimate.seconds < best[1]:
-            best = (other, estimate.seconds, km)
-    return best
+class NearbyHalls:
+    """Which halls are near which, and their waits, for one evaluation: the
+    halls with a queue and coordinates, read once; a hall's waits from the
+    floors being evaluated, else as the refresher last kept them."""
+
+    def __init__(self, floors: dict | None = None):
+        self.floors = floors or {}
+        self._halls = None
+        self._offers = None
+
+    def _load(self):
+        if self._halls is None:
+            self._halls = list(Outlet.objects.filter(has_queue=True, is_active=True, lat__isnull=False,
+                                                     lng__isnull=False))
+            self._offers = set(HallService.objects.filter(outlet__in=self._halls, is_active=True)
+                               .values_list("outlet_id", "service_id"))
+
+    def wait(self, outlet, service_id) -> int | None:
+        floor = self.floors.get(outlet.pk)
+        if floor is not None:
+            service = floor.service(service_id)
+            return service.estimated_wait_seconds if service else None
+        estimate = service_estimates(outlet_id=outlet.pk, outlet_code=outlet.code).get(service_id)
+        return estimate.seconds if estimate else None
+
+    def shorter(self, outlet: Outlet, service_id: int, our_wait: int):
+        """(hall, its wait, km) of a hall within PLANNING_NEARBY_KM whose wait for
+        the service is at most NEARBY_WAIT_SHARE of ours, the shortest; or None."""
+        if outlet.lat is None or outlet.lng is None or our_wait <= 0:
+            return None
+        self._load()
+        near = sorted(
+            ((o, _km(outlet, o)) for o in self._halls if o.pk != outlet.pk and (o.pk, service_id) in self._offers),
+            key=lambda pair: pair[1],
+        )
+        best = None
+        for other, km in near[:NEARBY_CANDIDATES]:
+            if km > settings.PLANNING_NEARBY_KM:
+                break
+            wait = self.wait(other, service_id)
+            if wait is None or wait > NEARBY_WAIT_SHARE * our_wait:
+                continue
+            if best is None or wait < best[1]:
+                best = (other, wait, km)
+        return best
 
 
-def possible_suggestions(warning: PeakWarning, floor: HallFloor) -> list[dict]:
-    """What could be done about `warning` on this floor: [{kind, text, params}]."""
+def possible_suggestions(kind: str, subject: str, service_id: int | None, level: str, floor: HallFloor,
+                         nearby: NearbyHalls) -> list[dict]:
+    """What could be done about a warning on this floor: [{kind, text, params}]."""
     found = []
-    if warning.kind == WarningKind.LONG_PAUSE:
-        counter_id = int(warning.subject.split(":")[1])
+    if kind == WarningKind.LONG_PAUSE:
+        counter_id = int(subject.split(":")[1])
         c = next((c for c in floor.counters if c.counter_id == counter_id), None)
         if c is not None and c.state == CounterState.PAUSED:
             found.append({"kind": SuggestionKind.END_PAUSE, "params": {"counter": c.counter_id},
                           "text": f"结束{c.label}的暂停 / End the pause at counter {c.number}"})
         return found
-    if warning.kind not in LINE_KINDS or warning.service_id is None:
+    if kind not in LINE_KINDS or service_id is None:
         return found
-    service = floor.service(warning.service_id)
+    service = floor.service(service_id)
     if service is None:
         return found
     sid = service.service_id
@@ -100,36 +126,36 @@ def possible_suggestions(warning: PeakWarning, floor: HallFloor) -> list[dict]:
     if service.code in settings.PLANNING_KIOSK_SERVICES:
         found.append({"kind": SuggestionKind.USE_KIOSKS, "params": {"service": sid},
                       "text": f"引导{service.name}顾客使用自助终端 / Send {service.name_en} customers to the kiosks"})
-    nearby = _nearby_hall(floor.outlet, sid, service.estimated_wait_seconds)
-    if nearby is not None:
-        hall, wait, km = nearby
-        found.append({"kind": SuggestionKind.NEARBY_HALL, "params": {"service": sid, "to": hall.pk},
-                      "text": f"引导远程取号的顾客到{hall.name}（{km:.1f}公里，约等{math.ceil(wait / 60)}分钟）/ "
-                              f"Point remote customers to {hall.name} ({km:.1f} km, about {math.ceil(wait / 60)} min)"})
+    # Sending customers elsewhere is for a line past its target, not a notice.
+    if level != "notice":
+        shorter = nearby.shorter(floor.outlet, sid, service.estimated_wait_seconds)
+        if shorter is not None:
+            hall, wait, km = shorter
+            found.append({
+                "kind": SuggestionKind.NEARBY_HALL, "params": {"service": sid, "to": hall.pk},
+                "text": f"引导远程取号的顾客到{hall.name}（{km:.1f}公里，约等{math.ceil(wait / 60)}分钟）/ "
+                        f"Point remote customers to {hall.name} ({km:.1f} km, about {math.ceil(wait / 60)} min)",
+            })
     return found
 
 
-def suggestions_refresh(warning: PeakWarning, floor: HallFloor, now: datetime) -> None:
-    """Add what is newly possible, withdraw what no longer is (in the caller's transaction)."""
-    possible = {(p["kind"], tuple(sorted(p["params"].items()))): p for p in possible_suggestions(warning, floor)}
-    for suggestion in warning.suggestions.filter(applied_at__isnull=True, withdrawn_at__isnull=True):
-        key = (suggestion.kind, tuple(sorted(suggestion.params.items())))
-        if key in possible:
-            fresh = possible.pop(key)
-            if fresh["text"] != suggestion.text:
-                suggestion.text = fresh["text"]
-                suggestion.save(update_fields=["text"])
-        else:
-            suggestion.withdrawn_at = now
-            suggestion.save(update_fields=["withdrawn_at"])
-    Suggestion.objects.bulk_create([
-        Suggestion(warning=warning, kind=p["kind"], params=p["params"], text=p["text"], created_at=now)
-        for p in possible.values()
-    ])
+def _key(kind, params) -> tuple:
+    return kind, tuple(sorted(params.items()))
 
 
-def suggestions_withdraw(warning: PeakWarning, now: datetime) -> None:
-    warning.suggestions.filter(applied_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
+def suggestions_diff(open_suggestions, possible: list[dict]) -> tuple[list, list, list]:
+    """(to add: [dict], to withdraw: [Suggestion], to retext: [Suggestion]) to
+    bring a warning's open suggestions to what is possible now."""
+    wanted = {_key(p["kind"], p["params"]): p for p in possible}
+    withdraw, retext = [], []
+    for suggestion in open_suggestions:
+        fresh = wanted.pop(_key(suggestion.kind, suggestion.params), None)
+        if fresh is None:
+            withdraw.append(suggestion)
+        elif fresh["text"] != suggestion.text:
+            suggestion.text = fresh["text"]
+            retext.append(suggestion)
+    return list(wanted.values()), withdraw, retext
 
 
 def suggestion_apply(*, suggestion_id: int, actor, now: datetime | None = None) -> dict:

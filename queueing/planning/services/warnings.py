@@ -26,6 +26,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from halls.models import CounterState, Outlet, StaffMembership, StaffRole
@@ -34,16 +35,17 @@ from queueing.models import HallNotice
 from sms.services import sms_queue
 
 from .. import events
-from ..floor import HallFloor, hall_floor
+from ..floor import HallFloor, hall_floor, halls_floors
 from ..models import (
     LEVEL_RANK,
     PeakWarning,
+    Suggestion,
     WarningChange,
     WarningChangeKind,
     WarningKind,
     WarningLevel,
 )
-from .suggestions import suggestions_refresh, suggestions_withdraw
+from .suggestions import NearbyHalls, possible_suggestions, suggestions_diff
 
 logger = logging.getLogger(__name__)
 
@@ -134,56 +136,119 @@ def readings(floor: HallFloor) -> list[Reading]:
     return found
 
 
-def _change(warning, kind, now, actor=None):
-    WarningChange.objects.create(warning=warning, kind=kind, level=warning.level, figure=warning.figure, at=now,
-                                 actor=actor if actor is not None and actor.is_authenticated else None)
+def _change(warning, kind, now, actor=None) -> WarningChange:
+    return WarningChange(warning=warning, kind=kind, level=warning.level, figure=warning.figure, at=now,
+                         actor=actor if actor is not None and actor.is_authenticated else None)
 
 
 def warnings_evaluate(*, outlet: Outlet, now: datetime | None = None, floor: HallFloor | None = None,
                       line: dict | None = None) -> list[PeakWarning]:
     """Evaluate the hall's floor now: start, raise, lower and end its
-    warnings. Returns the warnings that started or rose. One evaluation of a
-    hall at a time: another running for it makes this one a no-op."""
+    warnings, and tell the live floor. Returns the warnings that started or
+    rose. One evaluation of a hall at a time: another running for it makes
+    this one a no-op."""
     now = now or timezone.now()
     floor = floor or hall_floor(outlet=outlet, now=now, line=line)
-    found = {(r.kind, r.subject): r for r in readings(floor)}
+    return _evaluate({outlet.pk: floor}, now, always_tell=True)
+
+
+def warnings_evaluate_all(*, now: datetime | None = None, batch: int = 250) -> int:
+    """Evaluate every active hall with a queue (Celery beat, every minute):
+    their floors read a batch at a time, and only the halls whose warnings
+    change are written. Returns how many warnings started or rose."""
+    now = now or timezone.now()
+    outlets = list(Outlet.objects.filter(has_queue=True, is_active=True).order_by("pk"))
+    risen = 0
+    for first in range(0, len(outlets), batch):
+        floors = halls_floors(outlets[first:first + batch], now=now)
+        risen += len(_evaluate(floors, now, always_tell=False))
+    return risen
+
+
+def _evaluate(floors: dict, now: datetime, *, always_tell: bool) -> list[PeakWarning]:
+    ids = list(floors)
+    active = {}
+    for warning in (PeakWarning.objects.filter(outlet_id__in=ids, ended_at__isnull=True)
+                    .prefetch_related(Prefetch("suggestions", to_attr="open_suggestions",
+                                               queryset=Suggestion.objects.filter(applied_at__isnull=True,
+                                                                                  withdrawn_at__isnull=True)))):
+        active[(warning.outlet_id, warning.kind, warning.subject)] = warning
+    notices = {n.outlet_id: n for n in HallNotice.objects.filter(outlet_id__in=ids)}
+    nearby = NearbyHalls(floors)
     risen = []
+    for pk, floor in floors.items():
+        try:
+            plan = _plan(floor, {k[1:]: w for k, w in active.items() if k[0] == pk}, now, nearby)
+            if plan["writes"] or always_tell:
+                risen += _apply(floor, plan, notices.get(pk), now)
+        except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
+            logger.exception("Evaluating the warnings of hall %s failed", floor.outlet.code)
+    return risen
+
+
+def _plan(floor: HallFloor, active: dict, now: datetime, nearby) -> dict:
+    """What the floor asks of the hall's warnings, worked out without writing."""
+    found = {(r.kind, r.subject): r for r in readings(floor)}
+    plan = {"end": [], "raise": [], "lower": [], "refresh": [], "start": [], "suggest": [], "writes": False}
+    after = {}
+    for key, warning in active.items():
+        reading = found.get(key)
+        level = level_for(reading.figure, reading.thresholds, warning.level) if reading else None
+        if level is None:
+            plan["end"].append(warning)
+            continue
+        target = "raise" if LEVEL_RANK[level] > LEVEL_RANK[warning.level] else (
+            "lower" if LEVEL_RANK[level] < LEVEL_RANK[warning.level] else "refresh")
+        if target != "refresh" or reading.message != warning.message:
+            plan[target].append((warning, level, reading))
+        after[key] = (warning, level, reading)
+    for key, reading in found.items():
+        if key not in active:
+            level = level_for(reading.figure, reading.thresholds, None)
+            if level is not None:
+                plan["start"].append((reading, level))
+    for key, (warning, level, reading) in after.items():
+        possible = possible_suggestions(reading.kind, reading.subject, reading.service_id, level, floor, nearby)
+        add, withdraw, retext = suggestions_diff(getattr(warning, "open_suggestions", []), possible)
+        if add or withdraw or retext:
+            plan["suggest"].append((warning, add, withdraw, retext))
+    for warning in plan["end"]:
+        if getattr(warning, "open_suggestions", []):
+            plan["suggest"].append((warning, [], list(warning.open_suggestions), []))
+    plan["writes"] = any(plan[k] for k in ("end", "raise", "lower", "refresh", "start", "suggest"))
+    plan["current"] = [w for w, _, _ in after.values()]
+    return plan
+
+
+def _apply(floor: HallFloor, plan: dict, notice, now: datetime) -> list[PeakWarning]:
+    outlet = floor.outlet
+    risen, changes = [], []
     with transaction.atomic():
         # The hall's row orders its evaluations (no-key: taking tickets, which
         # only reference the hall, is never blocked by it).
         if not Outlet.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=outlet.pk).exists():
             return []
-        active = {(w.kind, w.subject): w for w in PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True)}
-        for key, warning in active.items():
-            reading = found.get(key)
-            level = level_for(reading.figure, reading.thresholds, warning.level) if reading else None
-            if level is None:
-                warning.ended_at = now
-                warning.save(update_fields=["ended_at"])
-                _change(warning, WarningChangeKind.ENDED, now)
-                suggestions_withdraw(warning, now)
-                continue
-            was = warning.level
-            warning.level, warning.figure, warning.message = level, reading.figure, reading.message
-            warning.threshold = reading.thresholds[level]
-            fields = ["level", "figure", "message", "threshold"]
-            if LEVEL_RANK[level] > LEVEL_RANK[was]:
-                warning.raised_at = now
-                if LEVEL_RANK[level] > LEVEL_RANK[warning.peak_level]:
-                    warning.peak_level = level
-                warning.save(update_fields=[*fields, "raised_at", "peak_level"])
-                _change(warning, WarningChangeKind.RAISED, now)
-                risen.append(warning)
-            else:
-                warning.save(update_fields=fields)
-                if LEVEL_RANK[level] < LEVEL_RANK[was]:
-                    _change(warning, WarningChangeKind.LOWERED, now)
-        for key, reading in found.items():
-            if key in active:
-                continue
-            level = level_for(reading.figure, reading.thresholds, None)
-            if level is None:
-                continue
+        for warning in plan["end"]:
+            warning.ended_at = now
+            changes.append(_change(warning, WarningChangeKind.ENDED, now))
+        PeakWarning.objects.bulk_update(plan["end"], ["ended_at"])
+        updated = []
+        for target in ("raise", "lower", "refresh"):
+            for warning, level, reading in plan[target]:
+                warning.level, warning.figure, warning.message = level, reading.figure, reading.message
+                warning.threshold = reading.thresholds[level]
+                if target == "raise":
+                    warning.raised_at = now
+                    if LEVEL_RANK[level] > LEVEL_RANK[warning.peak_level]:
+                        warning.peak_level = level
+                    changes.append(_change(warning, WarningChangeKind.RAISED, now))
+                    risen.append(warning)
+                elif target == "lower":
+                    changes.append(_change(warning, WarningChangeKind.LOWERED, now))
+                updated.append(warning)
+        PeakWarning.objects.bulk_update(updated, ["level", "figure", "message", "threshold", "raised_at", "peak_level"])
+        started = []
+        for reading, level in plan["start"]:
             try:
                 with transaction.atomic():
                     warning = PeakWarning.objects.create(
@@ -193,12 +258,31 @@ def warnings_evaluate(*, outlet: Outlet, now: datetime | None = None, floor: Hal
                     )
             except IntegrityError:  # started meanwhile by an evaluation that ran without the hall's lock
                 continue
-            _change(warning, WarningChangeKind.STARTED, now)
+            started.append(warning)
+            changes.append(_change(warning, WarningChangeKind.STARTED, now))
             risen.append(warning)
-        current = list(PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True))
-        for warning in current:
-            suggestions_refresh(warning, floor, now)
-        _tell(outlet, floor, risen, current, now)
+        WarningChange.objects.bulk_create(changes)
+        new_suggestions, withdrawn, retexted = [], [], []
+        for warning, add, withdraw, retext in plan["suggest"]:
+            new_suggestions += [Suggestion(warning=warning, kind=p["kind"], params=p["params"], text=p["text"],
+                                           created_at=now) for p in add]
+            withdrawn += withdraw
+            retexted += retext
+        nearby = NearbyHalls({outlet.pk: floor})
+        for warning in started:
+            reading_level = warning.level
+            new_suggestions += [
+                Suggestion(warning=warning, kind=p["kind"], params=p["params"], text=p["text"], created_at=now)
+                for p in possible_suggestions(warning.kind, warning.subject, warning.service_id, reading_level,
+                                              floor, nearby)
+            ]
+        Suggestion.objects.bulk_create(new_suggestions)
+        if withdrawn:
+            Suggestion.objects.filter(pk__in=[s.pk for s in withdrawn]).update(withdrawn_at=now)
+        if retexted:
+            Suggestion.objects.bulk_update(retexted, ["text"])
+        current = plan["current"] + started
+        _tell(outlet, floor, risen, current, notice, now)
     return risen
 
 
@@ -211,10 +295,9 @@ def _customer_line(warning: PeakWarning, floor: HallFloor) -> str:
     return f"{service.name}业务当前等候较长，敬请谅解 / {service.name_en}: longer waits than usual now"
 
 
-def _tell(outlet, floor, risen, current, now) -> None:
+def _tell(outlet, floor, risen, current, notice, now) -> None:
     """The displays' line, the managers' texts and the live floor (after commit)."""
     facing = [w for w in current if w.kind in CUSTOMER_KINDS]
-    notice = HallNotice.objects.filter(outlet=outlet).first()
     ours = notice is None or notice.source == NOTICE_SOURCE
     if facing and ours:
         top = max(facing, key=lambda w: (LEVEL_RANK[w.level], w.figure))
@@ -245,18 +328,5 @@ def warning_acknowledge(*, warning_id: int, actor, now: datetime | None = None) 
         if warning.acknowledged_at is None:
             warning.acknowledged_at, warning.acknowledged_by = now, actor
             warning.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            _change(warning, WarningChangeKind.ACKNOWLEDGED, now, actor)
+            _change(warning, WarningChangeKind.ACKNOWLEDGED, now, actor).save()
     return warning
-
-
-def warnings_evaluate_all(*, now: datetime | None = None) -> int:
-    """Evaluate every active hall with a queue (Celery beat, every minute).
-    Returns how many warnings started or rose."""
-    now = now or timezone.now()
-    risen = 0
-    for outlet in Outlet.objects.filter(has_queue=True, is_active=True).order_by("pk"):
-        try:
-            risen += len(warnings_evaluate(outlet=outlet, now=now))
-        except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
-            logger.exception("Evaluating the warnings of hall %s failed", outlet.code)
-    return risen
