@@ -89,16 +89,22 @@ def hall_day_live(outlet: Outlet, now: datetime | None = None) -> date:
     return business_day_live(hall if hall is not None and hall.pk == outlet.pk else outlet, now)
 
 
-def halls_with_hours(outlet_ids) -> dict[int, Outlet]:
-    """Outlets with their hours and exceptions prefetched, in three queries."""
+def halls_with_hours(outlet_ids, around: date | None = None) -> dict[int, Outlet]:
+    """Outlets with their hours and exceptions prefetched, in three queries;
+    with `around`, only the exceptions of the days near it (enough for the
+    business day and opening of that day)."""
+    exceptions = OpeningException.objects.order_by("date")
+    if around is not None:
+        exceptions = exceptions.filter(date__range=(around - timedelta(days=2), around + timedelta(days=1)))
     outlets = Outlet.objects.filter(pk__in=list(outlet_ids)).prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
-        Prefetch("opening_exceptions", queryset=OpeningException.objects.order_by("date")),
+        Prefetch("opening_exceptions", queryset=exceptions),
     )
     return {outlet.pk: outlet for outlet in outlets}
 
 
-def live_days(outlet_ids, now: datetime | None = None) -> dict[int, date]:
-    """business_day_live for many halls at once."""
+def live_days(outlet_ids, now: datetime | None = None, *, halls: dict | None = None) -> dict[int, date]:
+    """business_day_live for many halls at once (`halls`: halls_with_hours already read)."""
     now = now or timezone.now()
-    return {pk: business_day_live(outlet, now) for pk, outlet in halls_with_hours(outlet_ids).items()}
+    halls = halls if halls is not None else halls_with_hours(outlet_ids, around=timezone.localdate(now))
+    return {pk: business_day_live(halls[pk], now) for pk in outlet_ids if pk in halls}

@@ -255,13 +255,13 @@ def _line_from(rows, current, routing, handle, rest) -> dict:
     return {"estimates": estimates, "positions": positions, "waiting": dict(waiting)}
 
 
-def halls_lines(outlet_ids, now: datetime | None = None) -> dict[int, dict]:
+def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None = None) -> dict[int, dict]:
     """hall_line for many halls, read now in a few queries whatever their
     number: {outlet id: line}, with each line's "day" (its live business day)
     and "handle" (its handle times) for the reads that follow."""
     now = now or timezone.now()
     outlet_ids = list(outlet_ids)
-    days = live_days(outlet_ids, now)
+    days = live_days(outlet_ids, now, halls=halls)
     routings = halls_routing(outlet_ids)
     handles = halls_handle_stats(outlet_ids, timezone.localtime(now))
     rows, current = defaultdict(list), defaultdict(dict)

@@ -13,7 +13,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from halls.devices import DeviceSeen, hall_devices
-from halls.models import Counter, CounterState, HallService, Outlet, StaffMembership
+from halls.models import Counter, CounterService, CounterState, HallService, Outlet, StaffMembership
 from halls.selectors import outlet_is_open
 from queueing.days import halls_with_hours, live_days
 from queueing.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
@@ -79,26 +79,31 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
     now = now or timezone.now()
     outlets = list(outlets)
     ids = [o.pk for o in outlets]
+    hours = halls_with_hours(ids, around=timezone.localdate(now))
     given = lines or {}
     missing = [pk for pk in ids if pk not in given]
-    lines = {**given, **(halls_lines(missing, now) if missing else {})}
+    lines = {**given, **(halls_lines(missing, now, halls=hours) if missing else {})}
     days = {pk: line.get("day") for pk, line in lines.items()}
     if any(day is None for day in days.values()):
-        days.update(live_days([pk for pk, day in days.items() if day is None], now))
+        days.update(live_days([pk for pk, day in days.items() if day is None], now, halls=hours))
     handles = {pk: line["handle"] for pk, line in lines.items() if "handle" in line}
     without = [pk for pk in ids if pk not in handles]
     if without:
         handles.update(halls_handle_stats(without, timezone.localtime(now)))
-    hours = halls_with_hours(ids)
 
     offers = defaultdict(list)
     for hs in (HallService.objects.filter(outlet_id__in=ids, is_active=True).select_related("service")
                .order_by("sort_order", "service__sort_order")):
         offers[hs.outlet_id].append(hs)
     counters = defaultdict(list)
-    for c in (Counter.objects.filter(outlet_id__in=ids).select_related("signed_in_user")
-              .prefetch_related("counter_services").order_by("number")):
-        counters[c.outlet_id].append(c)
+    for c in (Counter.objects.filter(outlet_id__in=ids).order_by("number").values(
+            "id", "outlet_id", "number", "name", "state", "pause_reason", "state_changed_at", "signed_in_user_id",
+            "signed_in_user__username", "signed_in_user__first_name", "signed_in_user__last_name")):
+        counters[c["outlet_id"]].append(c)
+    served = defaultdict(list)
+    for counter_id, service_id in (CounterService.objects.filter(counter__outlet_id__in=ids)
+                                   .order_by("counter_id", "position").values_list("counter_id", "service_id")):
+        served[counter_id].append(service_id)
     oldest = min((d for d in days.values() if d), default=timezone.localdate(now))
     at_counters = {}
     for t in Ticket.objects.filter(
@@ -125,31 +130,32 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
     devices = defaultdict(list)
     for device in hall_devices(ids, now):
         devices[device.outlet_id].append(device)
-    skills = defaultdict(dict)
-    for membership in StaffMembership.objects.filter(outlet_id__in=ids).prefetch_related("skills"):
-        skills[membership.outlet_id][membership.user_id] = {s.pk for s in membership.skills.all()}
+    skills = defaultdict(lambda: defaultdict(set))
+    for outlet_id, user_id, service_id in StaffMembership.skills.through.objects.filter(
+            staffmembership__outlet_id__in=ids).values_list(
+            "staffmembership__outlet_id", "staffmembership__user_id", "service_id"):
+        skills[outlet_id][user_id].add(service_id)
 
     floors = {}
     for outlet in outlets:
         pk = outlet.pk
         floor = HallFloor(outlet=outlet, now=now, is_open=outlet_is_open(hours.get(pk, outlet), now))
         floor.handle_means = {sid: h.mean for sid, h in handles.get(pk, {}).items()}
-        floor.skills = skills.get(pk, {})
+        floor.skills = dict(skills.get(pk, {}))
         floor.devices = devices.get(pk, [])
         estimates = lines[pk]["estimates"].services
         for c in counters.get(pk, []):
-            services = [cs.service_id for cs in sorted(c.counter_services.all(), key=lambda cs: cs.position)]
-            ticket = at_counters.get(c.pk)
+            ticket = at_counters.get(c["id"])
             current = None
             if ticket is not None:
                 current = {"number": ticket.number, "status": ticket.status, "service_id": ticket.service_id,
                            "since": ticket.started_at if ticket.status == TicketStatus.SERVING else ticket.called_at}
-            user = c.signed_in_user
+            full_name = f"{c['signed_in_user__first_name'] or ''} {c['signed_in_user__last_name'] or ''}".strip()
             floor.counters.append(CounterFloor(
-                counter_id=c.pk, number=c.number, label=c.label, state=c.state, pause_reason=c.pause_reason,
-                state_since=c.state_changed_at, agent_id=user.pk if user else None,
-                agent=(user.get_full_name() or user.get_username()) if user else "", services=services,
-                current=current,
+                counter_id=c["id"], number=c["number"], label=c["name"] or f"{c['number']}号窗口", state=c["state"],
+                pause_reason=c["pause_reason"], state_since=c["state_changed_at"], agent_id=c["signed_in_user_id"],
+                agent=(full_name or c["signed_in_user__username"]) if c["signed_in_user_id"] else "",
+                services=served.get(c["id"], []), current=current,
             ))
         for hs in offers.get(pk, []):
             sid = hs.service_id

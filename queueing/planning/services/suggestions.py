@@ -39,6 +39,11 @@ NEARBY_WAIT_SHARE = 0.5
 NEARBY_CANDIDATES = 5
 
 
+# Degrees of latitude (and, loosely, longitude at these latitudes) per kilometre:
+# a box around a hall rules most others out before any trigonometry.
+DEGREES_PER_KM = 1 / 90
+
+
 def _km(a, b) -> float:
     """Great-circle distance between two outlets with coordinates, km."""
     lat1, lng1, lat2, lng2 = map(math.radians, (float(a.lat), float(a.lng), float(b.lat), float(b.lng)))
@@ -55,6 +60,7 @@ class NearbyHalls:
         self.floors = floors or {}
         self._halls = None
         self._offers = None
+        self._near = {}  # origin id -> [(hall, km)] within PLANNING_NEARBY_KM, nearest first
 
     def _load(self):
         if self._halls is None:
@@ -77,14 +83,18 @@ class NearbyHalls:
         if outlet.lat is None or outlet.lng is None or our_wait <= 0:
             return None
         self._load()
-        near = sorted(
-            ((o, _km(outlet, o)) for o in self._halls if o.pk != outlet.pk and (o.pk, service_id) in self._offers),
-            key=lambda pair: pair[1],
-        )
+        if outlet.pk not in self._near:
+            box = settings.PLANNING_NEARBY_KM * DEGREES_PER_KM
+            lat, lng = float(outlet.lat), float(outlet.lng)
+            self._near[outlet.pk] = sorted(
+                ((o, km) for o in self._halls
+                 if o.pk != outlet.pk and abs(float(o.lat) - lat) <= box and abs(float(o.lng) - lng) <= 1.3 * box
+                 for km in (_km(outlet, o),) if km <= settings.PLANNING_NEARBY_KM),
+                key=lambda pair: pair[1],
+            )
+        near = [(o, km) for o, km in self._near[outlet.pk] if (o.pk, service_id) in self._offers]
         best = None
         for other, km in near[:NEARBY_CANDIDATES]:
-            if km > settings.PLANNING_NEARBY_KM:
-                break
             wait = self.wait(other, service_id)
             if wait is None or wait > NEARBY_WAIT_SHARE * our_wait:
                 continue

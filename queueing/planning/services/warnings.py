@@ -180,7 +180,7 @@ def _evaluate(floors: dict, now: datetime, *, always_tell: bool) -> list[PeakWar
         try:
             plan = _plan(floor, {k[1:]: w for k, w in active.items() if k[0] == pk}, now, nearby)
             if plan["writes"] or always_tell:
-                risen += _apply(floor, plan, notices.get(pk), now)
+                risen += _apply(floor, plan, notices.get(pk), now, nearby)
         except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
             logger.exception("Evaluating the warnings of hall %s failed", floor.outlet.code)
     return risen
@@ -220,7 +220,7 @@ def _plan(floor: HallFloor, active: dict, now: datetime, nearby) -> dict:
     return plan
 
 
-def _apply(floor: HallFloor, plan: dict, notice, now: datetime) -> list[PeakWarning]:
+def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[PeakWarning]:
     outlet = floor.outlet
     risen, changes = [], []
     with transaction.atomic():
@@ -268,7 +268,6 @@ def _apply(floor: HallFloor, plan: dict, notice, now: datetime) -> list[PeakWarn
                                            created_at=now) for p in add]
             withdrawn += withdraw
             retexted += retext
-        nearby = NearbyHalls({outlet.pk: floor})
         for warning in started:
             reading_level = warning.level
             new_suggestions += [
