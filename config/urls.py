@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("halls.urls")),
     path("api/v1/", include("queueing.urls")),
     path("api/v1/", include("kiosk.urls")),
+    path("api/v1/", include("queueing.planning.urls")),
     path("", include("queueing.page_urls")),
     path("", include("kiosk.page_urls")),
 ]
