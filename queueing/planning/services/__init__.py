@@ -1,0 +1,25 @@
+"""Every write of planning. Import services from here: `from queueing.planning import services`."""
+
+from .rosters import (
+    GeneratedRoster,
+    RosterChanged,
+    RosterRuleBroken,
+    roster_generate,
+    roster_problem,
+    roster_shift_create,
+    roster_shift_delete,
+    roster_shift_update,
+    roster_shift_violations,
+)
+
+__all__ = [
+    "GeneratedRoster",
+    "RosterChanged",
+    "RosterRuleBroken",
+    "roster_generate",
+    "roster_problem",
+    "roster_shift_create",
+    "roster_shift_delete",
+    "roster_shift_update",
+    "roster_shift_violations",
+]
