@@ -51,7 +51,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from .erlang import agents_for_service_level
+from .erlang import Stream, agents_for_service_level, pool
 
 SLOT_MINUTES = 30
 SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
@@ -513,18 +513,6 @@ def solve_roster(problem: RosterProblem, *, time_limit_seconds: float = 4.0, wor
             objective.append(weight * (hi - lo))
 
     model.Minimize(sum(objective))
-    # A greedy roster as the search's starting point: the solver improves
-    # on it rather than starting from nobody at work.
-    for (p, d, o), b in _greedy(problem, people, options).items():
-        for o2 in range(len(options[(p, d)])):
-            var = x[(p, d, o2)]
-            if not isinstance(var, int):
-                model.AddHint(var, o2 == o)
-        for o2, ys in ((o2, breaks.get((p, d, o2), ())) for o2 in range(len(options[(p, d)]))):
-            for b2, y in ys:
-                if not isinstance(y, int) and y is not x[(p, d, o2)]:
-                    model.AddHint(y, o2 == o and b2 == b)
-
     # The decisions of each day: whose shift and where the break goes.
     day_vars: dict[int, list] = defaultdict(list)
     for (p, d, o), var in x.items():
@@ -533,6 +521,18 @@ def solve_roster(problem: RosterProblem, *, time_limit_seconds: float = 4.0, wor
     for (p, d, o), ys in breaks.items():
         day_vars[d].extend(y for _, y in ys if not isinstance(y, int) and y is not x[(p, d, o)])
 
+    # A greedy roster that keeps every rule: the search's hint, and its
+    # fallback when the search finds nothing in its share of the time.
+    greedy: dict[int, int] = {}
+    for (p, d, o), b in _greedy(problem, people, options).items():
+        greedy[id(x[(p, d, o)])] = 1
+        for b2, y in breaks.get((p, d, o), ()):
+            greedy[id(y)] = int(b2 == b)
+    greedy_values = {v.Index(): greedy.get(id(v), 0) for vs in day_vars.values() for v in vs}
+    for vs in day_vars.values():
+        for v in vs:
+            model.AddHint(v, bool(greedy_values[v.Index()]))
+
     deadline = started + max(0.05, time_limit_seconds)
     solver = _solver(min(time_limit_seconds * FIRST_SEARCH_SHARE, deadline - clock.monotonic()), workers)
     status = solver.Solve(model)
@@ -540,12 +540,17 @@ def solve_roster(problem: RosterProblem, *, time_limit_seconds: float = 4.0, wor
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = {v.Index(): solver.Value(v) for vs in day_vars.values() for v in vs}
         best, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
-        if status == cp_model.FEASIBLE and len(day_vars) > 1:
-            values, best = _improve_by_days(model, day_vars, values, best, deadline, workers, len(dates))
+    elif status != cp_model.INFEASIBLE:
+        best = _evaluate(model, day_vars, greedy_values, workers)
+        if best is not None:
+            values = greedy_values
+            notes.append("The search started from the greedy roster.")
+    if values is not None and status != cp_model.OPTIMAL and len(day_vars) > 1:
+        values, best = _improve_by_days(model, day_vars, values, best, deadline, workers, len(dates))
 
     if values is not None:
         shifts = _extract(problem, people, options, x, breaks, lambda v: v if isinstance(v, int) else values[v.Index()])
-        label = "optimal" if status == cp_model.OPTIMAL or best <= bound else "feasible"
+        label = "optimal" if status == cp_model.OPTIMAL or (bound is not None and best <= bound) else "feasible"
         objective_value = int(round(best)) + WEIGHT_UNDER * constant_short
     else:
         shifts = tuple(problem.fixed)
@@ -567,6 +572,22 @@ def _solver(seconds: float, workers: int):
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = 0
     return solver
+
+
+def _evaluate(model, day_vars, values, workers) -> float | None:
+    """The objective of the roster `values` fixes (None if it breaks a rule)."""
+    from ortools.sat.python import cp_model
+
+    fixed = model.Clone()
+    proto = fixed.Proto()
+    for variables in day_vars.values():
+        for v in variables:
+            domain = proto.variables[v.Index()].domain
+            domain[0] = domain[1] = values[v.Index()]
+    fixed.ClearHints()
+    solver = _solver(1.0, workers)
+    status = solver.Solve(fixed)
+    return solver.ObjectiveValue() if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def _improve_by_days(model, day_vars, values, best, deadline, workers, days):
@@ -1011,13 +1032,37 @@ def requirement_from_forecast(
     aht_seconds: Mapping[str, float],
     target_wait_seconds: Mapping[str, float],
     target_service_level: float = 0.8,
+    *,
+    pools: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[tuple[date, time, str], int]:
-    """Counters per slot and service from a forecast of arrivals per
-    30-minute slot: Erlang C on each slot's rate, as if it held steady."""
-    out = {}
+    """Counters per slot from a forecast of arrivals per 30-minute slot and
+    service: Erlang C on each slot's rate, as if it held steady.
+
+    Services that the same counters serve together are staffed as one pool
+    (`pools`: pool name -> its services; erlang.pool: arrivals add up, the
+    handle time is their arrival-weighted mean, the strictest target applies)
+    and the requirement names the pool instead of its services; the people
+    who staff it are those skilled in all its services (`pool_skills`).
+    Services in no pool are staffed on their own."""
+    pool_of = {service: name for name, members in (pools or {}).items() for service in members}
+    streams: dict[tuple[date, time, str], list[Stream]] = defaultdict(list)
     for (day, start, service), count in arrivals.items():
         per_hour = count * 60 / SLOT_MINUTES
-        out[(day, start, service)] = agents_for_service_level(
-            per_hour, aht_seconds[service], target_wait_seconds.get(service, 600), target_service_level
+        stream = Stream(per_hour, aht_seconds[service], target_wait_seconds.get(service, 600))
+        streams[(day, start, pool_of.get(service, service))].append(stream)
+    out = {}
+    for key, members in streams.items():
+        pooled = pool(members)
+        out[key] = agents_for_service_level(
+            pooled.arrivals_per_hour, pooled.aht_seconds, pooled.target_wait_seconds, target_service_level
         ).agents
     return out
+
+
+def pool_skills(skills: frozenset[str], pools: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """What a person staffs when services are pooled: each pool whose
+    services they all serve, and their services that are in no pool."""
+    pooled = {service for members in pools.values() for service in members}
+    return frozenset(s for s in skills if s not in pooled) | frozenset(
+        name for name, members in pools.items() if set(members) <= set(skills)
+    )

@@ -294,7 +294,10 @@ def simulate_day(day: HallDay, rng) -> list[_Customer]:
     lines: dict[tuple[str, int], deque[_Customer]] = {
         (s, r): deque() for s in day.services for r in (0, 1)
     }
-    state = {"arrived": env.event()}
+    # Idle counters, longest idle first: counter number -> (its services, its wake-up event).
+    # An arrival wakes one idle counter that serves it; a counter is idle only
+    # when nothing waits for any of its services, so no one else needs waking.
+    idle: dict[int, tuple[tuple[str, ...], object]] = {}
     close = (day.closes + day.after_close_minutes) * 60
 
     def give_up(customer):
@@ -312,8 +315,11 @@ def simulate_day(day: HallDay, rng) -> list[_Customer]:
             lines[(customer.service, customer.rank)].append(customer)
             if customer.patience is not None:
                 env.timeout(customer.patience).callbacks.append(give_up(customer))
-            signal, state["arrived"] = state["arrived"], env.event()
-            signal.succeed()
+            for number, (services, wake) in idle.items():
+                if customer.service in services:
+                    del idle[number]
+                    wake.succeed()
+                    break
 
     def next_customer(services: tuple[str, ...]) -> _Customer | None:
         for rank in (0, 1):
@@ -328,17 +334,27 @@ def simulate_day(day: HallDay, rng) -> list[_Customer]:
                 return best.popleft()
         return None
 
-    def counter(plan: CounterPlan):
+    def counter(number: int, plan: CounterPlan):
+        def closing(_event):
+            entry = idle.pop(number, None)
+            if entry is not None:
+                entry[1].succeed()
+
         for opening in sorted(plan.openings, key=lambda o: o.start):
             start = opening.start * 60
             # A counter open at closing time keeps calling until the day ends.
             end = close if opening.end >= day.closes else opening.end * 60
             if env.now < start:
                 yield env.timeout(start - env.now)
+            if env.now >= end:
+                continue
+            env.timeout(end - env.now).callbacks.append(closing)
             while env.now < end:
                 customer = next_customer(opening.services)
                 if customer is None:
-                    yield env.any_of([state["arrived"], env.timeout(end - env.now)])
+                    wake = env.event()
+                    idle[number] = (opening.services, wake)
+                    yield wake
                     continue
                 customer.waiting = False
                 customer.wait = env.now - customer.arrival
@@ -346,8 +362,8 @@ def simulate_day(day: HallDay, rng) -> list[_Customer]:
                 yield env.timeout(customer.handle)
 
     env.process(arrivals())
-    for plan in day.counters:
-        env.process(counter(plan))
+    for number, plan in enumerate(day.counters):
+        env.process(counter(number, plan))
     env.run(until=close)
     for customer in customers:
         if customer.waiting:
