@@ -541,6 +541,7 @@ def solve_roster(problem: RosterProblem, *, time_limit_seconds: float = 4.0, wor
         values = {v.Index(): solver.Value(v) for vs in day_vars.values() for v in vs}
         best, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
     elif status != cp_model.INFEASIBLE:
+        bound = solver.BestObjectiveBound() if math.isfinite(solver.BestObjectiveBound()) else None
         best = _evaluate(model, day_vars, greedy_values, workers)
         if best is not None:
             values = greedy_values

@@ -14,6 +14,7 @@ from queueing.planning.roster import (
     Shift,
     ShiftTemplate,
     Staff,
+    pool_skills,
     requirement_from_forecast,
     roster_check,
     roster_cover,
@@ -458,3 +459,16 @@ def test_the_requirement_comes_from_erlang_c_slot_by_slot():
 
     # 100 in half an hour is 200 an hour: 10 Erlangs, 14 counters for 80 % in 20 s.
     assert requirement == {(MONDAY, time(9), "payment"): 14, (MONDAY, time(9, 30), "payment"): 0}
+
+
+def test_pooled_services_are_staffed_together_by_people_who_serve_all_of_them():
+    arrivals = {(MONDAY, time(9), "enquiry"): 40, (MONDAY, time(9), "points"): 10, (MONDAY, time(9), "payment"): 30}
+    aht = {"enquiry": 300, "points": 180, "payment": 120}
+    pools = {"general": ["enquiry", "points"]}
+
+    requirement = requirement_from_forecast(arrivals, aht, {}, 0.8, pools=pools)
+
+    # The pool: 100 an hour at (80 x 300 + 20 x 180) / 100 = 276 s, 7.7 Erlangs.
+    assert requirement == {(MONDAY, time(9), "general"): 9, (MONDAY, time(9), "payment"): 3}
+    assert pool_skills(frozenset({"enquiry", "points", "payment"}), pools) == {"general", "payment"}
+    assert pool_skills(frozenset({"enquiry", "payment"}), pools) == {"payment"}
