@@ -4,9 +4,12 @@ breaks, by OR-Tools CP-SAT. Pure: dataclasses in, dataclasses out, no database.
 The requirement is counters per 30-minute slot and service (what Erlang C asks
 of each service's forecast, `requirement_from_forecast`). In every slot a
 person on duty, not on a break, serves exactly one of their services; the
-cover of a service is the number of people serving it. Pooled counters are
-expressed the same way: a person with several skills is counted where the
-requirement needs them most, slot by slot.
+cover of a service is the number of people serving it, and a person with
+several skills is counted where the requirement needs them most, slot by
+slot. Services that the same counters serve together are planned as one
+pool: the requirement names the pool (Erlang C on the pooled stream) and the
+people skilled in all its services staff it (`pool_skills`). A requirement per
+service is thus the requirement per pool of one service.
 
 Rules that always hold (a roster that breaks one is never produced; a
 manager's edit that breaks one is reported by `roster_check`):
@@ -39,9 +42,19 @@ of late shifts and of weekend shifts among the staff. Contract hours are an
 upper bound, not a promise: nobody is rostered merely to fill hours.
 
 The solver never fails: when the requirement cannot be covered, the roster
-that covers most comes out with `short_slots` naming what is left short;
-when the time limit passes before any roster is found, the fixed shifts come
-out alone (status `unsolved`), everything else named short.
+that covers most comes out with `short_slots` naming what is left short.
+
+How it searches: the model chooses each person's shift (a template, or the
+fixed shift) and break per day; cover needs no variable per person, slot and
+service, because by Hall's theorem the most of a slot's requirement that the
+people on duty can meet is short by max over sets T of services of (required
+by T - people who serve something in T), one linear bound per set; who serves
+what is then a matching slot by slot. A greedy roster that keeps every rule
+is the search's hint; CP-SAT works on the whole week for a quarter of the
+time limit (from the greedy roster if it finds nothing better), then one day
+at a time is re-planned with the rest held, then two, until nothing improves
+or the time is up. Status `optimal` when proven, `feasible` otherwise;
+`unsolved` (the fixed shifts alone) only if no roster at all could be built.
 """
 
 import math

@@ -225,3 +225,20 @@ def test_the_admin_refuses_a_shift_that_breaks_a_rule(hall, client):
     assert response.status_code == 200  # the form again, with the error
     assert "break_missing" in response.content.decode()
     assert not RosterShift.objects.exists()
+
+
+def test_a_week_planned_by_pools_stores_the_pools_services_on_each_shift(hall):
+    outlet, people = hall
+    enquiry = ServiceFactory(code="enquiry", prefix="H")
+    points = ServiceFactory(code="points", prefix="P")
+    offer(outlet, enquiry)
+    offer(outlet, points)
+    pooled = {(day, t, "general"): 1 for day in WEEK[:1] for t in SLOTS if t < time(17)}
+
+    result = services.roster_generate(outlet=outlet, week_start=MONDAY, requirement=pooled, now=before_the_week(),
+                                      pools={"general": ["enquiry", "points"]}, time_limit_seconds=2)
+
+    assert not result.roster.short_slots
+    rows = RosterShift.objects.filter(outlet=outlet)
+    assert rows.exists()
+    assert all(sorted(s.code for s in r.services.all()) == ["enquiry", "points"] for r in rows)

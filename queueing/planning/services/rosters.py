@@ -7,8 +7,8 @@ never interleave and a week is never left half-written.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import FieldDoesNotExist
@@ -190,10 +190,17 @@ def _fingerprint(rows: list[RosterShift]) -> set[tuple[int, datetime]]:
 
 
 def roster_problem(
-    *, outlet: Outlet, week_start: date, requirement: Mapping[tuple[date, time, str], int], now: datetime | None = None
+    *,
+    outlet: Outlet,
+    week_start: date,
+    requirement: Mapping[tuple[date, time, str], int],
+    now: datetime | None = None,
+    pools: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[solver.RosterProblem, list[RosterShift]]:
     """The hall's week as the solver sees it (people with a contract at the
-    hall who still belong to it), and the stored shifts it keeps."""
+    hall who still belong to it), and the stored shifts it keeps. With
+    `pools` (a requirement by pools of services, roster.requirement_from_forecast)
+    each person staffs the pools whose services they all serve."""
     not_before = timezone.localtime(now or timezone.now()).replace(tzinfo=None)
     contracts = {
         c.user_id: c
@@ -201,10 +208,13 @@ def roster_problem(
     }
     kept = _kept_rows(outlet, week_start, not_before)
     user_ids = set(contracts)
+    staff = _staff(outlet, week_start, user_ids, contracts)
+    if pools:
+        staff = [replace(p, skills=solver.pool_skills(p.skills, pools)) for p in staff]
     problem = solver.RosterProblem(
         week_start=week_start,
         opening=_opening(outlet, _week(week_start)),
-        staff=tuple(_staff(outlet, week_start, user_ids, contracts)),
+        staff=tuple(staff),
         templates=_templates(outlet),
         requirement=dict(requirement),
         fixed=tuple(_as_shift(r, fixed=True) for r in kept),
@@ -222,6 +232,7 @@ def roster_generate(
     week_start: date,
     requirement: Mapping[tuple[date, time, str], int],
     now: datetime | None = None,
+    pools: Mapping[str, Sequence[str]] | None = None,
     time_limit_seconds: float = 4.0,
     created_by=None,
 ) -> GeneratedRoster:
@@ -234,11 +245,17 @@ def roster_generate(
     transaction (it takes seconds); the write is one transaction under the
     hall's row lock. Raises RosterChanged (409) when the kept shifts changed
     meanwhile (nothing is written then). An uncoverable requirement is not an
-    error: `roster.short_slots` names what is left short."""
-    problem, kept = roster_problem(outlet=outlet, week_start=week_start, requirement=requirement, now=now)
+    error: `roster.short_slots` names what is left short. With `pools` the
+    requirement is by pools of services (see roster_problem); a shift that
+    staffs a pool stores the pool's services."""
+    problem, kept = roster_problem(outlet=outlet, week_start=week_start, requirement=requirement, now=now,
+                                   pools=pools)
     seen = _fingerprint(kept)
     roster = solver.solve_roster(problem, time_limit_seconds=time_limit_seconds)
-    new_shifts = [s for s in roster.shifts if not s.fixed]
+    new_shifts = [
+        replace(s, services=tuple(sorted({m for label in s.services for m in (pools or {}).get(label, [label])})))
+        for s in roster.shifts if not s.fixed
+    ]
     codes = {s for shift in new_shifts for s in shift.services}
     service_ids = dict(Service.objects.filter(code__in=codes).values_list("code", "id"))
     days = _week(week_start)
