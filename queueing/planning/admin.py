@@ -5,16 +5,29 @@ manager's (kept when the week is planned again)."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from halls.admin import HallScopedAdmin
 from halls.models import Outlet
+from halls.roles import outlets_managed_by
 
 from .models import Leave, RosterShift, RosterShiftSource, ShiftTemplate, StaffAvailability, StaffContract
 from .services.rosters import roster_shift_violations
 
 
+class HallStaffAdmin(HallScopedAdmin):
+    """A manager picks people among the staff of the halls they manage."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(
+                memberships__outlet__in=outlets_managed_by(request.user)
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(StaffContract)
-class StaffContractAdmin(HallScopedAdmin):
+class StaffContractAdmin(HallStaffAdmin):
     list_display = ["user", "outlet", "hours_per_week", "min_shift_hours", "max_shift_hours", "days_per_week"]
     search_fields = ["user__username", "outlet__code", "outlet__name"]
     list_select_related = ["user", "outlet"]
@@ -22,7 +35,7 @@ class StaffContractAdmin(HallScopedAdmin):
 
 
 @admin.register(StaffAvailability)
-class StaffAvailabilityAdmin(HallScopedAdmin):
+class StaffAvailabilityAdmin(HallStaffAdmin):
     list_display = ["user", "outlet", "weekday", "starts", "ends"]
     list_filter = ["weekday"]
     search_fields = ["user__username", "outlet__code"]
@@ -31,7 +44,7 @@ class StaffAvailabilityAdmin(HallScopedAdmin):
 
 
 @admin.register(Leave)
-class LeaveAdmin(HallScopedAdmin):
+class LeaveAdmin(HallStaffAdmin):
     list_display = ["user", "outlet", "first_day", "last_day", "reason"]
     search_fields = ["user__username", "outlet__code"]
     date_hierarchy = "first_day"
@@ -73,7 +86,7 @@ class RosterShiftForm(forms.ModelForm):
 
 
 @admin.register(RosterShift)
-class RosterShiftAdmin(HallScopedAdmin):
+class RosterShiftAdmin(HallStaffAdmin):
     form = RosterShiftForm
     list_display = ["date", "user", "outlet", "starts", "ends", "break_starts", "break_ends", "source"]
     list_filter = ["source"]

@@ -242,3 +242,17 @@ def test_a_week_planned_by_pools_stores_the_pools_services_on_each_shift(hall):
     rows = RosterShift.objects.filter(outlet=outlet)
     assert rows.exists()
     assert all(sorted(s.code for s in r.services.all()) == ["enquiry", "points"] for r in rows)
+
+
+def test_a_hall_manager_picks_only_their_halls_staff_in_the_admin(hall, client):
+    outlet, people = hall
+    member(UserFactory(username="rs-elsewhere"), OutletFactory(code="RS-ELSEWHERE"))
+    manager = UserFactory(username="rs-manager2", is_staff=True)
+    member(manager, outlet, StaffRole.MANAGER)
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="planning",
+                                                           codename__in=["view_rostershift", "add_rostershift"]))
+    client.force_login(manager)
+
+    page = client.get("/admin/planning/rostershift/add/").content.decode()
+
+    assert "rs-agent0" in page and "rs-elsewhere" not in page
