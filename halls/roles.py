@@ -29,6 +29,8 @@ AGENT_GROUP = "营业员"
 HALL_MANAGER_GROUP = "厅经理"
 CITY_OPERATIONS_GROUP = "城市运营"
 
+ROSTER_MODELS = ("staffcontract", "staffavailability", "leave", "shifttemplate", "rostershift")
+
 # The admin's model permissions of each role group (app label -> codenames).
 # What an agent does happens in the console, not the admin: no permissions.
 ROLE_PERMISSIONS = {
@@ -58,7 +60,16 @@ ROLE_PERMISSIONS = {
         # What the hall's kiosks are and did; the admin shows the manager's
         # halls only. Customer records and the carrier's data stay with superusers.
         "kiosk": ["view_kioskdevice", "change_kioskdevice", "view_selfserviceaction", "view_order", "view_payment"],
-        "planning": ["view_peakwarning"],
+        # Warnings are read; the hall's staff plan (contracts, availability,
+        # leave, shift templates, roster shifts) is the manager's to keep.
+        "planning": [
+            "view_peakwarning",
+            *(
+                f"{action}_{model}"
+                for model in ROSTER_MODELS
+                for action in ("view", "add", "change", "delete")
+            ),
+        ],
     },
     CITY_OPERATIONS_GROUP: {
         "halls": [
@@ -71,7 +82,7 @@ ROLE_PERMISSIONS = {
         "queueing": ["view_ticket", "view_ticketevent", "view_counterevent", "view_ticketrating",
                      "view_displaydevice"],
         "kiosk": ["view_kioskdevice", "view_selfserviceaction", "view_order"],
-        "planning": ["view_peakwarning"],
+        "planning": ["view_peakwarning", *(f"view_{model}" for model in ROSTER_MODELS)],
     },
 }
 

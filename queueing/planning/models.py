@@ -1,11 +1,19 @@
 """Planning's records: peak-flow warnings and their suggestions, forecasts,
-rosters."""
+rosters.
+
+Rosters: what the weekly roster solver (queueing.planning.roster) reads about
+a hall's staff (contracts, weekly availability, leave, the hall's shift
+templates) and the shifts it writes. Times are the hall's local time on the
+half-hour grid; an end of 00:00 is midnight at the end of the day. Which
+services a person serves (their skills) belongs to their hall membership."""
+
+from datetime import time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
-from halls.models import Outlet, Service
+from halls.models import Outlet, Service, Weekday
 
 # --- Peak-flow warnings (客流高峰预警) -------------------------------------------------------
 
@@ -132,3 +140,173 @@ class Suggestion(models.Model):
     @property
     def is_open(self) -> bool:
         return self.applied_at is None and self.withdrawn_at is None
+
+
+# --- Rosters ---------------------------------------------------------------------------------
+
+MIDNIGHT = time(0)
+
+
+def _ends_after_start(prefix: str, start: str, end: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__gt": F(start)}) | Q(**{end: MIDNIGHT}), name=f"{prefix}_{end}_after_{start}"
+    )
+
+
+class StaffContract(models.Model):
+    """How much a person works at a hall: at most `hours_per_week` worked
+    hours (breaks excluded) on at most `days_per_week` days, shifts of
+    `min_shift_hours` to `max_shift_hours`, at most `max_consecutive_days`
+    in a row."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="staff_contracts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_contracts")
+    hours_per_week = models.DecimalField("每周工时(小时)", max_digits=4, decimal_places=1, default=40)
+    min_shift_hours = models.DecimalField("最短班次(小时)", max_digits=3, decimal_places=1, default=4)
+    max_shift_hours = models.DecimalField("最长班次(小时)", max_digits=3, decimal_places=1, default=8)
+    days_per_week = models.PositiveSmallIntegerField("每周最多上班天数", default=5)
+    max_consecutive_days = models.PositiveSmallIntegerField("最多连续上班天数", default=6)
+
+    class Meta:
+        verbose_name = "用工合同"
+        verbose_name_plural = "用工合同"
+        ordering = ["outlet", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "user"], name="staff_contract_unique"),
+            models.CheckConstraint(condition=Q(hours_per_week__gt=0, hours_per_week__lte=84),
+                                   name="staff_contract_hours_range"),
+            models.CheckConstraint(
+                condition=Q(min_shift_hours__gt=0, max_shift_hours__gte=F("min_shift_hours"), max_shift_hours__lte=16),
+                name="staff_contract_shift_range",
+            ),
+            models.CheckConstraint(condition=Q(days_per_week__gte=1, days_per_week__lte=7),
+                                   name="staff_contract_days_range"),
+            models.CheckConstraint(condition=Q(max_consecutive_days__gte=1, max_consecutive_days__lte=14),
+                                   name="staff_contract_consecutive_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.outlet.code}: {self.hours_per_week} h/周"
+
+
+class StaffAvailability(models.Model):
+    """A window of the weekly pattern in which the person may work at the
+    hall. A person with no windows at all may work whenever the hall is open;
+    with some, only inside them (a weekday without one is a day off)."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="staff_availability")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
+    weekday = models.PositiveSmallIntegerField("星期", choices=Weekday.choices)
+    starts = models.TimeField("起")
+    ends = models.TimeField("止", help_text="00:00 为午夜 / 00:00 is midnight")
+
+    class Meta:
+        verbose_name = "可上班时段"
+        verbose_name_plural = "可上班时段"
+        ordering = ["outlet", "user", "weekday", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="staff_availability_weekday"),
+            _ends_after_start("staff_availability", "starts", "ends"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.get_weekday_display()} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class Leave(models.Model):
+    """Whole days off, from `first_day` to `last_day` inclusive."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="staff_leave")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave")
+    first_day = models.DateField("开始日期")
+    last_day = models.DateField("结束日期")
+    reason = models.CharField("事由", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "休假"
+        verbose_name_plural = "休假"
+        ordering = ["outlet", "first_day"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="leave_last_day_after_first"),
+        ]
+        indexes = [models.Index(fields=["user", "first_day"])]
+
+    def __str__(self):
+        return f"{self.user} {self.first_day}~{self.last_day}"
+
+
+class ShiftTemplate(models.Model):
+    """A shift the hall's rosters use. The break of `break_minutes` lies
+    within [break_earliest, break_latest_end] (empty: anywhere inside the
+    shift, never in its first or last half hour)."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="shift_templates")
+    code = models.SlugField("代码", max_length=20)
+    name = models.CharField("名称", max_length=50, blank=True)
+    starts = models.TimeField("上班")
+    ends = models.TimeField("下班", help_text="00:00 为午夜 / 00:00 is midnight")
+    break_minutes = models.PositiveSmallIntegerField(
+        "休息(分钟)", default=0, choices=[(0, "无"), (30, "30 分钟"), (60, "60 分钟"), (90, "90 分钟")]
+    )
+    break_earliest = models.TimeField("休息最早开始", null=True, blank=True)
+    break_latest_end = models.TimeField("休息最晚结束", null=True, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "班次模板"
+        verbose_name_plural = "班次模板"
+        ordering = ["outlet", "starts", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "code"], name="shift_template_unique_code"),
+            _ends_after_start("shift_template", "starts", "ends"),
+            models.CheckConstraint(condition=Q(break_minutes__in=[0, 30, 60, 90]), name="shift_template_break"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class RosterShiftSource(models.TextChoices):
+    SOLVER = "solver", "自动排班"
+    MANAGER = "manager", "经理调整"
+
+
+class RosterShift(models.Model):
+    """One person's shift on one day: at most one a day, wherever they work.
+    `source`: made by the solver (replaced when the week is planned again) or
+    by a manager (kept). `services`: what the person serves on it."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="roster_shifts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roster_shifts")
+    date = models.DateField("日期")
+    starts = models.TimeField("上班")
+    ends = models.TimeField("下班", help_text="00:00 为午夜 / 00:00 is midnight")
+    break_starts = models.TimeField("休息开始", null=True, blank=True)
+    break_ends = models.TimeField("休息结束", null=True, blank=True)
+    services = models.ManyToManyField(Service, blank=True, related_name="roster_shifts", verbose_name="业务")
+    template_code = models.CharField("班次", max_length=20, blank=True)
+    source = models.CharField("来源", max_length=10, choices=RosterShiftSource.choices, default=RosterShiftSource.MANAGER)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "排班"
+        verbose_name_plural = "排班"
+        ordering = ["outlet", "date", "starts", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="roster_shift_one_a_day"),
+            _ends_after_start("roster_shift", "starts", "ends"),
+            models.CheckConstraint(
+                condition=Q(break_starts__isnull=True, break_ends__isnull=True)
+                | Q(break_starts__gt=F("starts"), break_ends__gt=F("break_starts"), break_ends__lt=F("ends"))
+                | Q(break_starts__gt=F("starts"), break_ends__gt=F("break_starts"), ends=MIDNIGHT),
+                name="roster_shift_break_inside",
+            ),
+        ]
+        indexes = [models.Index(fields=["outlet", "date"])]
+
+    def __str__(self):
+        return f"{self.user} {self.date} {self.starts:%H:%M}-{self.ends:%H:%M}"

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from queueing import services
-from queueing.events import hall_snapshot
 from queueing.estimates import CounterNow, Handle, line_estimates, naive_wait_seconds
+from queueing.events import hall_snapshot
 from queueing.models import HandleTime
 from queueing.selectors import (
     hall_waiting_positions,

@@ -1,9 +1,16 @@
-"""Hall managers and city operations read the halls' peak-flow warnings in the admin."""
+"""Hall managers read the halls' peak-flow warnings and keep their staff's
+contracts, availability, leave, shift templates and roster shifts in the
+admin; city operations read them all."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GRANTS = {"厅经理": ["view_peakwarning"], "城市运营": ["view_peakwarning"]}
+ROSTER_MODELS = ("staffcontract", "staffavailability", "leave", "shifttemplate", "rostershift")
+GRANTS = {
+    "厅经理": ["view_peakwarning"]
+    + [f"{action}_{model}" for model in ROSTER_MODELS for action in ("view", "add", "change", "delete")],
+    "城市运营": ["view_peakwarning"] + [f"view_{model}" for model in ROSTER_MODELS],
+}
 
 
 def grant(apps, schema_editor):
@@ -31,7 +38,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planning", "0002_warnings"),
+        ("planning", "0003_rosters"),
         ("halls", "0003_floor_management"),
     ]
 
