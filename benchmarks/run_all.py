@@ -58,6 +58,20 @@ SUITE = [
         short_limit=15 * 60,
         full_limit=45 * 60,
     ),
+    Benchmark(
+        "peak_warnings",
+        short=["--ticks", "3"],
+        full=["--ticks", "5"],
+        short_limit=15 * 60,
+        full_limit=20 * 60,
+    ),
+    Benchmark(
+        "planning",
+        short=["--halls", "40", "--hall-runs", "1", "--sim-days", "20"],
+        full=[],
+        short_limit=10 * 60,
+        full_limit=30 * 60,
+    ),
 ]
 
 GRACE_SECONDS = 60  # from Ctrl-C to killing the process group
