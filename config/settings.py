@@ -167,7 +167,7 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("REDIS_PREFIX", default="qms"),
         }
     }
-    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -271,9 +271,9 @@ TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
 PLANNING_KIOSK_SERVICES = env.list("PLANNING_KIOSK_SERVICES", default=["payment", "points"])
 # A nearby hall within this many kilometres may be suggested to remote customers.
 PLANNING_NEARBY_KM = env.float("PLANNING_NEARBY_KM", default=5.0)
-# A hall's warnings are evaluated after a change of its line at most this often
-# per server process (and every minute by Celery beat whatever happens).
-PLANNING_EVALUATE_EVERY_SECONDS = env.float("PLANNING_EVALUATE_EVERY_SECONDS", default=2.0)
+# A hall's warnings are evaluated by a worker after a change of its line, at
+# most this often per hall (and every minute by Celery beat whatever happens).
+PLANNING_EVALUATE_EVERY_SECONDS = env.float("PLANNING_EVALUATE_EVERY_SECONDS", default=10.0)
 # Off: warnings are evaluated by the minute task only (the benchmarks compare both).
 PLANNING_EVALUATE_ON_CHANGE = env.bool("PLANNING_EVALUATE_ON_CHANGE", default=True)
 CELERY_BEAT_SCHEDULE.update({

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -473,7 +474,7 @@ def test_anonymous_callers_are_asked_to_sign_in(warned):
     assert APIClient().get(f"/api/v1/halls/{hall.hall.code}/warnings/").status_code == 401
 
 
-def test_a_change_of_the_line_is_evaluated_without_waiting_for_the_minute(hall, settings,
+def test_a_change_of_the_line_is_evaluated_without_waiting_for_the_minute(hall, settings, celery_eager,
                                                                           django_capture_on_commit_callbacks):
     settings.PLANNING_EVALUATE_EVERY_SECONDS = 0
 
@@ -481,6 +482,21 @@ def test_a_change_of_the_line_is_evaluated_without_waiting_for_the_minute(hall, 
         take(hall, 3)
 
     assert active(hall).level == "warning"
+
+
+def test_changes_within_the_window_have_the_hall_evaluated_once(hall, settings, celery_eager,
+                                                               django_capture_on_commit_callbacks):
+    from queueing.planning import signals
+
+    settings.PLANNING_EVALUATE_EVERY_SECONDS = 60
+    signals._last_claimed.clear()
+    cache.delete(f"planning:evaluate:{hall.hall.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        take(hall, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        take(hall, 3)
+
+    assert active(hall) is None
 
 
 def test_the_minute_task_evaluates_every_hall(hall, celery_eager):
