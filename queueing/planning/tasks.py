@@ -1,0 +1,41 @@
+"""Celery tasks of planning: each takes ids, calls one service, and is
+idempotent (the same figures write nothing new). The schedule starts the two
+that fan out (config/settings.py, "Planning"); each hall is then one task,
+so that the workers share the city and one hall's failure stays its own."""
+
+from celery import shared_task
+
+from config.tasks import enqueue
+
+from .selectors import halls_open_now, halls_with_a_queue
+from .services import arrivals_forecast_hall, arrivals_reforecast_hall
+
+
+@shared_task(acks_late=True)
+def arrivals_forecast(outlet_id: int) -> int:
+    """Forecast one hall's next days (services.arrivals_forecast_hall); returns the rows changed."""
+    return arrivals_forecast_hall(outlet_id=outlet_id).changed
+
+
+@shared_task(acks_late=True)
+def arrivals_forecast_all() -> int:
+    """Nightly (PLANNING_FORECAST_AT): a forecast task for every hall with a queue. Returns how many."""
+    halls = halls_with_a_queue()
+    for outlet_id in halls:
+        enqueue("queueing.planning.tasks.arrivals_forecast", outlet_id)
+    return len(halls)
+
+
+@shared_task(acks_late=True)
+def arrivals_reforecast(outlet_id: int) -> int:
+    """Re-forecast the rest of one hall's day (services.arrivals_reforecast_hall); returns the rows changed."""
+    return arrivals_reforecast_hall(outlet_id=outlet_id)
+
+
+@shared_task(acks_late=True)
+def arrivals_reforecast_open_halls() -> int:
+    """Every PLANNING_REFORECAST_MINUTES: a re-forecast task for every hall open now. Returns how many."""
+    halls = halls_open_now()
+    for outlet_id in halls:
+        enqueue("queueing.planning.tasks.arrivals_reforecast", outlet_id)
+    return len(halls)
