@@ -9,8 +9,8 @@ over the hours the hall is open (its opening hours and dated exceptions,
 as the live queue reads them). Its rate is the hall's volume (arrivals on a
 reference weekday, 8:30-18:00) times
 
-- the day: Monday busiest, Friday a little up, a weekend day about 70 % of a
-  weekday; a 调休 Saturday or Sunday exactly a weekday; a public holiday 35 %
+- the day: Monday busiest, Friday a little up, a weekend day about two
+  thirds of a weekday; a 调休 Saturday or Sunday exactly a weekday; a public holiday 35 %
   (the Spring Festival 20 %); see `planning.holidays` (outside the years
   chinese_calendar covers: plain weekday/weekend);
 - the time of day: a working day has a lunch peak (around 12:15) and an
@@ -73,7 +73,7 @@ BASE_MIX = {
 OTHER_SHARE = 0.08  # a service the city's mix does not name
 # Monday to Friday, relative to a reference weekday.
 WEEKDAY_LEVEL = (1.10, 1.00, 0.96, 0.97, 1.04)
-REST_LEVEL = {5: 0.72, 6: 0.66}  # Saturday, Sunday
+REST_LEVEL = {5: 0.68, 6: 0.62}  # Saturday, Sunday
 HOLIDAY_LEVEL = 0.35
 SPRING_FESTIVAL_LEVEL = 0.20
 # Bills arrive at the start of the month: payment (and a few questions about them).
@@ -136,12 +136,14 @@ class HallProfile:
 
 
 def hall_profile(setup: HallSetup, seed: int) -> HallProfile:
-    """The hall's profile: its volume follows its counters (about 65
-    customers a counter on a weekday, times a busyness of 0.55 to 1.35), so
-    a 20-counter hall sees up to 1,750 a day and a 4-counter hall 150 to 350."""
+    """The hall's profile: its volume follows its counters (60 customers a
+    counter on a reference weekday, times a busyness of 0.55 to 1.2 drawn
+    for the hall), so a 20-counter hall sees 650 to 1,450 customers on an
+    ordinary weekday (up to about 2,000 on a Monday at the start of a
+    month), an 8-counter hall 250 to 600, a 4-counter hall 130 to 300."""
     rng = _rng(seed, setup.code, "profile")
-    busyness = float(np.clip(math.exp(rng.normal(0, 0.3)), 0.55, 1.35))
-    volume = float(np.clip(len(setup.counters) * 65 * busyness, 60, 2000))
+    busyness = float(np.clip(math.exp(rng.normal(0, 0.3)), 0.55, 1.2))
+    volume = float(np.clip(len(setup.counters) * 60 * busyness, 60, 2000))
     raw = {s.id: BASE_MIX.get(s.code, OTHER_SHARE) * math.exp(rng.normal(0, 0.25)) for s in setup.services}
     total = sum(raw.values()) or 1.0
     return HallProfile(
