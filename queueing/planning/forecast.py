@@ -222,6 +222,8 @@ def _profile(y, share, classes, eta) -> np.ndarray:
 
 def fit(counts: HallCounts, multipliers: np.ndarray | None = None) -> ArrivalModel | None:
     """Fit the model to a hall's history; None with fewer than MIN_DAYS days."""
+    # Imported here: statsmodels takes a second to import, and only the
+    # processes that fit (workers, commands) need it, not every web process.
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -271,6 +273,8 @@ def fit(counts: HallCounts, multipliers: np.ndarray | None = None) -> ArrivalMod
             warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning))
             result = sm.GLM(totals[rows], X[np.ix_(rows, columns)], family=sm.families.Poisson(),
                             offset=offset[rows]).fit(maxiter=50)
+        if not np.all(np.isfinite(result.params)):
+            break  # keep the last good estimate
         new = np.zeros(len(names))
         new[columns] = result.params
         beta = new

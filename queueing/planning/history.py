@@ -1,7 +1,7 @@
 """Ticket history that looks like a real hall: what a day of a hall's queue
 would have written, drawn from a seed.
 
-This module only computes; `services.history_generate` writes what it draws
+This module only computes; planning.services.history writes what it draws
 (and says which days it skips). For one hall and one business day:
 
 Arrivals. A non-homogeneous Poisson process per service, minute by minute
@@ -10,9 +10,9 @@ as the live queue reads them). Its rate is the hall's volume (arrivals on a
 reference weekday, 8:30-18:00) times
 
 - the day: Monday busiest, Friday a little up, a weekend day about two
-  thirds of a weekday; a 调休 Saturday or Sunday exactly a weekday; a public holiday 35 %
-  (the Spring Festival 20 %); see `planning.holidays` (outside the years
-  chinese_calendar covers: plain weekday/weekend);
+  thirds of a weekday; a 调休 Saturday or Sunday exactly a weekday; a
+  public holiday 35 % (the Spring Festival 20 %); see `planning.holidays`
+  (outside the years chinese_calendar covers: plain weekday/weekend);
 - the time of day: a working day has a lunch peak (around 12:15) and an
   after-work peak (around 17:30) over a flat afternoon; a rest day a broad
   midday and afternoon hump; a 24-hour hall is quiet at night;
@@ -45,7 +45,8 @@ waits at the close is cancelled "day_closed", as the closing task does.
 
 Determinism. Every draw comes from generators seeded by (seed, hall code,
 date) and (seed, hall code) for the hall's profile: a day comes out the
-same whichever other days or halls are generated with it, on any machine.
+same whichever other days or halls are generated with it (given the same
+hall setup and the same numpy).
 """
 
 import functools
@@ -57,8 +58,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from queueing.models import CancelReason, Channel, Priority, TicketEventKind, TicketStatus
-from queueing.models import CounterEventKind as CounterKind
+from queueing.models import CancelReason, Channel, CounterEventKind, Priority, TicketEventKind, TicketStatus
 
 from .holidays import DayKind, day_kind, holiday_name
 from .slots import SLOT_SECONDS, SLOTS, DayWindow, HallSetup, midnight
@@ -441,15 +441,13 @@ ARRIVE, FREE, PLAN, STOP = range(4)
 
 @dataclass
 class _Counter:
-    setup_index: int
     id: int
     services: tuple[int, ...]  # indices into setup.services
     state: str = "closed"
     busy: bool = False
-    pending: str | None = None
+    pending: str | None = None  # "pause" or "close" once the customer at it is done
     idle_since: float = 0.0
-    drain: bool = False
-    break_seconds: float = BREAK_SECONDS
+    drain: bool = False  # past the hall's closing time: close once its lines are empty
 
 
 def simulate_day(setup: HallSetup, profile: HallProfile, window: DayWindow, *, seed: int) -> SimulatedDay | None:
@@ -518,8 +516,8 @@ class _Day:
         expected = expected_arrivals(self.setup, self.profile, self.window)
         plans = _staffing_plan(self.setup, self.profile, self.window, expected, self.rng)
         self.counters = [
-            _Counter(i, c.id, tuple(self.service_index[sid] for sid in c.service_ids if sid in self.service_index))
-            for i, c in enumerate(self.setup.counters)
+            _Counter(c.id, tuple(self.service_index[sid] for sid in c.service_ids if sid in self.service_index))
+            for c in self.setup.counters
         ]
         for counter, plan in zip(self.counters, plans, strict=True):
             for t, action in plan:
@@ -561,13 +559,15 @@ class _Day:
 
     def _close(self, counter: _Counter, t: float, reason: str = "") -> None:
         if counter.state != "closed":
-            self._counter_event(counter, CounterKind.CLOSED, "closed", t, reason)
+            self._counter_event(counter, CounterEventKind.CLOSED, "closed", t, reason)
         counter.pending = None
 
     def _plan(self, counter: _Counter, action: str, t: float) -> None:
         if action == "open":
-            if counter.state == "closed" and not self.stopped:
-                self._counter_event(counter, CounterKind.OPENED, "open", t)
+            if counter.state == "open" and counter.pending == "close":
+                counter.pending = None  # its next run starts before its last customer left: it stays open
+            elif counter.state == "closed" and not self.stopped:
+                self._counter_event(counter, CounterEventKind.OPENED, "open", t)
                 counter.drain = False
                 self._try_call(counter, t)
         elif action == "pause":
@@ -578,7 +578,7 @@ class _Day:
                     self._pause(counter, t)
         elif action == "resume":
             if counter.state == "paused":
-                self._counter_event(counter, CounterKind.RESUMED, "open", t)
+                self._counter_event(counter, CounterEventKind.RESUMED, "open", t)
                 self._try_call(counter, t)
         elif action == "close":
             if counter.state == "paused" or (counter.state == "open" and not counter.busy):
@@ -591,9 +591,9 @@ class _Day:
                 self._close(counter, t)
 
     def _pause(self, counter: _Counter, t: float) -> None:
-        self._counter_event(counter, CounterKind.PAUSED, "paused", t, "break")
+        self._counter_event(counter, CounterEventKind.PAUSED, "paused", t, "break")
         counter.pending = None
-        self.push(t + counter.break_seconds + self.rng.uniform(-120, 300), PLAN, (counter, "resume"))
+        self.push(t + BREAK_SECONDS + self.rng.uniform(-120, 300), PLAN, (counter, "resume"))
 
     def _stop(self, t: float) -> None:
         """The day is over for calling: idle counters close, busy ones when done."""

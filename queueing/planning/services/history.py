@@ -4,8 +4,10 @@
 what `history.simulate_day` draws: the tickets (numbered from 1 per prefix,
 consecutive, with their times and final states), every ticket's events, the
 counters' events, the day's TicketSequence rows, and a HistoryDay row that
-says the day was generated. In bulk: a few INSERTs of up to BATCH_SIZE rows
-per table and day, one transaction per day.
+says the day was generated. In bulk, one transaction per day and one COPY
+per table on PostgreSQL (services.rows): the tickets' ids are taken from
+their sequence first, so that their events can name them. With generated
+history, a crash may lose the last days written, never half a day.
 
 Which days: only days before the hall's live business day (today's queue is
 never touched), and of those only days that hold nothing yet. A day with any
@@ -19,7 +21,6 @@ day: the HistoryDay row is unique per hall and day, written first.
 
 import base64
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,10 +35,9 @@ from ..history import SimulatedDay, hall_profile, simulate_day
 from ..models import HistoryDay
 from ..selectors import hall_live_day, hall_setup, history_days_taken
 from ..slots import HallSetup, days_between
+from .rows import rows_insert
 
 logger = logging.getLogger(__name__)
-
-BATCH_SIZE = 2000
 
 
 @dataclass
@@ -108,7 +108,6 @@ def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bo
     PostgreSQL) or bulk_create."""
     day = simulated.day
     outlet_id = setup.outlet_id
-    copy = connection.vendor == "postgresql" if copy is None else copy
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Generated, not taken: a crash may lose the last days written
@@ -130,7 +129,7 @@ def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bo
                 "first_called_at": t.first_called_at, "called_at": t.called_at, "started_at": t.started_at,
                 "finished_at": t.finished_at,
             })
-        ids = _insert(Ticket, tickets, copy=copy, ids=True)
+        ids = rows_insert(Ticket, tickets, copy=copy, ids=True)
         events = [
             {"ticket_id": ticket_id, "outlet_id": outlet_id, "kind": str(e.kind), "from_status": str(e.from_status),
              "to_status": str(e.to_status), "service_id": t.service_id, "counter_id": e.counter_id, "at": e.at,
@@ -138,52 +137,15 @@ def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bo
             for ticket_id, t in zip(ids, simulated.tickets, strict=True)
             for e in t.events
         ]
-        _insert(TicketEvent, events, copy=copy)
+        rows_insert(TicketEvent, events, copy=copy)
         counter_events = [
             {"counter_id": e.counter_id, "outlet_id": outlet_id, "kind": str(e.kind), "from_state": e.from_state,
              "to_state": e.to_state, "reason": e.reason, "at": e.at}
             for e in simulated.counter_events
         ]
-        _insert(CounterEvent, counter_events, copy=copy)
-        _insert(TicketSequence, [
+        rows_insert(CounterEvent, counter_events, copy=copy)
+        rows_insert(TicketSequence, [
             {"outlet_id": outlet_id, "prefix": prefix, "business_date": day, "last_number": last}
             for prefix, last in sorted(simulated.sequences.items())
         ], copy=copy)
     return HistoryWritten(days=1, tickets=len(tickets), events=len(events), counter_events=len(counter_events))
-
-
-def _insert(model, rows: list[dict], *, copy: bool, ids: bool = False) -> list[int]:
-    """Insert `rows` (field name -> value) into `model`'s table, in the
-    caller's transaction; with `ids`, return the new rows' ids in order."""
-    if not rows:
-        return []
-    if not copy:
-        objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH_SIZE)
-        return [obj.pk for obj in objs] if ids else []
-    meta = model._meta
-    names = list(rows[0])
-    new_ids = []
-    with connection.cursor() as cursor:
-        if ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(rows)],
-            )
-            new_ids = [row[0] for row in cursor.fetchall()]
-        columns = ([meta.pk.column] if ids else []) + [meta.get_field(name).column for name in names]
-        json_fields = {name for name in names if meta.get_field(name).get_internal_type() == "JSONField"}
-        statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
-        dumped: dict[tuple, str] = {}  # the few distinct event details, each dumped once
-
-        def value(row, name):
-            if name not in json_fields:
-                return row[name]
-            key = tuple(row[name].items())
-            if key not in dumped:
-                dumped[key] = json.dumps(row[name], ensure_ascii=False)
-            return dumped[key]
-
-        with cursor.cursor.copy(statement) as out:
-            for i, row in enumerate(rows):
-                out.write_row(([new_ids[i]] if ids else []) + [value(row, name) for name in names])
-    return new_ids
