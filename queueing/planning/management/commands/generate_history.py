@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from halls.demo_data import SEED as DEMO_SEED
 from halls.models import Outlet
-from queueing.planning.demo import DEMO_SEED
 from queueing.planning.services import HistoryWritten, history_generate
 
 
