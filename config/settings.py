@@ -280,6 +280,34 @@ CELERY_BEAT_SCHEDULE.update({
     "planning-evaluate-warnings": {"task": "queueing.planning.tasks.warnings_evaluate_all", "schedule": 60.0},
 })
 
+# --- Planning -------------------------------------------------------------
+# Arrival forecasts (queueing.planning): each night, at PLANNING_FORECAST_AT
+# (HH:MM, local time), every hall with a queue is forecast for the next
+# PLANNING_FORECAST_DAYS days from its last PLANNING_HISTORY_WEEKS weeks of
+# tickets; every PLANNING_REFORECAST_MINUTES while a hall is open, the rest
+# of its day follows the day's arrivals so far.
+PLANNING_FORECAST_DAYS = env.int("PLANNING_FORECAST_DAYS", default=14)
+PLANNING_HISTORY_WEEKS = env.int("PLANNING_HISTORY_WEEKS", default=8)
+PLANNING_FORECAST_AT = env.str("PLANNING_FORECAST_AT", default="04:30")
+PLANNING_REFORECAST_MINUTES = env.int("PLANNING_REFORECAST_MINUTES", default=15)
+if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", PLANNING_FORECAST_AT):
+    raise ImproperlyConfigured("PLANNING_FORECAST_AT must be a time of day as HH:MM, e.g. 04:30.")
+if PLANNING_FORECAST_DAYS < 1 or PLANNING_HISTORY_WEEKS < 1 or PLANNING_REFORECAST_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "PLANNING_FORECAST_DAYS, PLANNING_HISTORY_WEEKS and PLANNING_REFORECAST_MINUTES must be at least 1."
+    )
+CELERY_BEAT_SCHEDULE.update({
+    # After QUEUE_DAY_ENDS_AT, so that every hall's live day is the new one.
+    "planning-forecast-arrivals": {
+        "task": "queueing.planning.tasks.arrivals_forecast_all",
+        "schedule": crontab(hour=int(PLANNING_FORECAST_AT[:2]), minute=int(PLANNING_FORECAST_AT[3:])),
+    },
+    "planning-reforecast-arrivals": {
+        "task": "queueing.planning.tasks.arrivals_reforecast_open_halls",
+        "schedule": PLANNING_REFORECAST_MINUTES * 60.0,
+    },
+})
+
 # --- Texts ------------------------------------------------------------------
 # "outbox" keeps texts in the database only (visible in the admin); "console"
 # also logs them; "http" posts them to the carrier's SMS gateway.

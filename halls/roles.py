@@ -60,13 +60,15 @@ ROLE_PERMISSIONS = {
         # What the hall's kiosks are and did; the admin shows the manager's
         # halls only. Customer records and the carrier's data stay with superusers.
         "kiosk": ["view_kioskdevice", "change_kioskdevice", "view_selfserviceaction", "view_order", "view_payment"],
-        # Warnings are read; the hall's staff plan (contracts, availability,
-        # leave, shift templates, roster shifts) is the manager's to keep.
+        # Warnings and forecasts are read; the hall's staff plan (contracts,
+        # availability, leave, shift templates, roster shifts) and the events
+        # expected to change its forecast are the manager's to keep.
         "planning": [
             "view_peakwarning",
+            "view_arrivalforecast",
             *(
                 f"{action}_{model}"
-                for model in ROSTER_MODELS
+                for model in (*ROSTER_MODELS, "forecastevent")
                 for action in ("view", "add", "change", "delete")
             ),
         ],
@@ -82,7 +84,11 @@ ROLE_PERMISSIONS = {
         "queueing": ["view_ticket", "view_ticketevent", "view_counterevent", "view_ticketrating",
                      "view_displaydevice"],
         "kiosk": ["view_kioskdevice", "view_selfserviceaction", "view_order"],
-        "planning": ["view_peakwarning", *(f"view_{model}" for model in ROSTER_MODELS)],
+        "planning": [
+            "view_peakwarning",
+            "view_arrivalforecast",
+            *(f"view_{model}" for model in (*ROSTER_MODELS, "forecastevent")),
+        ],
     },
 }
 

@@ -2,6 +2,8 @@
 the halls they manage, halls.admin.HallScopedAdmin):
 - the halls' warnings, read-only (they change by evaluation, acknowledgement
   and suggestions only);
+- forecast events (a manager enters them) and arrival forecasts (read-only:
+  only the forecast writes them);
 - rosters: contracts, availability, leave, shift templates and shifts.
   Shifts edited here are checked against the roster's rules and become the
   manager's (kept when the week is planned again)."""
@@ -15,6 +17,8 @@ from halls.models import Outlet
 from halls.roles import outlets_managed_by
 
 from .models import (
+    ArrivalForecast,
+    ForecastEvent,
     Leave,
     PeakWarning,
     RosterShift,
@@ -157,3 +161,38 @@ class RosterShiftAdmin(HallStaffAdmin):
         if obj.created_by_id is None:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ForecastEvent)
+class ForecastEventAdmin(HallScopedAdmin):
+    list_display = ["note", "outlet", "service", "starts_on", "ends_on", "multiplier", "created_by"]
+    list_filter = ["starts_on"]
+    search_fields = ["note", "outlet__code", "outlet__name"]
+    list_select_related = ["outlet", "service", "created_by"]
+    autocomplete_fields = ["outlet"]
+    fields = ["outlet", "service", "starts_on", "ends_on", "multiplier", "note", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+    date_hierarchy = "starts_on"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ArrivalForecast)
+class ArrivalForecastAdmin(HallScopedAdmin):
+    list_display = ["slot_start", "outlet", "service", "arrivals", "base_arrivals", "made_at"]
+    list_filter = ["service"]
+    search_fields = ["outlet__code", "outlet__name"]
+    list_select_related = ["outlet", "service"]
+    date_hierarchy = "slot_start"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

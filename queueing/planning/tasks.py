@@ -1,10 +1,15 @@
-"""Celery tasks of planning: each calls one service and is idempotent."""
+"""Celery tasks of planning: each takes ids, calls one service, and is
+idempotent (the same figures write nothing new). The schedule starts the ones
+that fan out (config/settings.py, "Planning"); each hall is then one task,
+so that the workers share the city and one hall's failure stays its own."""
 
 from celery import shared_task
 
+from config.tasks import enqueue
 from halls.models import Outlet
 
-from .services import warnings_evaluate
+from .selectors import halls_open_now, halls_with_a_queue
+from .services import arrivals_forecast_hall, arrivals_reforecast_hall, warnings_evaluate
 from .services import warnings_evaluate_all as warnings_evaluate_all_now
 
 
@@ -20,3 +25,33 @@ def warnings_evaluate_hall(outlet_id: int) -> int:
     the number of its active warnings."""
     outlet = Outlet.objects.filter(pk=outlet_id, is_active=True).first()
     return 0 if outlet is None else len(warnings_evaluate(outlet=outlet))
+
+
+@shared_task(acks_late=True)
+def arrivals_forecast(outlet_id: int) -> int:
+    """Forecast one hall's next days (services.arrivals_forecast_hall); returns the rows changed."""
+    return arrivals_forecast_hall(outlet_id=outlet_id).changed
+
+
+@shared_task(acks_late=True)
+def arrivals_forecast_all() -> int:
+    """Nightly (PLANNING_FORECAST_AT): a forecast task for every hall with a queue. Returns how many."""
+    halls = halls_with_a_queue()
+    for outlet_id in halls:
+        enqueue("queueing.planning.tasks.arrivals_forecast", outlet_id)
+    return len(halls)
+
+
+@shared_task(acks_late=True)
+def arrivals_reforecast(outlet_id: int) -> int:
+    """Re-forecast the rest of one hall's day (services.arrivals_reforecast_hall); returns the rows changed."""
+    return arrivals_reforecast_hall(outlet_id=outlet_id)
+
+
+@shared_task(acks_late=True)
+def arrivals_reforecast_open_halls() -> int:
+    """Every PLANNING_REFORECAST_MINUTES: a re-forecast task for every hall open now. Returns how many."""
+    halls = halls_open_now()
+    for outlet_id in halls:
+        enqueue("queueing.planning.tasks.arrivals_reforecast", outlet_id)
+    return len(halls)

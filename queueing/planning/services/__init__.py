@@ -1,5 +1,7 @@
 """Every write of planning. Import services from here: `from queueing.planning import services`."""
 
+from .forecasts import ForecastWritten, arrivals_forecast_hall, arrivals_reforecast_hall
+from .history import HistoryWritten, history_generate
 from .rosters import (
     GeneratedRoster,
     RosterChanged,
@@ -15,6 +17,11 @@ from .suggestions import suggestion_apply
 from .warnings import warning_acknowledge, warnings_evaluate, warnings_evaluate_all
 
 __all__ = [
+    "ForecastWritten",
+    "HistoryWritten",
+    "arrivals_forecast_hall",
+    "arrivals_reforecast_hall",
+    "history_generate",
     "GeneratedRoster",
     "RosterChanged",
     "RosterRuleBroken",

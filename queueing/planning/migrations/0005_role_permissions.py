@@ -1,15 +1,18 @@
 """Hall managers read the halls' peak-flow warnings and keep their staff's
 contracts, availability, leave, shift templates and roster shifts in the
-admin; city operations read them all."""
+admin, and enter the events they expect to change a forecast (a promotion,
+a handset launch) beside the forecasts they read; city operations read them
+all."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 ROSTER_MODELS = ("staffcontract", "staffavailability", "leave", "shifttemplate", "rostershift")
+KEPT_BY_MANAGERS = (*ROSTER_MODELS, "forecastevent")
 GRANTS = {
-    "厅经理": ["view_peakwarning"]
-    + [f"{action}_{model}" for model in ROSTER_MODELS for action in ("view", "add", "change", "delete")],
-    "城市运营": ["view_peakwarning"] + [f"view_{model}" for model in ROSTER_MODELS],
+    "厅经理": ["view_peakwarning", "view_arrivalforecast"]
+    + [f"{action}_{model}" for model in KEPT_BY_MANAGERS for action in ("view", "add", "change", "delete")],
+    "城市运营": ["view_peakwarning", "view_arrivalforecast"] + [f"view_{model}" for model in KEPT_BY_MANAGERS],
 }
 
 
@@ -38,7 +41,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("planning", "0003_rosters"),
+        ("planning", "0004_forecasts"),
         ("halls", "0003_floor_management"),
     ]
 
