@@ -296,6 +296,18 @@ if PLANNING_FORECAST_DAYS < 1 or PLANNING_HISTORY_WEEKS < 1 or PLANNING_REFORECA
     raise ImproperlyConfigured(
         "PLANNING_FORECAST_DAYS, PLANNING_HISTORY_WEEKS and PLANNING_REFORECAST_MINUTES must be at least 1."
     )
+# Staffing: the share of customers to call within their service's target
+# wait; the share of rostered time people are away from the counter besides
+# their planned break (counters to roster = needed / (1 - shrinkage)); and
+# the model the plan uses, "erlang_c" (everyone waits as long as it takes) or
+# "erlang_a" (some leave when the wait is long, patience learned per hall).
+PLANNING_TARGET_SERVICE_LEVEL = env.float("PLANNING_TARGET_SERVICE_LEVEL", default=0.8)
+PLANNING_SHRINKAGE = env.float("PLANNING_SHRINKAGE", default=0.10)
+PLANNING_STAFFING_MODEL = env.str("PLANNING_STAFFING_MODEL", default="erlang_c")
+if not 0 < PLANNING_TARGET_SERVICE_LEVEL < 1 or not 0 <= PLANNING_SHRINKAGE < 1:
+    raise ImproperlyConfigured("PLANNING_TARGET_SERVICE_LEVEL must be in (0, 1) and PLANNING_SHRINKAGE in [0, 1).")
+if PLANNING_STAFFING_MODEL not in ("erlang_c", "erlang_a"):
+    raise ImproperlyConfigured('PLANNING_STAFFING_MODEL must be "erlang_c" or "erlang_a".')
 CELERY_BEAT_SCHEDULE.update({
     # After QUEUE_DAY_ENDS_AT, so that every hall's live day is the new one.
     "planning-forecast-arrivals": {

@@ -686,6 +686,21 @@ DEMO_USERS = (
     DemoUser("demo_manager", "张丽", StaffRole.MANAGER),
     DemoUser("demo_agent1", "李明", StaffRole.AGENT),
     DemoUser("demo_agent2", "王芳", StaffRole.AGENT),
+    # The rest of the demo hall's staff: enough people for its roster.
+    DemoUser("demo_agent3", "刘洋", StaffRole.AGENT),
+    DemoUser("demo_agent4", "陈静", StaffRole.AGENT),
+    DemoUser("demo_agent5", "杨帆", StaffRole.AGENT),
+    DemoUser("demo_agent6", "黄磊", StaffRole.AGENT),
+    DemoUser("demo_agent7", "周婷", StaffRole.AGENT),
+    DemoUser("demo_agent8", "吴强", StaffRole.AGENT),
+    DemoUser("demo_agent9", "徐丹", StaffRole.AGENT),
+    DemoUser("demo_agent10", "孙浩", StaffRole.AGENT),
+    DemoUser("demo_agent11", "马丽", StaffRole.AGENT),
+    DemoUser("demo_agent12", "朱峰", StaffRole.AGENT),
+    DemoUser("demo_agent13", "胡敏", StaffRole.AGENT),
+    DemoUser("demo_agent14", "郭亮", StaffRole.AGENT),
+    DemoUser("demo_agent15", "何雪", StaffRole.AGENT),
+    DemoUser("demo_agent16", "林涛", StaffRole.AGENT),
 )
 
 # Published defaults: with DEBUG off, a demo that anybody could sign in to is refused.
@@ -787,6 +802,6 @@ def seed_demo_staff(*, small: bool) -> StepResult:
 
     result.lines[f"sign-ins (password {settings.DEMO_PASSWORD})"] = (
         f"demo_admin (superuser), demo_ops (city operations, /city/); at {hall.code} {hall.name}: "
-        "demo_manager (hall manager, /manage/, /admin/), demo_agent1, demo_agent2 (agents, /console/)"
+        "demo_manager (hall manager, /manage/, /admin/), demo_agent1 to demo_agent16 (agents, /console/)"
     )
     return result

@@ -11,20 +11,28 @@ SMALL_WEEKS weeks (the small city is for tests). Not all 212 halls: the
 whole seed stays within a minute (`manage.py generate_history` fills any
 other hall).
 
+Then the demo hall's roster (`seed_rosters`): its shift templates, its
+agents' contracts and skills, and its roster for this week and next,
+planned against the forecast (the full seed only).
+
 Idempotent like every step: days already there are skipped, and a forecast
 that comes out the same writes nothing. A run on a later day adds the days
 since the last one (and forecasts from the new day).
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
+
+from django.contrib.auth import get_user_model
 
 from halls import demo_data
 from halls.demo import DEMO_HALL_CODE, OutletPlan, StepResult, city_plan, demo_step
-from halls.models import Outlet
+from halls.models import Outlet, Service, StaffMembership
+from queueing.services import handle_times_learn
 
 from .history import hall_profile
+from .models import RosterShift, ShiftTemplate, StaffContract
 from .selectors import hall_live_day
-from .services import arrivals_forecast_hall, history_generate
+from .services import NoForecast, arrivals_forecast_hall, history_generate, roster_plan_week
 from .slots import CounterSetup, HallSetup, ServiceSetup
 
 DEMO_SEED = demo_data.SEED
@@ -32,6 +40,7 @@ DEMO_HALL_WEEKS = 8
 SPREAD_WEEKS = 2
 SMALL_WEEKS = 2
 SPREAD = (("busy", 3), ("average", 4), ("quiet", 3))
+ROSTER_SECONDS = 3.0  # the solver's time for each demo week
 
 
 def _planned_profile(hall: OutletPlan):
@@ -81,6 +90,9 @@ def seed_history(*, small: bool) -> StepResult:
         result.created += written.days + written.tickets + written.events + written.counter_events
         tickets += written.tickets
         days += written.days
+    # What the wait estimates and the staffing plans take as each service's
+    # handle time (derived rows, rewritten whole: not counted as the demo's).
+    handle_times_learn()
     forecasts = 0
     for code, _ in plan:
         forecast = arrivals_forecast_hall(outlet_id=outlets[code])
@@ -94,4 +106,79 @@ def seed_history(*, small: bool) -> StepResult:
            if len(plan) > 1 else "")
         + f"; this run: {days} days, {tickets} tickets written, {forecasts} forecast slots written"
     )
+    return result
+
+
+# --- The demo hall's roster -------------------------------------------------------------------
+
+# (code, name, starts, ends, break minutes, break earliest, break latest end)
+DEMO_TEMPLATES = (
+    ("early", "早班", time(8, 30), time(16, 30), 60, time(11), time(14)),
+    ("day", "日班", time(9), time(17), 60, time(11, 30), time(14, 30)),
+    ("late", "晚班", time(10), time(18), 60, time(12), time(15)),
+    ("am", "上午班", time(8, 30), time(12, 30), 0, None, None),
+    ("midday", "午间班", time(11), time(15), 0, None, None),
+    ("pm", "下午班", time(14), time(18), 0, None, None),
+    ("weekend-pm", "周末下午班", time(13), time(17), 0, None, None),
+)
+# username -> (hours a week, days a week, shortest and longest shift)
+FULL_TIME = (40, 5, 4, 8)
+PART_TIME = (20, 4, 4, 4)
+DEMO_CONTRACTS = {
+    **{f"demo_agent{i}": FULL_TIME for i in range(1, 14)},
+    **{f"demo_agent{i}": PART_TIME for i in range(14, 17)},
+}
+# Who serves fewer than every service (everyone else serves them all).
+DEMO_SKILLS = {
+    "demo_agent14": ("payment", "points", "enquiry"),
+    "demo_agent15": ("payment", "points", "enquiry"),
+    "demo_agent10": ("handset", "new_line", "plan_change", "enterprise"),
+}
+DEMO_ROSTER_WEEKS = 2  # this week (from today) and next
+
+
+@demo_step
+def seed_rosters(*, small: bool) -> StepResult:
+    """The demo hall's shift templates, its agents' contracts and skills, and
+    (full seed) its roster for this week and next, planned against the
+    forecast. A week already rostered is left as it is."""
+    result = StepResult()
+    hall = Outlet.objects.get(code=DEMO_HALL_CODE)
+    for code, name, starts, ends, minutes, earliest, latest in DEMO_TEMPLATES:
+        _, created = ShiftTemplate.objects.get_or_create(
+            outlet=hall, code=code,
+            defaults=dict(name=name, starts=starts, ends=ends, break_minutes=minutes, break_earliest=earliest,
+                          break_latest_end=latest),
+        )
+        result.created += created
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_CONTRACTS)}
+    for username, (hours, days, shortest, longest) in DEMO_CONTRACTS.items():
+        _, created = StaffContract.objects.get_or_create(
+            outlet=hall, user=users[username],
+            defaults=dict(hours_per_week=hours, days_per_week=days, min_shift_hours=shortest,
+                          max_shift_hours=longest),
+        )
+        result.created += created
+    for username, codes in DEMO_SKILLS.items():
+        membership = StaffMembership.objects.get(outlet=hall, user=users[username])
+        if not membership.skills.exists():
+            membership.skills.set(Service.objects.filter(code__in=codes))
+            result.created += len(codes)
+    if small:
+        return result
+    monday = hall_live_day(outlet_id=hall.pk)
+    monday -= timedelta(days=monday.weekday())
+    planned = []
+    for week in range(DEMO_ROSTER_WEEKS):
+        start = monday + timedelta(weeks=week)
+        if RosterShift.objects.filter(outlet=hall, date__range=(start, start + timedelta(days=6))).exists():
+            continue
+        try:
+            generated = roster_plan_week(outlet=hall, week_start=start, time_limit_seconds=ROSTER_SECONDS)
+        except NoForecast:
+            continue
+        result.created += len(generated.shifts)
+        planned.append(f"week of {start:%m-%d}: {len(generated.shifts)} shifts")
+    if planned:
+        result.lines["roster"] = f"{DEMO_HALL_CODE}: " + "; ".join(planned)
     return result

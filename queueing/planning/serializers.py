@@ -133,3 +133,84 @@ class ErlangCOutSerializer(serializers.Serializer):
     service_level = serializers.FloatField()
     average_wait_seconds = serializers.FloatField()
     occupancy = serializers.FloatField()
+
+
+# --- Staffing, rosters and what-ifs ------------------------------------------------------------
+
+
+class StaffingQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="the business day (default: the hall's live day)")
+
+
+class StaffingRowSerializer(serializers.Serializer):
+    slot_start = serializers.DateTimeField()
+    forecast_arrivals = serializers.FloatField()
+    required_counters = serializers.IntegerField()
+    scheduled_counters = serializers.IntegerField()
+
+
+class RosterWeekQuerySerializer(serializers.Serializer):
+    week = serializers.DateField(required=False, help_text="any day of the week (default: this week)")
+
+
+class RosterPlanSerializer(serializers.Serializer):
+    week = serializers.DateField(help_text="any day of the week to plan (Monday to Sunday)")
+
+
+class RosterShiftInSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    date = serializers.DateField()
+    starts = serializers.TimeField(format="%H:%M")
+    ends = serializers.TimeField(format="%H:%M", help_text="00:00 is midnight")
+    break_starts = serializers.TimeField(required=False, allow_null=True, default=None)
+    break_ends = serializers.TimeField(required=False, allow_null=True, default=None)
+    services = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list,
+                                     max_length=20)
+
+    def validate(self, data):
+        for name in ("starts", "ends", "break_starts", "break_ends"):
+            t = data.get(name)
+            if t is not None and (t.minute % 30 or t.second):
+                raise serializers.ValidationError({name: ["整点或半点 / On the hour or the half hour."]})
+        if (data.get("break_starts") is None) != (data.get("break_ends") is None):
+            raise serializers.ValidationError({"break_ends": ["休息需要开始和结束 / A break needs a start and an end."]})
+        return data
+
+
+class RosterShiftPatchSerializer(RosterShiftInSerializer):
+    user = None
+    date = serializers.DateField(required=False)
+    services = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=20)
+
+
+WHAT_IF_KINDS = ("add", "move", "remove")
+
+
+class WhatIfSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=WHAT_IF_KINDS)
+    count = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    services = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list,
+                                     max_length=20, help_text="add: what the added counters serve")
+    service = serializers.CharField(required=False, max_length=30, help_text="remove: the service whose counters close")
+    from_service = serializers.CharField(required=False, max_length=30)
+    to_service = serializers.CharField(required=False, max_length=30)
+    start = serializers.TimeField(required=False, allow_null=True, default=None)
+    end = serializers.TimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, data):
+        needed = {"add": ("services",), "move": ("from_service", "to_service"), "remove": ("service",)}[data["kind"]]
+        missing = {name: ["必填 / Required."] for name in needed if not data.get(name)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        if data["kind"] == "add" and data.get("start") is None:
+            raise serializers.ValidationError({"start": ["必填 / Required."]})
+        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
+            raise serializers.ValidationError({"end": ["结束须晚于开始 / The end must come after the start."]})
+        return data
+
+
+class SimulateSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    days = serializers.IntegerField(min_value=5, max_value=200, default=40,
+                                    help_text="simulated days (more: narrower intervals, slower)")
+    changes = WhatIfSerializer(many=True, required=False, default=list, max_length=10)

@@ -394,7 +394,7 @@ def test_a_changed_demo_password_takes_effect_on_the_next_run(small_city, settin
 
 
 def test_the_summary_names_the_sign_ins_and_their_password(small_city, settings):
-    for expected in ("demo_admin", "demo_manager", "demo_agent1", "demo_agent2", settings.DEMO_PASSWORD):
+    for expected in ("demo_admin", "demo_manager", "demo_agent1", "demo_agent16", settings.DEMO_PASSWORD):
         assert expected in small_city
 
 

@@ -4,9 +4,11 @@ from .forecasts import ForecastWritten, arrivals_forecast_hall, arrivals_reforec
 from .history import HistoryWritten, history_generate
 from .rosters import (
     GeneratedRoster,
+    NoForecast,
     RosterChanged,
     RosterRuleBroken,
     roster_generate,
+    roster_plan_week,
     roster_problem,
     roster_shift_create,
     roster_shift_delete,
@@ -23,9 +25,11 @@ __all__ = [
     "arrivals_reforecast_hall",
     "history_generate",
     "GeneratedRoster",
+    "NoForecast",
     "RosterChanged",
     "RosterRuleBroken",
     "roster_generate",
+    "roster_plan_week",
     "roster_problem",
     "roster_shift_create",
     "roster_shift_delete",

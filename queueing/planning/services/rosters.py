@@ -21,6 +21,7 @@ from halls.selectors import outlet_opening_intervals
 
 from .. import roster as solver
 from ..models import Leave, RosterShift, RosterShiftSource, ShiftTemplate, StaffAvailability, StaffContract
+from ..staffing import hall_staffing
 
 # A person with no contract at the hall who is rostered by hand: the usual contract.
 DEFAULT_CONTRACT = solver.Contract(hours_per_week=40, min_shift_hours=4, max_shift_hours=8)
@@ -30,6 +31,12 @@ HISTORY_DAYS = 14
 class RosterChanged(DomainError):
     code = "roster_changed"
     message = "排班已被修改，请重新生成 / The roster changed while the week was being planned; plan it again."
+    status = 409
+
+
+class NoForecast(DomainError):
+    code = "no_forecast"
+    message = "这一周还没有客流预测，无法排班 / There is no arrival forecast for that week yet: nothing to plan against."
     status = 409
 
 
@@ -291,6 +298,28 @@ def roster_generate(
         .select_related("user").prefetch_related("services")
     )
     return GeneratedRoster(roster=roster, shifts=stored)
+
+
+def roster_plan_week(
+    *,
+    outlet: Outlet,
+    week_start: date,
+    now: datetime | None = None,
+    created_by=None,
+    time_limit_seconds: float = 4.0,
+) -> GeneratedRoster:
+    """Plan the hall's week (from its Monday) against what its forecast
+    requires, day by day (planning.staffing: counters per half hour and
+    service). Raises NoForecast when no day of the week has a forecast.
+    Days without one are planned with no requirement (only kept shifts)."""
+    week_start = _monday(week_start)
+    requirement: dict[tuple[date, time, str], int] = {}
+    for day in _week(week_start):
+        requirement.update(hall_staffing(outlet=outlet, day=day, now=now, with_actual=False).requirement())
+    if not requirement:
+        raise NoForecast()
+    return roster_generate(outlet=outlet, week_start=week_start, requirement=requirement, now=now,
+                           created_by=created_by, time_limit_seconds=time_limit_seconds)
 
 
 # --- A manager's edits ---------------------------------------------------------------------

@@ -3,7 +3,6 @@ acknowledgement and suggestions, the manager's floor, and the Erlang C
 calculator."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,12 +10,12 @@ from config.api import Forbidden, InvalidInput, NotFound, validated
 from halls.models import Outlet
 from halls.roles import user_manages, user_reads
 
-from . import services
-from .erlang import MAX_AGENTS, TooManyAgents, agents_for_service_level
-from .events import warning_payload
-from .floor import floor_payload, hall_floor
-from .models import PeakWarning, Suggestion
-from .serializers import (
+from .. import services
+from ..erlang import MAX_AGENTS, TooManyAgents, agents_for_service_level
+from ..events import warning_payload
+from ..floor import floor_payload, hall_floor
+from ..models import PeakWarning, Suggestion
+from ..serializers import (
     ErlangCOutSerializer,
     ErlangCQuerySerializer,
     FloorOutSerializer,
@@ -24,19 +23,7 @@ from .serializers import (
     WarningListQuerySerializer,
     WarningOutSerializer,
 )
-
-
-def _signed_in(request) -> None:
-    if not request.user.is_authenticated:
-        # DRF's own exception, so the 401 carries WWW-Authenticate.
-        raise NotAuthenticated("请先登录 / Sign in first.")
-
-
-def _queue_hall(code: str) -> Outlet:
-    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
-    if outlet is None:
-        raise NotFound("No such hall with a queue.")
-    return outlet
+from .common import queue_hall, require_staff, signed_in
 
 
 def _warnings(outlet: Outlet, *, active: bool | None):
@@ -55,8 +42,8 @@ class HallWarningListApi(APIView):
     @extend_schema(parameters=[WarningListQuerySerializer], responses=WarningOutSerializer(many=True),
                    summary="A hall's peak-flow warnings")
     def get(self, request, code):
-        _signed_in(request)
-        outlet = _queue_hall(code)
+        signed_in(request)
+        outlet = queue_hall(code)
         if not user_reads(request.user, outlet):
             raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
         query = validated(WarningListQuerySerializer, request.query_params)
@@ -69,7 +56,7 @@ class WarningAcknowledgeApi(APIView):
 
     @extend_schema(request=None, responses=WarningOutSerializer, summary="Acknowledge a warning")
     def post(self, request, warning_id):
-        _signed_in(request)
+        signed_in(request)
         warning = PeakWarning.objects.select_related("outlet").filter(pk=warning_id).first()
         if warning is None:
             raise NotFound("No such warning.")
@@ -86,7 +73,7 @@ class SuggestionApplyApi(APIView):
 
     @extend_schema(request=None, responses={200: SuggestionApplyOutSerializer}, summary="Apply a suggestion")
     def post(self, request, suggestion_id):
-        _signed_in(request)
+        signed_in(request)
         suggestion = Suggestion.objects.select_related("warning__outlet").filter(pk=suggestion_id).first()
         if suggestion is None:
             raise NotFound("No such suggestion.")
@@ -102,23 +89,13 @@ class HallFloorApi(APIView):
     @extend_schema(responses=FloorOutSerializer, summary="A hall's live floor",
                    parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)])
     def get(self, request, code):
-        _signed_in(request)
-        outlet = _queue_hall(code)
+        signed_in(request)
+        outlet = queue_hall(code)
         if not user_reads(request.user, outlet):
             raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
         floor = hall_floor(outlet=outlet)
         warnings = _warnings(outlet, active=True)
         return Response({**floor_payload(floor), "warnings": [warning_payload(w) for w in warnings]})
-
-
-def _require_staff(user) -> None:
-    """401 without a sign-in, 403 for a signed-in user who is not staff
-    (staff: the admin's staff, superusers, anyone with a hall membership)."""
-    if not user.is_authenticated:
-        # DRF's own exception, so the 401 carries WWW-Authenticate as HTTP requires.
-        raise NotAuthenticated("请先登录 / Sign in first.")
-    if not (user.is_staff or user.is_superuser or user.memberships.exists()):
-        raise Forbidden("仅限员工 / Staff only.")
 
 
 class PlanningErlangCApi(APIView):
@@ -139,7 +116,7 @@ class PlanningErlangCApi(APIView):
         summary="Erlang C: counters needed for a target service level",
     )
     def get(self, request):
-        _require_staff(request.user)
+        require_staff(request.user)
         query = validated(ErlangCQuerySerializer, request.query_params)
         try:
             result = agents_for_service_level(
