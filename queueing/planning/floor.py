@@ -19,6 +19,8 @@ from queueing.days import halls_with_hours, live_days
 from queueing.models import ACTIVE_AT_COUNTER, Ticket, TicketStatus
 from queueing.selectors import halls_handle_stats, halls_lines
 
+from .staffing import outlooks_kept
+
 ARRIVALS_WINDOW = timedelta(minutes=15)
 
 
@@ -62,6 +64,8 @@ class HallFloor:
     devices: list[DeviceSeen] = field(default_factory=list)
     skills: dict[int, set[int]] = field(default_factory=dict)  # agent id -> services they may serve
     handle_means: dict[int, float] = field(default_factory=dict)
+    # The rest of the day by forecast and roster (staffing.hall_outlook), as the last re-forecast kept it.
+    outlook: list = field(default_factory=list)
 
     def service(self, service_id: int) -> ServiceFloor | None:
         return next((s for s in self.services if s.service_id == service_id), None)
@@ -136,6 +140,7 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
             "staffmembership__outlet_id", "staffmembership__user_id", "service_id"):
         skills[outlet_id][user_id].add(service_id)
 
+    outlooks = outlooks_kept(ids)
     floors = {}
     for outlet in outlets:
         pk = outlet.pk
@@ -143,6 +148,7 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
         floor.handle_means = {sid: h.mean for sid, h in handles.get(pk, {}).items()}
         floor.skills = dict(skills.get(pk, {}))
         floor.devices = devices.get(pk, [])
+        floor.outlook = outlooks.get(pk, [])
         estimates = lines[pk]["estimates"].services
         for c in counters.get(pk, []):
             ticket = at_counters.get(c["id"])

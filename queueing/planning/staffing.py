@@ -47,10 +47,12 @@ from datetime import date, datetime, time, timedelta
 from math import floor
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from halls.models import Outlet, StaffMembership
+from queueing.days import business_day_live
 from queueing.models import CancelReason, HandleTime, Ticket, TicketStatus
 
 from . import erlang, simulation
@@ -88,6 +90,8 @@ class SlotStaffing:
     required_erlang_a: int
     scheduled: int
     services: dict[str, ServiceSlot] = field(default_factory=dict)
+    # pool name -> (counters to roster by the plan's model, people on duty serving it)
+    pools: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def short(self) -> int:
@@ -356,6 +360,7 @@ def _slot(start, end, forecast, taken, services, targets, learned, pools, patien
         for code in rows:
             rows[code].actual = taken.get(code, 0)
     needed = {}
+    pool_rows: dict[str, int] = {}
     for m in MODELS:
         total = 0
         for p in pools:
@@ -371,17 +376,27 @@ def _slot(start, end, forecast, taken, services, targets, learned, pools, patien
             rostered = erlang.agents_with_shrinkage(at_counter, shrinkage) if at_counter else 0
             total += rostered
             if m == model:
+                pool_rows[p.name] = rostered
                 for code, n in share(rostered, {c: s.load_erlangs for c, s in streams.items()}).items():
                     rows[code].required = n
         needed[m] = total
+    if not forecast:
+        # Nothing forecast for the slot (none for the day, or the hall was not expected open): nothing required.
+        return SlotStaffing(start=start, forecast=0.0, actual=None if taken is None else sum(taken.values()),
+                            required=0, required_erlang_c=0, required_erlang_a=0, scheduled=0, services=rows)
     if needed[model] == 0 and pools:
         # Open, nobody expected: one counter still opens, for the first pool's busiest service.
         needed[model] = max(needed[model], 1)
         rows[pools[0].name].required = 1
+        pool_rows[pools[0].name] = 1
     needed = {m: max(1, n) for m, n in needed.items()}
     on_duty = [s for s in shifts if _on_duty(s, start, end)]
     for code in rows:
         rows[code].scheduled = sum(1 for s in on_duty if not s[4] or code in s[4])
+    serving = {
+        p.name: (pool_rows.get(p.name, 0), sum(1 for s in on_duty if not s[4] or s[4] & set(p.services)))
+        for p in pools
+    }
     return SlotStaffing(
         start=start,
         forecast=round(sum(forecast.values()), 2),
@@ -391,7 +406,64 @@ def _slot(start, end, forecast, taken, services, targets, learned, pools, patien
         required_erlang_a=needed["erlang_a"],
         scheduled=len(on_duty),
         services=rows,
+        pools=serving,
     )
+
+
+# --- What the next hours need: the predictive warnings' outlook ------------------------------------
+
+OUTLOOK_CACHE_SECONDS = 40 * 60
+
+
+@dataclass(frozen=True)
+class OutlookSlot:
+    """A half hour still to come today, for one pool of services: counters
+    the plan requires then, and the roster's people on duty serving it
+    (None: the hall has no roster that day)."""
+
+    start: datetime
+    pool: str
+    services: tuple[str, ...]
+    required: int
+    planned: int | None
+
+
+def hall_outlook(*, outlet: Outlet, now: datetime | None = None) -> list[OutlookSlot]:
+    """The rest of the hall's live day, per half hour and pool, by its
+    current forecast (re-forecast through the day) and roster."""
+    now = now or timezone.now()
+    day = business_day_live(outlet, now)
+    staffing = hall_staffing(outlet=outlet, day=day, now=now, with_actual=False)
+    rostered = any(s.scheduled for s in staffing.slots)
+    return [
+        OutlookSlot(s.start, p.name, p.services, s.pools.get(p.name, (0, 0))[0],
+                    s.pools.get(p.name, (0, 0))[1] if rostered else None)
+        for s in staffing.slots
+        if s.start + SLOT > now
+        for p in staffing.pools
+    ]
+
+
+def _outlook_key(outlet_id: int) -> str:
+    return f"planning:outlook:{outlet_id}"
+
+
+def outlook_keep(outlet_id: int, outlook: list[OutlookSlot]) -> None:
+    """Keep the hall's outlook for the warnings (refreshed with each re-forecast)."""
+    try:
+        cache.set(_outlook_key(outlet_id), outlook, OUTLOOK_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation; the next re-forecast tries again
+        pass
+
+
+def outlooks_kept(outlet_ids) -> dict[int, list[OutlookSlot]]:
+    """The outlooks kept for these halls (a hall without one is left out)."""
+    ids = list(outlet_ids)
+    try:
+        found = cache.get_many([_outlook_key(pk) for pk in ids])
+    except Exception:  # noqa: BLE001
+        return {}
+    return {pk: found[_outlook_key(pk)] for pk in ids if _outlook_key(pk) in found}
 
 
 def pool_of(staffing: HallStaffing, code: str) -> Pool | None:

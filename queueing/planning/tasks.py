@@ -11,6 +11,7 @@ from halls.models import Outlet
 from .selectors import halls_open_now, halls_with_a_queue
 from .services import arrivals_forecast_hall, arrivals_reforecast_hall, warnings_evaluate
 from .services import warnings_evaluate_all as warnings_evaluate_all_now
+from .staffing import hall_outlook, outlook_keep
 
 
 @shared_task(acks_late=True)
@@ -44,8 +45,14 @@ def arrivals_forecast_all() -> int:
 
 @shared_task(acks_late=True)
 def arrivals_reforecast(outlet_id: int) -> int:
-    """Re-forecast the rest of one hall's day (services.arrivals_reforecast_hall); returns the rows changed."""
-    return arrivals_reforecast_hall(outlet_id=outlet_id)
+    """Re-forecast the rest of one hall's day (services.arrivals_reforecast_hall)
+    and keep what the next hours need against the roster, for the predictive
+    warnings; returns the rows changed."""
+    changed = arrivals_reforecast_hall(outlet_id=outlet_id)
+    outlet = Outlet.objects.filter(pk=outlet_id, is_active=True).first()
+    if outlet is not None:
+        outlook_keep(outlet_id, hall_outlook(outlet=outlet))
+    return changed
 
 
 @shared_task(acks_late=True)
@@ -55,3 +62,15 @@ def arrivals_reforecast_open_halls() -> int:
     for outlet_id in halls:
         enqueue("queueing.planning.tasks.arrivals_reforecast", outlet_id)
     return len(halls)
+
+
+@shared_task(acks_late=True)
+def outlook_refresh(outlet_id: int) -> int:
+    """Work out again what the rest of the hall's day needs against its roster
+    (after the roster changed); returns the half hours kept."""
+    outlet = Outlet.objects.filter(pk=outlet_id, is_active=True).first()
+    if outlet is None:
+        return 0
+    outlook = hall_outlook(outlet=outlet)
+    outlook_keep(outlet_id, outlook)
+    return len(outlook)

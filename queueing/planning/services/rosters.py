@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.api import DomainError
+from config.tasks import enqueue
 from halls.models import HallService, Outlet, Service, StaffMembership
 from halls.selectors import outlet_opening_intervals
 
@@ -56,6 +57,11 @@ class GeneratedRoster:
 
     roster: solver.Roster
     shifts: list[RosterShift]
+
+
+def _outlook_changed(outlet_id: int) -> None:
+    """The predictive warnings compare the day's requirement with the roster: tell them it changed."""
+    transaction.on_commit(lambda: enqueue("queueing.planning.tasks.outlook_refresh", outlet_id))
 
 
 # --- Reading a hall's week --------------------------------------------------------------------
@@ -284,6 +290,7 @@ def roster_generate(
                 )
                 for s in new_shifts
             ])
+            _outlook_changed(outlet.pk)
             RosterShift.services.through.objects.bulk_create([
                 RosterShift.services.through(rostershift_id=row.pk, service_id=service_ids[code])
                 for row, shift in zip(rows, new_shifts)
@@ -435,6 +442,7 @@ def roster_shift_create(
             break_ends=break_ends, source=RosterShiftSource.MANAGER, created_by=created_by,
         )
         _set_services(shift, services)
+        _outlook_changed(outlet.pk)
     return shift
 
 
@@ -469,6 +477,7 @@ def roster_shift_update(
         current.template_code = ""
         current.save()
         _set_services(current, codes)
+        _outlook_changed(outlet.pk)
     return current
 
 
@@ -477,3 +486,4 @@ def roster_shift_delete(*, shift: RosterShift) -> None:
     with transaction.atomic():
         Outlet.objects.select_for_update(no_key=True).get(pk=shift.outlet_id)
         RosterShift.objects.filter(pk=shift.pk).delete()
+        _outlook_changed(shift.outlet_id)

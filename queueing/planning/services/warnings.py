@@ -22,7 +22,7 @@ manager's live floor.
 import logging
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -55,7 +55,12 @@ ARRIVAL_THRESHOLDS = {WarningLevel.NOTICE: 0.85, WarningLevel.WARNING: 1.0, Warn
 # Fewer arrivals than this in 15 minutes say nothing about capacity.
 ARRIVALS_MIN = 5
 # What customers see: these kinds put a line on the wall displays.
-CUSTOMER_KINDS = {WarningKind.WAIT, WarningKind.LONGEST_WAIT, WarningKind.ARRIVALS, WarningKind.PREDICTED}
+# (A predicted shortage is the staff's to act on: customers see nothing of it.)
+CUSTOMER_KINDS = {WarningKind.WAIT, WarningKind.LONGEST_WAIT, WarningKind.ARRIVALS}
+# Predicted: how far ahead the forecast and roster are compared, and the
+# counters short (required - planned) that start each level.
+PREDICT_MINUTES = 60
+PREDICTED_THRESHOLDS = {WarningLevel.NOTICE: 0.5, WarningLevel.WARNING: 1.5, WarningLevel.CRITICAL: 2.5}
 NOTICE_SOURCE = "warnings"
 
 
@@ -114,6 +119,7 @@ def readings(floor: HallFloor) -> list[Reading]:
                 f"{s.name}近15分钟到达{s.arrivals_15m}人，开放窗口约可接待{s.capacity_15m:g}人 / "
                 f"{s.name_en}: {s.arrivals_15m} arrivals in 15 min, open counters serve about {s.capacity_15m:g}",
             ))
+    found += _predicted(floor)
     limit = floor.outlet.pause_limit_minutes * 60
     for c in floor.counters:
         if c.state == CounterState.PAUSED and c.state_since is not None and limit:
@@ -133,6 +139,43 @@ def readings(floor: HallFloor) -> list[Reading]:
                     f"{device.name}已离线（{'从未上线' if device.last_seen_at is None else f'{_minutes(seconds)}分钟未响应'}）/ "
                     f"{device.name} has gone quiet",
                 ))
+    return found
+
+
+def _predicted(floor: HallFloor) -> list[Reading]:
+    """Counters short in the next PREDICT_MINUTES: per pool of services, the
+    half hour where the requirement (by the current forecast) passes what is
+    planned the most. Planned: the roster's people on duty then; for a hall
+    without a roster that day, the counters open now."""
+    if not floor.is_open or not floor.outlook:
+        return []
+    until = floor.now + timedelta(minutes=PREDICT_MINUTES)
+    by_code = {s.code: s for s in floor.services}
+    worst: dict[str, tuple] = {}
+    for slot in floor.outlook:
+        if not floor.now < slot.start <= until:
+            continue
+        ids = {by_code[c].service_id for c in slot.services if c in by_code}
+        planned = slot.planned
+        if planned is None:
+            planned = sum(1 for c in floor.counters if c.state == CounterState.OPEN and ids & set(c.services))
+        short = slot.required - planned
+        if slot.pool not in worst or short > worst[slot.pool][0]:
+            worst[slot.pool] = (short, slot, planned)
+    found = []
+    for pool, (short, slot, planned) in worst.items():
+        service = by_code.get(pool)
+        if service is None or short <= 0:
+            continue
+        minutes = _minutes((slot.start - floor.now).total_seconds())
+        at = timezone.localtime(slot.start).strftime("%H:%M")
+        whole = len(slot.services) == len(floor.services)
+        label, label_en = ("全厅", "the hall") if whole else (service.name, service.name_en)
+        found.append(Reading(
+            WarningKind.PREDICTED, f"pool:{pool}", service.service_id, float(short), PREDICTED_THRESHOLDS,
+            f"预计{minutes}分钟后（{at}）{label}需要{slot.required}个窗口，排班{planned}个 / "
+            f"In {minutes} min ({at}) {label_en} needs {slot.required} counters, {planned} are planned",
+        ))
     return found
 
 
