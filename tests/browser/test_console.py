@@ -387,3 +387,32 @@ def test_losing_the_connection_shows_a_banner_and_recovers_by_itself(new_page, d
     expect(waiting(page, "payment")).to_have_text("1")
     button(page, "call-next").click()
     expect(number(page)).to_have_text(ticket.number)
+
+
+# --- The agent's own shifts ------------------------------------------------------------------
+
+
+def test_an_agent_sees_their_shifts_on_the_picker_and_todays_beside_the_counter(new_page, screenshot):
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from queueing.planning.models import RosterShift
+
+    floor = build_floor(name="郑州花园路营业厅")
+    today = timezone.localdate()
+    RosterShift.objects.create(outlet=floor.hall, user=floor.agent, date=today, starts=time(8, 30), ends=time(16, 30),
+                               break_starts=time(12), break_ends=time(13))
+    RosterShift.objects.create(outlet=floor.hall, user=floor.agent, date=today + timedelta(days=1),
+                               starts=time(10), ends=time(18))
+    page = signed_in_page(new_page, floor.agent)
+
+    page.goto("/console/")
+
+    shifts = page.locator("[data-my-shifts]")
+    expect(shifts).to_be_visible()
+    expect(shifts.locator("li")).to_have_count(2)
+    expect(shifts.locator("li.is-today")).to_contain_text("08:30–16:30")
+    screenshot(page, "console-my-shifts")
+    page.locator(f'[data-counter-id="{floor.counter1.pk}"]').click()
+    expect(page.locator("[data-my-shift-today]")).to_contain_text("休息 12:00–13:00")

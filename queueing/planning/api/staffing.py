@@ -259,4 +259,7 @@ class MyShiftsApi(APIView):
             .prefetch_related("services")
             .order_by("date", "starts")
         )
-        return Response([{**shift_payload(s), "hall": s.outlet.code, "hall_name": s.outlet.name} for s in shifts])
+        return Response([
+            {**shift_payload(s), "hall": s.outlet.code, "hall_name": s.outlet.name, "is_today": s.date == today}
+            for s in shifts
+        ])
