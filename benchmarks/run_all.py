@@ -66,6 +66,13 @@ SUITE = [
         full_limit=20 * 60,
     ),
     Benchmark(
+        "staffing",
+        short=["--runs", "1", "--sim-days", "20"],
+        full=[],
+        short_limit=15 * 60,
+        full_limit=20 * 60,
+    ),
+    Benchmark(
         "planning",
         short=["--halls", "40", "--hall-runs", "1", "--sim-days", "20"],
         full=[],

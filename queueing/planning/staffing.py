@@ -44,6 +44,7 @@ mixture, routing and people who leave.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from math import floor
 
 from django.conf import settings
@@ -51,6 +52,7 @@ from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
+from config.cache import cached
 from halls.models import Outlet, StaffMembership
 from queueing.days import business_day_live
 from queueing.models import CancelReason, HandleTime, Ticket, TicketStatus
@@ -185,12 +187,22 @@ def hall_handle_seconds(outlet_id: int, setup: HallSetup) -> dict[tuple[str, int
     }
 
 
+PATIENCE_CACHE_SECONDS = 6 * 3600
+
+
 def hall_patience_seconds(outlet_id: int, *, now: datetime | None = None, weeks: int | None = None) -> float | None:
     """Mean patience of the hall's customers (erlang.patience_from_history) over
     the last `weeks`: everyone's time in line (until called, or until they
-    left) over the number who left. None when nobody left."""
+    left) over the number who left. None when nobody left. Worked out once
+    in a while per hall and day (it reads weeks of tickets)."""
     today = timezone.localdate(now or timezone.now())
     weeks = weeks or settings.PLANNING_HISTORY_WEEKS
+    found = cached(f"planning:patience:{outlet_id}:{today.isoformat()}:{weeks}",
+                   lambda: {"seconds": _patience(outlet_id, today, weeks)}, PATIENCE_CACHE_SECONDS)
+    return found["seconds"]
+
+
+def _patience(outlet_id: int, today: date, weeks: int) -> float | None:
     tickets = Ticket.objects.filter(outlet_id=outlet_id, business_date__range=(today - timedelta(weeks=weeks), today))
     waited = tickets.filter(first_called_at__isnull=False).aggregate(
         total=Sum(ExpressionWrapper(F("first_called_at") - F("issued_at"), output_field=DurationField()))
@@ -214,24 +226,45 @@ def _agents(streams: list[erlang.Stream], target: float, patience: float | None,
     customers within their own service's target wait. In a pooled line
     (first come, first served) everyone's wait has the same distribution, so
     the share in time is the arrivals-weighted mean of P(wait <= each
-    service's target)."""
+    service's target). Erlang A searches from Erlang C's answer (people who
+    leave shorten the line: usually as many counters or fewer)."""
     pooled = erlang.pool(streams)
     if pooled.arrivals_per_hour <= 0:
         return 0
-    load = pooled.load_erlangs
-    weights = [(s.arrivals_per_hour / pooled.arrivals_per_hour, s.target_wait_seconds) for s in streams]
-    n = max(1, floor(load * 0.5)) if model == "erlang_a" else floor(load) + 1
-    while n < erlang.MAX_AGENTS:
-        if model == "erlang_a":
-            level = sum(
-                w * erlang.erlang_a(n, pooled.arrivals_per_hour, pooled.aht_seconds, patience, t).service_level
-                for w, t in weights
-            )
-        else:
-            level = sum(w * erlang.service_level(n, load, pooled.aht_seconds, t) for w, t in weights)
-        if level >= target:
-            return n
+    return _pooled_agents(
+        round(pooled.arrivals_per_hour, 3), round(pooled.aht_seconds, 1),
+        tuple(sorted(_weights(streams, pooled.arrivals_per_hour).items())), target,
+        None if patience is None else round(patience), model,
+    )
+
+
+def _weights(streams, arrivals: float) -> dict[float, float]:
+    """Target wait -> the share of the pool's arrivals with that target."""
+    out: dict[float, float] = defaultdict(float)
+    for s in streams:
+        out[float(s.target_wait_seconds)] += s.arrivals_per_hour / arrivals
+    return {t: round(w, 4) for t, w in out.items()}
+
+
+@lru_cache(maxsize=20_000)
+def _pooled_agents(arrivals: float, aht: float, weights: tuple, target: float, patience, model: str) -> int:
+    load = erlang.offered_load(arrivals, aht)
+
+    def level_c(n: int) -> float:
+        return sum(w * erlang.service_level(n, load, aht, t) for t, w in weights)
+
+    def level_a(n: int) -> float:
+        return sum(w * erlang.erlang_a(n, arrivals, aht, patience, t).service_level for t, w in weights)
+
+    n = floor(load) + 1
+    while level_c(n) < target and n < erlang.MAX_AGENTS:
         n += 1
+    if model != "erlang_a":
+        return n
+    while n < erlang.MAX_AGENTS and level_a(n) < target:
+        n += 1
+    while n > 1 and level_a(n - 1) >= target:
+        n -= 1
     return n
 
 
@@ -242,8 +275,8 @@ def pool_requirement(streams: dict[str, erlang.Stream], target: float, patience:
     active = [s for s in streams.values() if s.arrivals_per_hour > 0]
     if not active:
         return 0
-    alone = max(_agents([s], target, patience, model) for s in active)
-    return max(alone, _agents(active, target, patience, model))
+    busiest = max(active, key=lambda s: s.load_erlangs)
+    return max(_agents([busiest], target, patience, model), _agents(active, target, patience, model))
 
 
 def share(total: int, weights: dict[str, float]) -> dict[str, int]:

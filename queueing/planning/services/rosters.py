@@ -313,7 +313,7 @@ def roster_plan_week(
     week_start: date,
     now: datetime | None = None,
     created_by=None,
-    time_limit_seconds: float = 4.0,
+    time_limit_seconds: float = 3.5,
 ) -> GeneratedRoster:
     """Plan the hall's week (from its Monday) against what its forecast
     requires, day by day (planning.staffing: counters per half hour and
