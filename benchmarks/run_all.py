@@ -73,6 +73,13 @@ SUITE = [
         full_limit=20 * 60,
     ),
     Benchmark(
+        "wait_estimates",
+        short=["--days", "2"],
+        full=["--days", "7"],
+        short_limit=10 * 60,
+        full_limit=15 * 60,
+    ),
+    Benchmark(
         "planning",
         short=["--halls", "40", "--hall-runs", "1", "--sim-days", "20"],
         full=[],
