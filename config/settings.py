@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "halls",
     "queueing",
     "queueing.planning",
+    "queueing.reports",
     "sms",
     "kiosk",
     "kiosk.carrier",

@@ -1,0 +1,1 @@
+"""Reports' records: rollups of the queue's tickets."""
