@@ -200,6 +200,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `?format=` belongs to the reports (csv, xlsx), not to content negotiation.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "营业厅排队与自助服务 API",
@@ -318,6 +320,26 @@ CELERY_BEAT_SCHEDULE.update({
     "planning-reforecast-arrivals": {
         "task": "queueing.planning.tasks.arrivals_reforecast_open_halls",
         "schedule": PLANNING_REFORECAST_MINUTES * 60.0,
+    },
+})
+
+# --- Reports ------------------------------------------------------------------
+# The reports read rollups worked out from the tickets and the event log:
+# the halls that changed are worked out again this often (reports lag the
+# floor by about as much), and yesterday's are made final after the day close.
+REPORTS_ROLLUP_EVERY_SECONDS = env.int("REPORTS_ROLLUP_EVERY_SECONDS", default=120)
+if REPORTS_ROLLUP_EVERY_SECONDS < 10:
+    raise ImproperlyConfigured("REPORTS_ROLLUP_EVERY_SECONDS must be at least 10.")
+CELERY_BEAT_SCHEDULE.update({
+    "reports-rollups-refresh": {
+        "task": "queueing.reports.tasks.rollups_refresh",
+        "schedule": float(REPORTS_ROLLUP_EVERY_SECONDS),
+    },
+    "reports-rollups-finalise": {
+        "task": "queueing.reports.tasks.rollups_finalise_yesterday",
+        # Twenty minutes after QUEUE_DAY_ENDS_AT: every hall's day has closed.
+        "schedule": crontab(hour=(int(QUEUE_DAY_ENDS_AT[:2]) * 60 + int(QUEUE_DAY_ENDS_AT[3:]) + 20) // 60 % 24,
+                            minute=(int(QUEUE_DAY_ENDS_AT[3:]) + 20) % 60),
     },
 })
 

@@ -9,6 +9,12 @@ per table on PostgreSQL (services.rows): the tickets' ids are taken from
 their sequence first, so that their events can name them. With generated
 history, a crash may lose the last days written, never half a day.
 
+Who worked: each day the hall's agents (its staff memberships with the agent
+role) take its counters in turn, so that the counters' and tickets' events
+name the person, as live ones do; and a share of the customers served rate
+their service (RATED_SHARE, scores mostly good, now and then a comment). A
+hall without agents gets events without a person and no ratings.
+
 Which days: only days before the hall's live business day (today's queue is
 never touched), and of those only days that hold nothing yet. A day with any
 ticket, number or generated history of its own is skipped, not replaced:
@@ -22,13 +28,15 @@ day: the HistoryDay row is unique per hall and day, written first.
 import base64
 import hashlib
 import logging
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from queueing.models import PRIORITY_RANK, CounterEvent, Ticket, TicketEvent, TicketSequence
+from halls.models import StaffMembership, StaffRole
+from queueing.models import PRIORITY_RANK, CounterEvent, Ticket, TicketEvent, TicketRating, TicketSequence
 from queueing.services import format_number
 
 from ..history import SimulatedDay, hall_profile, simulate_day
@@ -38,6 +46,18 @@ from ..slots import HallSetup, days_between
 from .rows import rows_insert
 
 logger = logging.getLogger(__name__)
+
+RATED_SHARE = 0.25
+SCORES = (1, 2, 3, 4, 5)
+SCORE_WEIGHTS = (0.02, 0.03, 0.10, 0.25, 0.60)
+COMMENT_SHARE = 0.2
+COMMENTS = {
+    5: ("服务很好，办理很快", "营业员很耐心，谢谢", "效率高，点赞"),
+    4: ("整体不错", "等的时间稍长，服务很好"),
+    3: ("排队时间有点长", "还可以"),
+    2: ("等了太久", "窗口开得太少"),
+    1: ("等候时间太长了", "办理过程不顺利"),
+}
 
 
 @dataclass
@@ -84,6 +104,8 @@ def _hall_history(outlet_id: int, start: date, end: date, seed: int, now: dateti
     if last < start or not setup.counters or not setup.services:
         return written
     profile = hall_profile(setup, seed)
+    staff = list(StaffMembership.objects.filter(outlet_id=outlet_id, role=StaffRole.AGENT, user__is_active=True)
+                 .order_by("user_id").values_list("user_id", flat=True))
     taken = history_days_taken(outlet_id=outlet_id, start=start, end=last)
     for day in days_between(start, last):
         if day in taken:
@@ -94,7 +116,7 @@ def _hall_history(outlet_id: int, start: date, end: date, seed: int, now: dateti
             written.closed += 1
             continue
         try:
-            written.add(_write_day(setup, simulated, seed))
+            written.add(_write_day(setup, simulated, seed, staff=staff))
         except IntegrityError:
             # Another run wrote this day (or a ticket of it) meanwhile.
             written.skipped += 1
@@ -103,11 +125,33 @@ def _hall_history(outlet_id: int, start: date, end: date, seed: int, now: dateti
     return written
 
 
-def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bool | None = None) -> HistoryWritten:
+def _who_works(setup: HallSetup, day: date, staff: list[int]) -> dict[int, int | None]:
+    """Counter id -> the agent at it that day: the agents in turn, shifted by a day each day."""
+    if not staff:
+        return {}
+    return {c.id: staff[(i + day.toordinal()) % len(staff)] for i, c in enumerate(setup.counters)}
+
+
+def _ratings(setup: HallSetup, simulated: SimulatedDay, ids: list[int], seed: int) -> list[dict]:
+    rng = random.Random(f"ratings|{seed}|{setup.code}|{simulated.day.isoformat()}")
+    out = []
+    for ticket_id, t in zip(ids, simulated.tickets, strict=True):
+        if str(t.status) != "done" or rng.random() >= RATED_SHARE:
+            continue
+        score = rng.choices(SCORES, SCORE_WEIGHTS)[0]
+        comment = rng.choice(COMMENTS[score]) if rng.random() < COMMENT_SHARE else ""
+        out.append({"ticket_id": ticket_id, "score": score, "comment": comment,
+                    "created_at": t.finished_at + timedelta(seconds=rng.randint(20, 600))})
+    return out
+
+
+def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bool | None = None,
+               staff: list[int] = ()) -> HistoryWritten:
     """Write one simulated day in one transaction. `copy`: COPY (default on
-    PostgreSQL) or bulk_create."""
+    PostgreSQL) or bulk_create. `staff`: the hall's agents (user ids)."""
     day = simulated.day
     outlet_id = setup.outlet_id
+    at_counter = _who_works(setup, day, list(staff))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Generated, not taken: a crash may lose the last days written
@@ -133,17 +177,19 @@ def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bo
         events = [
             {"ticket_id": ticket_id, "outlet_id": outlet_id, "kind": str(e.kind), "from_status": str(e.from_status),
              "to_status": str(e.to_status), "service_id": t.service_id, "counter_id": e.counter_id, "at": e.at,
-             "detail": e.detail}
+             "detail": e.detail, "actor_id": at_counter.get(e.counter_id)}
             for ticket_id, t in zip(ids, simulated.tickets, strict=True)
             for e in t.events
         ]
         rows_insert(TicketEvent, events, copy=copy)
         counter_events = [
             {"counter_id": e.counter_id, "outlet_id": outlet_id, "kind": str(e.kind), "from_state": e.from_state,
-             "to_state": e.to_state, "reason": e.reason, "at": e.at}
+             "to_state": e.to_state, "reason": e.reason, "at": e.at, "actor_id": at_counter.get(e.counter_id)}
             for e in simulated.counter_events
         ]
         rows_insert(CounterEvent, counter_events, copy=copy)
+        if at_counter:
+            rows_insert(TicketRating, _ratings(setup, simulated, ids, seed), copy=copy)
         rows_insert(TicketSequence, [
             {"outlet_id": outlet_id, "prefix": prefix, "business_date": day, "last_number": last}
             for prefix, last in sorted(simulated.sequences.items())

@@ -1,4 +1,13 @@
 """The reports API (CONTRACT.md): a hall's daily and agents reports and
 report pages' data (`halls`), the city's overview and reports (`city`)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import halls
+
+urlpatterns: list = [
+    path("halls/<str:code>/reports/daily/", halls.HallDailyReportApi.as_view(), name="hall-report-daily"),
+    path("halls/<str:code>/reports/agents/", halls.HallAgentsReportApi.as_view(), name="hall-report-agents"),
+    path("halls/<str:code>/reports/", halls.HallReportApi.as_view(), name="hall-report"),
+    path("me/figures/", halls.MyFiguresApi.as_view(), name="my-figures"),
+]
