@@ -343,6 +343,34 @@ CELERY_BEAT_SCHEDULE.update({
     },
 })
 
+# Each hall manager gets yesterday's summary of their halls by email at this
+# local time ("HH:MM"; empty for none), at least half an hour after
+# QUEUE_DAY_ENDS_AT so that yesterday's figures are final.
+# The function that counts kiosk self-service for the reports (by action).
+REPORTS_SELF_SERVICE_SOURCE = env.str("REPORTS_SELF_SERVICE_SOURCE", default="kiosk.selectors.self_service_by_action")
+REPORTS_DAILY_SUMMARY_AT = env.str("REPORTS_DAILY_SUMMARY_AT", default="07:30")
+if REPORTS_DAILY_SUMMARY_AT:
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", REPORTS_DAILY_SUMMARY_AT):
+        raise ImproperlyConfigured("REPORTS_DAILY_SUMMARY_AT must be a time of day as HH:MM, e.g. 07:30, or empty.")
+    _summary_minute = int(REPORTS_DAILY_SUMMARY_AT[:2]) * 60 + int(REPORTS_DAILY_SUMMARY_AT[3:])
+    if (_summary_minute - int(QUEUE_DAY_ENDS_AT[:2]) * 60 - int(QUEUE_DAY_ENDS_AT[3:])) % (24 * 60) < 30:
+        raise ImproperlyConfigured("REPORTS_DAILY_SUMMARY_AT must be at least 30 minutes after QUEUE_DAY_ENDS_AT.")
+    CELERY_BEAT_SCHEDULE["reports-daily-summaries"] = {
+        "task": "queueing.reports.tasks.daily_summaries_send",
+        "schedule": crontab(hour=_summary_minute // 60, minute=_summary_minute % 60),
+    }
+
+# --- Email ------------------------------------------------------------------
+# EMAIL_URL names the mail server (smtp+tls://user:password@host:587); without
+# it mail is written to the log (Django's console backend).
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="营业厅排队系统 <noreply@localhost>")
+# Where people reach this system: links in mail start with it.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
 # --- Texts ------------------------------------------------------------------
 # "outbox" keeps texts in the database only (visible in the admin); "console"
 # also logs them; "http" posts them to the carrier's SMS gateway.

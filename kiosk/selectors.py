@@ -3,12 +3,12 @@ the admin. (The customer's account is read through the carrier gateway, kiosk.ca
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from sms.models import SmsMessage
 
-from .models import CustomerSession, KioskDevice, Order, token_digest
+from .models import CustomerSession, KioskDevice, Order, SelfServiceAction, token_digest
 
 
 def kiosk_for_token(token: str) -> KioskDevice | None:
@@ -40,3 +40,17 @@ def sms_outbox(*, phone: str = "", limit: int = 50) -> QuerySet[SmsMessage]:
     if phone:
         messages = messages.filter(to=phone)
     return messages[:limit]
+
+
+def self_service_by_action(outlet_ids, start: datetime, end: datetime) -> list[dict]:
+    """Self-service on the kiosks of these outlets in [start, end), by
+    action, most used first: `{action, total, ok, refused, failed}` (what
+    the reports show for a hall, a district or the city)."""
+    rows = (
+        SelfServiceAction.objects.filter(kiosk__outlet_id__in=outlet_ids, at__gte=start, at__lt=end)
+        .values("action")
+        .annotate(total=Count("id"), ok=Count("id", filter=Q(result="ok")),
+                  refused=Count("id", filter=Q(result="refused")), failed=Count("id", filter=Q(result="failed")))
+        .order_by("-total")
+    )
+    return [dict(row) for row in rows]

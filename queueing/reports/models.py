@@ -106,3 +106,21 @@ class AgentDay(models.Model):
             models.UniqueConstraint(fields=["outlet", "date", "user", "counter"], name="agent_day_unique"),
         ]
         indexes = [models.Index(fields=["user", "date"], name="agent_day_user_day")]
+
+
+class DailySummary(models.Model):
+    """A hall manager's summary of one business day, sent once (the row is
+    taken under a lock before the mail goes, so two runs send it once)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField("营业日")
+    halls = models.PositiveSmallIntegerField("营业厅数", default=0)
+    sent_at = models.DateTimeField("发送于", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "每日简报"
+        verbose_name_plural = "每日简报"
+        constraints = [models.UniqueConstraint(fields=["user", "date"], name="daily_summary_once")]
+
+    def __str__(self):
+        return f"{self.user} {self.date}"

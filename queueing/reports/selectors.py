@@ -14,10 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from halls.models import Counter, Outlet, Service
 from queueing.models import TicketRating
@@ -234,18 +236,11 @@ def _forecast_against_actual(outlet: Outlet, period: Period, service: Service | 
 
 
 def self_service_rows(outlet_ids, period: Period) -> list[dict]:
-    """Kiosk self-service at these outlets in the period, by action: done, refused, failed."""
-    from kiosk.models import SelfServiceAction
-
+    """Kiosk self-service at these outlets in the period, by action: done,
+    refused, failed. The kiosks keep these; REPORTS_SELF_SERVICE_SOURCE
+    names the function that counts them (the kiosk app's by default)."""
     start, end = _span(period)
-    rows = (
-        SelfServiceAction.objects.filter(kiosk__outlet_id__in=outlet_ids, at__gte=start, at__lt=end)
-        .values("action")
-        .annotate(total=Count("id"), ok=Count("id", filter=Q(result="ok")),
-                  refused=Count("id", filter=Q(result="refused")), failed=Count("id", filter=Q(result="failed")))
-        .order_by("-total")
-    )
-    return [dict(row) for row in rows]
+    return import_string(settings.REPORTS_SELF_SERVICE_SOURCE)(outlet_ids, start, end)
 
 
 # --- People and counters --------------------------------------------------------------------------
