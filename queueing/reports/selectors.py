@@ -21,7 +21,7 @@ from django.db.models.functions import ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from halls.models import Counter, Outlet, Service
+from halls.models import Counter, Outlet, OutletKind, Service
 from queueing.models import TicketRating
 
 from .measures import Tally
@@ -241,6 +241,24 @@ def self_service_rows(outlet_ids, period: Period) -> list[dict]:
     names the function that counts them (the kiosk app's by default)."""
     start, end = _span(period)
     return import_string(settings.REPORTS_SELF_SERVICE_SOURCE)(outlet_ids, start, end)
+
+
+def self_service_by_kind(outlets, period: Period) -> dict:
+    """Kiosk self-service at `outlets` (a queryset: owned halls and the other
+    outlets with kiosks alike) in the period: by action, and by kind of
+    outlet."""
+    ids_by_kind: dict[str, list[int]] = defaultdict(list)
+    for pk, kind in outlets.filter(kiosks__isnull=False).distinct().values_list("pk", "kind"):
+        ids_by_kind[kind].append(pk)
+    every = [pk for ids in ids_by_kind.values() for pk in ids]
+    by_kind = []
+    for kind, label in OutletKind.choices:
+        if not ids_by_kind.get(kind):
+            continue
+        rows = self_service_rows(ids_by_kind[kind], period)
+        by_kind.append({"kind": kind, "label": label, "outlets_with_kiosks": len(ids_by_kind[kind]),
+                        "total": sum(r["total"] for r in rows), "ok": sum(r["ok"] for r in rows)})
+    return {"actions": self_service_rows(every, period) if every else [], "by_kind": by_kind}
 
 
 # --- People and counters --------------------------------------------------------------------------

@@ -9,11 +9,13 @@ import time_machine
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from halls.models import StaffRole
+from halls.models import OutletKind, StaffRole
 from halls.roles import CITY_OPERATIONS_GROUP
+from kiosk.models import ActionResult, SelfServiceAction, SelfServiceChannel
 from queueing import services as queue
 from queueing.reports.services import rollups_refresh_day
-from tests.halls.factories import UserFactory, member
+from tests.halls.factories import OutletFactory, UserFactory, member
+from tests.kiosk.factories import KioskDeviceFactory
 from tests.queueing.factories import build_floor
 from tests.reports.conftest import DAY, at
 
@@ -110,3 +112,14 @@ def test_a_range_backwards_is_a_clear_error(ops, day):
     response = city(ops, f"from={DAY}&to=2026-12-01")
 
     assert response.status_code == 400
+
+
+def test_franchise_stores_kiosks_count_in_the_self_service_figures(ops, day):
+    store = OutletFactory(code="FR-001", kind=OutletKind.FRANCHISE_STORE, has_queue=False)
+    kiosk = KioskDeviceFactory(outlet=store)
+    SelfServiceAction.objects.create(channel=SelfServiceChannel.KIOSK, kiosk=kiosk, action="topup_create",
+                                     result=ActionResult.OK, at=at(11))
+
+    by_kind = city(ops).json()["self_service"]["by_kind"]
+
+    assert [(k["kind"], k["outlets_with_kiosks"], k["total"]) for k in by_kind] == [("franchise_store", 1, 1)]

@@ -12,7 +12,7 @@ from halls.models import Outlet
 from halls.roles import outlets_managed_by, sees_every_hall
 
 from ..exports import table_response
-from ..selectors import city_report
+from ..selectors import city_report, self_service_by_kind
 from .halls import RangeQuerySerializer, period_of, signed_in
 
 HALL_COLUMNS = ("rank", "code", "name", "district", "issued", "served", "no_show", "cancelled", "closed_unserved",
@@ -37,20 +37,20 @@ class CityReportApi(APIView):
     def get(self, request):
         signed_in(request)
         user = request.user
-        if sees_every_hall(user):
-            halls = Outlet.objects.filter(has_queue=True)
-        else:
-            halls = outlets_managed_by(user).filter(has_queue=True)
-            if not halls.exists():
-                raise Forbidden("仅限城市运营与厅经理 / City operations and hall managers only.")
+        outlets = Outlet.objects.all() if sees_every_hall(user) else outlets_managed_by(user)
+        if not sees_every_hall(user) and not outlets.filter(has_queue=True).exists():
+            raise Forbidden("仅限城市运营与厅经理 / City operations and hall managers only.")
         query = validated(CityReportQuerySerializer, request.query_params)
         if query.get("district"):
-            halls = halls.filter(district=query["district"])
+            outlets = outlets.filter(district=query["district"])
         period = period_of(query, timezone.localdate())
-        report = city_report(list(halls.only("pk", "code", "name", "district")), period)
+        halls = outlets.filter(has_queue=True).only("pk", "code", "name", "district")
+        report = city_report(list(halls), period)
         if query["format"] != "json":
             table = query["table"]
             return table_response(report[table], HALL_COLUMNS if table == "halls" else DISTRICT_COLUMNS,
                                   fmt=query["format"],
                                   filename=f"city-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}")
+        # Every outlet with kiosks, franchise and agent stores included.
+        report["self_service"] = self_service_by_kind(outlets, period)
         return Response(report)
