@@ -1,7 +1,7 @@
 """What the planning page and the staffing API show, as JSON-ready dicts:
 one shape for the page's first paint and for the API it then calls."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.utils import timezone
 from config.cache import cached
 from halls.models import Outlet, StaffMembership
 
+from .accuracy import CLOSE_ENOUGH_SECONDS, estimate_accuracy
 from .models import RosterShift, StaffContract
 from .selectors import forecast_accuracy, hall_live_day
 from .simulation import Estimate, Prediction, SimulationResult
@@ -146,6 +147,30 @@ def accuracy_payload(outlet: Outlet) -> dict:
         }
 
     return cached(f"planning:accuracy:{outlet.pk}:{day.isoformat()}", compute, ACCURACY_CACHE_SECONDS)
+
+
+ESTIMATE_DAYS = 7
+
+
+def estimate_accuracy_payload(outlet: Outlet) -> dict:
+    """How honest the wait estimates were over the hall's last ESTIMATE_DAYS
+    days (every ticket taken, its estimate then against its real wait), for
+    the hall's estimator and the naive one; replayed once a day per hall."""
+    day = hall_live_day(outlet_id=outlet.pk)
+
+    def compute() -> dict:
+        until = timezone.make_aware(datetime.combine(day, time(0)))
+        figures = estimate_accuracy(outlet_id=outlet.pk, since=until - timedelta(days=ESTIMATE_DAYS), until=until)
+        return {
+            "from": (day - timedelta(days=ESTIMATE_DAYS)).isoformat(),
+            "to": (day - timedelta(days=1)).isoformat(),
+            "available": bool(figures["new"]["tickets"]),
+            "hall": figures["new"],
+            "naive": figures["naive"],
+            "close_enough_seconds": CLOSE_ENOUGH_SECONDS,
+        }
+
+    return cached(f"planning:estimates:{outlet.pk}:{day.isoformat()}", compute, ACCURACY_CACHE_SECONDS)
 
 
 # --- A week's roster ---------------------------------------------------------------------------------

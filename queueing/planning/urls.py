@@ -6,6 +6,7 @@ urlpatterns = [
     path("planning/erlang-c/", api.PlanningErlangCApi.as_view(), name="planning-erlang-c"),
     path("halls/<str:code>/warnings/", api.HallWarningListApi.as_view(), name="hall-warnings"),
     path("halls/<str:code>/floor/", api.HallFloorApi.as_view(), name="hall-floor"),
+    path("halls/<str:code>/estimates/accuracy/", api.HallEstimateAccuracyApi.as_view(), name="hall-estimate-accuracy"),
     path("warnings/<int:warning_id>/acknowledge/", api.WarningAcknowledgeApi.as_view(), name="warning-acknowledge"),
     path("suggestions/<int:suggestion_id>/apply/", api.SuggestionApplyApi.as_view(), name="suggestion-apply"),
     path("halls/<str:code>/staffing/", api.HallStaffingApi.as_view(), name="hall-staffing"),

@@ -3,9 +3,13 @@ shows the hall, a warning appears as the line grows, a suggestion is applied
 with one tap and the counters follow; an agent sees the manager's request on
 their console and opens the counter."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from halls.models import CounterService, HallService, StaffRole
@@ -13,6 +17,7 @@ from queueing import services as queue
 from queueing.planning import services
 from tests.browser.conftest import act
 from tests.halls.factories import UserFactory, member
+from tests.planning.test_accuracy import served_one_after_another
 from tests.queueing.factories import build_floor
 
 LIVE = "window.qmsFloor && window.qmsFloor.connected"
@@ -123,3 +128,25 @@ def test_the_agent_opens_the_counter_the_manager_asks_for_from_the_console(new_p
     page.wait_for_url(f"**/console/?counter={hall.counter1.pk}")
     hall.counter1.refresh_from_db()
     assert (hall.counter1.state, hall.counter1.signed_in_user) == ("open", hall.agent2)
+
+
+def test_the_floor_shows_how_right_the_wait_estimates_were(new_page, transactional_db):
+    floor = build_floor(code="MNG-2", name="郑州紫荆山营业厅")
+    manager = UserFactory(username="wangfang", first_name="王芳")
+    member(manager, floor.hall, StaffRole.MANAGER)
+    two_days_ago = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    act(served_one_after_another, floor, two_days_ago, 6, 300)
+    page = signed_in_page(new_page, manager)
+    page.goto("/manage/MNG-2/")
+
+    hall_row = page.locator('[data-estimator="hall"]')
+    expect(hall_row).to_be_visible()
+    expect(hall_row.locator("[data-within]")).to_have_text(re.compile(r"^\d+%$"))
+    expect(page.locator("[data-estimates-note]")).to_contain_text("6 张已叫号的票")
+
+
+def test_a_hall_without_history_says_there_is_nothing_to_measure(new_page, hall):
+    page = signed_in_page(new_page, hall.manager)
+    page.goto("/manage/MNG-1/")
+
+    expect(page.locator("[data-estimates-note]")).to_contain_text("近7天没有叫号记录")

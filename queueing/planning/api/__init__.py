@@ -13,6 +13,7 @@ from .staffing import (
     RosterShiftApi,
 )
 from .warnings import (
+    HallEstimateAccuracyApi,
     HallFloorApi,
     HallWarningListApi,
     PlanningErlangCApi,
@@ -21,6 +22,7 @@ from .warnings import (
 )
 
 __all__ = [
+    "HallEstimateAccuracyApi",
     "HallFloorApi",
     "HallForecastAccuracyApi",
     "HallPlanDayApi",

@@ -15,6 +15,7 @@ from ..erlang import MAX_AGENTS, TooManyAgents, agents_for_service_level
 from ..events import warning_payload
 from ..floor import floor_payload, hall_floor
 from ..models import PeakWarning, Suggestion
+from ..payloads import estimate_accuracy_payload
 from ..serializers import (
     ErlangCOutSerializer,
     ErlangCQuerySerializer,
@@ -96,6 +97,21 @@ class HallFloorApi(APIView):
         floor = hall_floor(outlet=outlet)
         warnings = _warnings(outlet, active=True)
         return Response({**floor_payload(floor), "warnings": [warning_payload(w) for w in warnings]})
+
+
+class HallEstimateAccuracyApi(APIView):
+    """How honest the hall's wait estimates were over its last seven days,
+    against the naive estimate (position / counters x mean handle time)."""
+
+    @extend_schema(responses=OpenApiResponse(description="mean absolute error and share within two minutes"),
+                   summary="A hall's wait-estimate accuracy",
+                   parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)])
+    def get(self, request, code):
+        signed_in(request)
+        outlet = queue_hall(code)
+        if not user_reads(request.user, outlet):
+            raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
+        return Response(estimate_accuracy_payload(outlet))
 
 
 class PlanningErlangCApi(APIView):
