@@ -5,11 +5,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
 
 from halls.models import HallService
+from halls.roles import CITY_OPERATIONS_GROUP
 from queueing import services as queue
 from queueing.reports.services import rollups_refresh_day
 from queueing.services import ticket_rate
+from tests.halls.factories import UserFactory
 from tests.queueing.factories import build_floor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,3 +68,17 @@ def day(db):
         queue.business_day_close_hall(outlet=floor.hall, day=DAY)
         rollups_refresh_day(outlet_ids=[floor.hall.pk], day=DAY)
     return floor
+
+
+def client_of(user) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+@pytest.fixture
+def ops(db):
+    """A member of city operations."""
+    user = UserFactory(username="rpt-ops", is_staff=True)
+    user.groups.add(Group.objects.get(name=CITY_OPERATIONS_GROUP))
+    return user

@@ -6,28 +6,20 @@ import io
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
 
 from halls.models import OutletKind, StaffRole
-from halls.roles import CITY_OPERATIONS_GROUP
 from kiosk.models import ActionResult, SelfServiceAction, SelfServiceChannel
 from queueing import services as queue
 from queueing.reports.services import rollups_refresh_day
 from tests.halls.factories import OutletFactory, UserFactory, member
 from tests.kiosk.factories import KioskDeviceFactory
 from tests.queueing.factories import build_floor
-from tests.reports.conftest import DAY, at
+from tests.reports.conftest import DAY, at, client_of
 
 pytestmark = pytest.mark.django_db
 
 RANGE = f"from={DAY}&to={DAY}"
 
-
-def client_of(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 @pytest.fixture
@@ -44,12 +36,6 @@ def quick_hall(day):
         rollups_refresh_day(outlet_ids=[floor.hall.pk], day=DAY)
     return floor
 
-
-@pytest.fixture
-def ops(db):
-    user = UserFactory(username="city-ops", is_staff=True)
-    user.groups.add(Group.objects.get(name=CITY_OPERATIONS_GROUP))
-    return user
 
 
 def city(user, query=RANGE):

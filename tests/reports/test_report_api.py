@@ -6,25 +6,18 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from halls.models import StaffRole
-from halls.roles import CITY_OPERATIONS_GROUP
 from tests.halls.factories import UserFactory, member
 from tests.queueing.factories import build_floor
-from tests.reports.conftest import DAY
+from tests.reports.conftest import DAY, client_of
 
 pytestmark = pytest.mark.django_db
 
 RANGE = f"from={DAY}&to={DAY}"
 
-
-def client_of(user) -> APIClient:
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
 
 
 @pytest.fixture
@@ -33,12 +26,6 @@ def manager(day):
     member(user, day.hall, StaffRole.MANAGER)
     return user
 
-
-@pytest.fixture
-def ops(db):
-    user = UserFactory(username="rpt-ops", is_staff=True)
-    user.groups.add(Group.objects.get(name=CITY_OPERATIONS_GROUP))
-    return user
 
 
 def daily(user, hall, query=RANGE):

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from config.api import Forbidden, InvalidInput, NotFound, validated
 from halls.models import Outlet
-from halls.roles import user_manages, user_reads
+from halls.roles import user_manages
 
 from .. import services
 from ..erlang import MAX_AGENTS, TooManyAgents, agents_for_service_level
@@ -24,7 +24,7 @@ from ..serializers import (
     WarningListQuerySerializer,
     WarningOutSerializer,
 )
-from .common import queue_hall, require_staff, signed_in
+from .common import readable_hall, require_staff, signed_in
 
 
 def _warnings(outlet: Outlet, *, active: bool | None):
@@ -43,10 +43,7 @@ class HallWarningListApi(APIView):
     @extend_schema(parameters=[WarningListQuerySerializer], responses=WarningOutSerializer(many=True),
                    summary="A hall's peak-flow warnings")
     def get(self, request, code):
-        signed_in(request)
-        outlet = queue_hall(code)
-        if not user_reads(request.user, outlet):
-            raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
+        outlet = readable_hall(request, code)
         query = validated(WarningListQuerySerializer, request.query_params)
         warnings = _warnings(outlet, active=query.get("active"))[:query["limit"]]
         return Response([warning_payload(w) for w in warnings])
@@ -90,10 +87,7 @@ class HallFloorApi(APIView):
     @extend_schema(responses=FloorOutSerializer, summary="A hall's live floor",
                    parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)])
     def get(self, request, code):
-        signed_in(request)
-        outlet = queue_hall(code)
-        if not user_reads(request.user, outlet):
-            raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
+        outlet = readable_hall(request, code)
         floor = hall_floor(outlet=outlet)
         warnings = _warnings(outlet, active=True)
         return Response({**floor_payload(floor), "warnings": [warning_payload(w) for w in warnings]})
@@ -107,10 +101,7 @@ class HallEstimateAccuracyApi(APIView):
                    summary="A hall's wait-estimate accuracy",
                    parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)])
     def get(self, request, code):
-        signed_in(request)
-        outlet = queue_hall(code)
-        if not user_reads(request.user, outlet):
-            raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
+        outlet = readable_hall(request, code)
         return Response(estimate_accuracy_payload(outlet))
 
 
