@@ -125,6 +125,7 @@
   }
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
   const AXIS = { axisLabel: { color: "#4a5563" }, axisLine: { lineStyle: { color: "#c9d1db" } } };
+  // No animation: a report is read, not watched (and a screenshot shows it whole).
   const TEXT = { fontFamily: "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif" };
 
   function periodLabel(iso) {
@@ -133,10 +134,25 @@
     return shortDay(iso);
   }
 
+  /** Every day, week or month of the period, those without tickets as zeros. */
+  function fullSeries(report) {
+    const byKey = new Map(report.series.map((r) => [r.period, r]));
+    const keys = [];
+    let day = report.from;
+    while (day <= report.to) {
+      let key = day;
+      if (state.group === "month") key = monthStart(day);
+      if (state.group === "week") key = addDays(day, -((parseDay(day).getUTCDay() + 6) % 7));
+      if (!keys.includes(key)) keys.push(key);
+      day = addDays(day, 1);
+    }
+    return keys.map((key) => byKey.get(key) || { period: key, issued: 0, served: 0, service_level: null });
+  }
+
   function drawSeries(report) {
-    const rows = report.series;
+    const rows = fullSeries(report);
     chart("series").setOption({
-      textStyle: TEXT,
+      textStyle: TEXT, animation: false,
       color: [COLORS.issued, COLORS.served, COLORS.level],
       grid: { left: 48, right: 56, top: 40, bottom: 36 },
       tooltip: { trigger: "axis" },
@@ -167,8 +183,8 @@
     for (let h = first; h <= last; h++) hours.push(h);
     const max = Math.max(1, ...cells.map((c) => c.issued));
     chart("heatmap").setOption({
-      textStyle: TEXT,
-      grid: { left: 44, right: 12, top: 8, bottom: 64 },
+      textStyle: TEXT, animation: false,
+      grid: { left: 44, right: 12, top: 8, bottom: 84 },
       tooltip: {
         formatter: (p) => `${WEEKDAYS[p.value[1]]} ${hours[p.value[0]]}:00–${hours[p.value[0]] + 1}:00<br>` +
           `平均 ${p.value[2]} 张/天`,
@@ -194,7 +210,7 @@
     $('[data-chart="forecast"]').hidden = empty;
     if (empty) return;
     chart("forecast").setOption({
-      textStyle: TEXT,
+      textStyle: TEXT, animation: false,
       color: [COLORS.served, COLORS.forecast],
       grid: { left: 44, right: 16, top: 40, bottom: 36 },
       tooltip: { trigger: "axis" },
@@ -212,11 +228,11 @@
   function drawRatings(report) {
     const dist = report.ratings.distribution;
     chart("ratings").setOption({
-      textStyle: TEXT,
+      textStyle: TEXT, animation: false,
       grid: { left: 44, right: 36, top: 4, bottom: 4, containLabel: false },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value", show: false, minInterval: 1 },
-      yAxis: { type: "category", data: ["5★", "4★", "3★", "2★", "1★"], ...AXIS, axisTick: { show: false } },
+      yAxis: { type: "category", inverse: true, data: ["5★", "4★", "3★", "2★", "1★"], ...AXIS, axisTick: { show: false } },
       series: [{
         type: "bar", name: "评价 Ratings", data: [...dist].reverse(), barMaxWidth: 16,
         label: { show: true, position: "right", color: "#1b2430" },
@@ -243,9 +259,7 @@
   ];
 
   function delta(tile, now, before) {
-    if (now === null || now === undefined || before === null || before === undefined) {
-      return el("span", { className: "r-delta is-flat" }, "—");
-    }
+    if (now === null || now === undefined || before === null || before === undefined) return null;
     const diff = now - before;
     if (Math.abs(diff) < 1e-9) return el("span", { className: "r-delta is-flat" }, "持平");
     const arrow = diff > 0 ? "▲" : "▼";
@@ -366,8 +380,6 @@
   function syncControls() {
     $("[data-from]").value = state.from;
     $("[data-to]").value = state.to;
-    $("[data-from]").max = TODAY;
-    $("[data-to]").max = TODAY;
     for (const [name, range] of Object.entries(QUICK)) {
       const [a, b] = range();
       root.querySelector(`[data-quick="${name}"]`).classList.toggle("is-on", a === state.from && b === state.to);
