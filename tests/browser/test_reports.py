@@ -145,3 +145,11 @@ def test_a_refused_period_is_shown_inline(new_page, hall):
     page = open_reports(new_page, hall.manager, f"?from={hall.day}&to={hall.day - timedelta(days=1)}", loads=0)
 
     expect(page.locator("[data-error]")).to_contain_text("开始日期晚于结束日期")
+
+
+def test_the_page_on_a_wide_screen(new_page, hall, screenshot):
+    page = open_reports(new_page, hall.manager, width=1920, height=1080)
+
+    expect(kpi(page, "issued")).to_have_text("6")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    screenshot(page, "manage-reports-wide")
