@@ -247,3 +247,10 @@ def membership_editable_by(user, membership: StaffMembership) -> bool:
         outlets_managed_by(user).filter(pk=membership.outlet_id).exists()
         and membership.role in roles_assignable_by(user, membership.outlet)
     )
+
+
+def user_reads_people(user, outlet: Outlet) -> bool:
+    """Whether `user` may read `outlet`'s figures per person and per counter
+    (the agents report): its managers, city operations and superusers; an
+    agent reads the hall's reports but not their colleagues' figures."""
+    return user_manages(user, outlet) or sees_every_hall(user)

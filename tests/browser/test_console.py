@@ -416,3 +416,24 @@ def test_an_agent_sees_their_shifts_on_the_picker_and_todays_beside_the_counter(
     screenshot(page, "console-my-shifts")
     page.locator(f'[data-counter-id="{floor.counter1.pk}"]').click()
     expect(page.locator("[data-my-shift-today]")).to_contain_text("休息 12:00–13:00")
+
+
+# --- The agent's own figures -----------------------------------------------------------------
+
+
+def test_an_agent_sees_their_figures_of_today_and_the_week_beside_the_counter(new_page, screenshot):
+    from django.utils import timezone
+
+    from tests.reports.conftest import build_day
+
+    floor = act(build_day, day=timezone.localdate(), code="RPT-C", name="郑州花园路营业厅")
+
+    page = open_counter(new_page, floor, floor.counter2, open_it=False)
+
+    figures = page.locator("[data-my-figures]")
+    expect(figures).to_be_visible()
+    expect(figures.locator('[data-figure="served"] [data-today-value]')).to_have_text("2")
+    expect(figures.locator('[data-figure="served"] [data-week-value]')).to_have_text("2")
+    expect(figures.locator('[data-figure="avg_handle_seconds"] [data-today-value]')).to_have_text("7分00秒")
+    expect(figures.locator('[data-figure="avg_rating"] [data-week-value]')).to_have_text("5.0★")
+    screenshot(page, "console-my-figures")

@@ -24,8 +24,7 @@ def at(hour, minute=0, second=0, day=DAY):
     return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def day(db):
+def build_day(day=DAY, code="RPT-1", **hall_kwargs):
     """A hall open 9:00-18:00 (payment: target 300 s) and one agent's day at counter 2:
 
     - 09:00 counter 2 opens; tickets A1-A5 (payment) and H1 (enquiries) are taken
@@ -37,10 +36,14 @@ def day(db):
     - A5 and H1 still wait when the day closes at 18:00 (H1's target: 600 s)
     - 18:00 counter 2 closed
     """
-    floor = build_floor(code="RPT-1", hours=(time(9), time(18)))
+
+    def at_(hour, minute=0, second=0):
+        return at(hour, minute, second, day=day)
+
+    floor = build_floor(code=code, hours=(time(9), time(18)), **hall_kwargs)
     HallService.objects.filter(outlet=floor.hall, service=floor.payment).update(target_wait_seconds=300)
     counter = floor.counter2.pk
-    with time_machine.travel(at(9), tick=False) as clock:
+    with time_machine.travel(at_(9), tick=False) as clock:
         queue.counter_open(counter_id=counter, user=floor.agent)
         tickets = [queue.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")[0]
                    for _ in range(5)]
@@ -50,24 +53,30 @@ def day(db):
             clock.move_to(moment)
             action(counter_id=counter, actor=floor.agent)
 
-        step(at(9, 2), queue.ticket_call_next)
-        step(at(9, 3), queue.ticket_start)
-        step(at(9, 10), queue.ticket_finish)
-        step(at(9, 10), queue.ticket_call_next)
-        step(at(9, 12), queue.ticket_no_show)
-        step(at(9, 12), queue.ticket_call_next)
-        step(at(9, 13), queue.ticket_start)
-        step(at(9, 20), queue.ticket_finish)
-        step(at(9, 15), queue.counter_pause)
-        step(at(9, 30), queue.counter_resume)
-        clock.move_to(at(9, 40))
+        step(at_(9, 2), queue.ticket_call_next)
+        step(at_(9, 3), queue.ticket_start)
+        step(at_(9, 10), queue.ticket_finish)
+        step(at_(9, 10), queue.ticket_call_next)
+        step(at_(9, 12), queue.ticket_no_show)
+        step(at_(9, 12), queue.ticket_call_next)
+        step(at_(9, 13), queue.ticket_start)
+        step(at_(9, 20), queue.ticket_finish)
+        step(at_(9, 15), queue.counter_pause)
+        step(at_(9, 30), queue.counter_resume)
+        clock.move_to(at_(9, 40))
         queue.ticket_cancel(token=tickets[3].token)
         ticket_rate(token=tickets[0].token, score=5, comment="很快")
-        step(at(18), queue.counter_close)
-        clock.move_to(at(18, 30))
-        queue.business_day_close_hall(outlet=floor.hall, day=DAY)
-        rollups_refresh_day(outlet_ids=[floor.hall.pk], day=DAY)
+        step(at_(18), queue.counter_close)
+        clock.move_to(at_(18, 30))
+        queue.business_day_close_hall(outlet=floor.hall, day=day)
+        rollups_refresh_day(outlet_ids=[floor.hall.pk], day=day)
     return floor
+
+
+@pytest.fixture
+def day(db):
+    """The constructed day (build_day)."""
+    return build_day()
 
 
 def client_of(user) -> APIClient:

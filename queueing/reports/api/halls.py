@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from config.api import Forbidden, InvalidInput, NotFound, validated
 from halls.models import Outlet, Service
-from halls.roles import is_city_operations, user_manages, user_reads
+from halls.roles import user_reads, user_reads_people
 from queueing.days import business_day_live
 
 from ..exports import FORMATS, table_response
@@ -104,8 +104,7 @@ class HallAgentsReportApi(APIView):
     def get(self, request, code):
         signed_in(request)
         outlet = queue_hall(code)
-        if not (user_manages(request.user, outlet) or is_city_operations(request.user)
-                or request.user.is_superuser):
+        if not user_reads_people(request.user, outlet):
             raise Forbidden("仅限本厅经理与城市运营 / The hall's managers and city operations only.")
         query = validated(RangeQuerySerializer, request.query_params)
         period = period_of(query, business_day_live(outlet))
