@@ -1,0 +1,56 @@
+"""The city's reports for any period: every district and hall ranked by
+service level, with the city's totals; hall managers see their halls."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import Forbidden, validated
+from halls.models import Outlet
+from halls.roles import outlets_managed_by, sees_every_hall
+
+from ..exports import table_response
+from ..selectors import city_report
+from .halls import RangeQuerySerializer, period_of, signed_in
+
+HALL_COLUMNS = ("rank", "code", "name", "district", "issued", "served", "no_show", "cancelled", "closed_unserved",
+                "avg_wait_seconds", "p90_wait_seconds", "avg_handle_seconds", "service_level", "ratings",
+                "avg_rating")
+DISTRICT_COLUMNS = ("rank", "district", "halls", "issued", "served", "no_show", "cancelled", "closed_unserved",
+                    "avg_wait_seconds", "p90_wait_seconds", "avg_handle_seconds", "service_level", "ratings",
+                    "avg_rating")
+
+
+class CityReportQuerySerializer(RangeQuerySerializer):
+    district = serializers.CharField(required=False, max_length=40)
+    table = serializers.ChoiceField(choices=("halls", "districts"), required=False, default="halls",
+                                    help_text="with format=csv|xlsx: which table")
+
+
+class CityReportApi(APIView):
+    """Districts and halls over a period, ranked; the city's totals."""
+
+    @extend_schema(parameters=[CityReportQuerySerializer], responses=OpenApiResponse(description="report"),
+                   summary="The city's report")
+    def get(self, request):
+        signed_in(request)
+        user = request.user
+        if sees_every_hall(user):
+            halls = Outlet.objects.filter(has_queue=True)
+        else:
+            halls = outlets_managed_by(user).filter(has_queue=True)
+            if not halls.exists():
+                raise Forbidden("仅限城市运营与厅经理 / City operations and hall managers only.")
+        query = validated(CityReportQuerySerializer, request.query_params)
+        if query.get("district"):
+            halls = halls.filter(district=query["district"])
+        period = period_of(query, timezone.localdate())
+        report = city_report(list(halls.only("pk", "code", "name", "district")), period)
+        if query["format"] != "json":
+            table = query["table"]
+            return table_response(report[table], HALL_COLUMNS if table == "halls" else DISTRICT_COLUMNS,
+                                  fmt=query["format"],
+                                  filename=f"city-{table}-{period.start:%Y%m%d}-{period.end:%Y%m%d}")
+        return Response(report)
