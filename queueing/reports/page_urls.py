@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401 - pages are added beside their views
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns: list = [
+    path("city/", views.city_page, name="city"),
+]
