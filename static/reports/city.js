@@ -155,7 +155,7 @@
       const lv = load(r);
       return {
         value: [r.lng, r.lat, r.waiting], code: r.code, name: r.name, row: r,
-        symbolSize: 8 + Math.min(26, Math.sqrt(r.waiting) * 3.2),
+        symbolSize: 10 + Math.min(26, Math.sqrt(r.waiting) * 3.2),
         itemStyle: { color: COLOURS[lv], borderColor: "#fff", borderWidth: 1, opacity: lv === "closed" ? 0.6 : 0.9 },
       };
     });
@@ -368,8 +368,8 @@
       xAxis: { type: "category", data: series.map((d) => d.period.slice(5)) },
       yAxis: [{ type: "value", name: "" }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }],
       series: [
-        { name: "取号 Issued", type: "bar", data: series.map((d) => d.issued), itemStyle: { color: "#9cc3ea" } },
-        { name: "办结 Served", type: "bar", data: series.map((d) => d.served), itemStyle: { color: "#0b5cad" } },
+        { name: "取号 Issued", type: "bar", barMaxWidth: 36, data: series.map((d) => d.issued), itemStyle: { color: "#9cc3ea" } },
+        { name: "办结 Served", type: "bar", barMaxWidth: 36, data: series.map((d) => d.served), itemStyle: { color: "#0b5cad" } },
         { name: "服务水平 SL", type: "line", yAxisIndex: 1, smooth: true, itemStyle: { color: "#ef6c00" },
           data: series.map((d) => (d.service_level == null ? null : +(d.service_level * 100).toFixed(1))) },
       ],

@@ -137,6 +137,7 @@ def test_a_period_report_drills_down_from_the_city_to_a_hall(new_page, city, scr
 
     page.locator('[data-hall-row="CTY-01"]').click()
     expect(page.locator("[data-level-hall]")).to_be_visible()
+    expect(page.locator("[data-level-city]")).to_be_hidden()
     expect(page.locator('[data-services] tr[data-service="payment"]')).to_contain_text("缴费充值")
     expect(page.locator("[data-days] tr")).to_have_count(1)
     expect(page.locator("[data-crumbs]")).to_contain_text("花园路营业厅")
@@ -180,4 +181,5 @@ def test_the_outlet_finder_finds_a_franchise_store_by_name(new_page, city, scree
     page.locator('[data-kind=""]').click()
     page.locator('input[name="q"]').fill("通讯")
     expect(page.locator("[data-list] li")).to_have_count(2)
+    expect(page.locator("[data-more]")).to_be_hidden()
     screenshot(page, "outlet-finder")
