@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from halls.views import home
+from halls.views import home, outlet_finder
 
 admin.site.site_header = "营业厅排队与自助服务 · 管理"
 admin.site.site_title = "排队管理"
@@ -10,6 +10,7 @@ admin.site.index_title = "网点、业务与窗口"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("outlets/", outlet_finder, name="outlet-finder"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

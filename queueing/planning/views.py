@@ -18,11 +18,12 @@ from .floor import floor_payload, hall_floor
 from .models import PeakWarning
 
 
-def _sign_in(request):
+def sign_in_redirect(request):
+    """To the staff sign-in page, and back here after it."""
     return redirect_to_login(request.get_full_path(), login_url=reverse("console-signin"))
 
 
-def _refused(request, message: str, message_en: str, status: int = 403):
+def refused_page(request, message: str, message_en: str, status: int = 403):
     return render(request, "planning/refused.html", {"message": message, "message_en": message_en}, status=status)
 
 
@@ -31,10 +32,10 @@ def _refused(request, message: str, message_en: str, status: int = 403):
 def manage_home(request):
     """The halls this user manages: straight to the floor when there is one."""
     if not request.user.is_authenticated:
-        return _sign_in(request)
+        return sign_in_redirect(request)
     halls = list(outlets_managed_by(request.user).filter(is_active=True, has_queue=True).order_by("code"))
     if not halls:
-        return _refused(request, "此页面供厅经理使用", "This page is for hall managers.")
+        return refused_page(request, "此页面供厅经理使用", "This page is for hall managers.")
     if len(halls) == 1:
         return redirect("manage-floor", code=halls[0].code)
     return render(request, "planning/halls.html", {"halls": halls})
@@ -44,12 +45,12 @@ def manage_home(request):
 @require_GET
 def manage_floor(request, code):
     if not request.user.is_authenticated:
-        return _sign_in(request)
+        return sign_in_redirect(request)
     outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
     if outlet is None:
-        return _refused(request, "没有这个营业厅", "No such hall.", status=404)
+        return refused_page(request, "没有这个营业厅", "No such hall.", status=404)
     if not user_reads(request.user, outlet):
-        return _refused(request, "您不能查看该营业厅", "You may not see this hall.")
+        return refused_page(request, "您不能查看该营业厅", "You may not see this hall.")
     floor = hall_floor(outlet=outlet)
     warnings = (PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True)
                 .select_related("service", "acknowledged_by").prefetch_related("suggestions"))

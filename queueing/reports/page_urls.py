@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("manage/<str:code>/reports/", views.manage_reports, name="manage-reports"),
+    path("city/", views.city_page, name="city"),
 ]

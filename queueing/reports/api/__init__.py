@@ -3,7 +3,7 @@ report pages' data (`halls`), the city's overview and reports (`city`)."""
 
 from django.urls import path
 
-from . import city_reports, halls
+from . import city, city_reports, halls
 
 urlpatterns: list = [
     path("halls/<str:code>/reports/daily/", halls.HallDailyReportApi.as_view(), name="hall-report-daily"),
@@ -11,4 +11,5 @@ urlpatterns: list = [
     path("halls/<str:code>/reports/", halls.HallReportApi.as_view(), name="hall-report"),
     path("me/figures/", halls.MyFiguresApi.as_view(), name="my-figures"),
     path("city/reports/", city_reports.CityReportApi.as_view(), name="city-report"),
+    path("city/overview/", city.CityOverviewApi.as_view(), name="city-overview"),
 ]
