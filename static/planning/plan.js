@@ -33,6 +33,7 @@
   const state = {
     day: null, // the plan payload of the day shown
     roster: null, // the roster payload of the week shown
+    weekWanted: null, // the Monday of the week asked for last (steps count from it)
     accuracy: null,
     whatIf: null,
     loads: 0, // answers taken, for tests and the curious
@@ -79,18 +80,27 @@
 
   let chart = null;
 
-  async function loadDay(day) {
+  // Only the answer to the latest question is shown: a quick run of taps
+  // may answer out of order.
+  let dayAsked = 0;
+  let weekAsked = 0;
+
+  /** Show `day` (null: the hall's live day); `follow`: the roster moves to its week. */
+  async function loadDay(day, { follow = true } = {}) {
     const message = $("[data-day-message]");
+    const ask = ++dayAsked;
     try {
       const data = await QmsApi.request("GET", day ? `${cfg.planUrl}?date=${day}` : cfg.planUrl, { cache: "no-store" });
+      if (ask !== dayAsked) return;
       state.day = data;
       state.loads += 1;
       if (!state.today) state.today = data.date;
       show(message, "");
       renderDay();
       fillWhatIfChoices();
-      if (!state.roster || mondayOf(data.date) !== state.roster.week_start) loadWeek(data.date);
+      if (follow && mondayOf(data.date) !== (state.weekWanted || "")) loadWeek(data.date);
     } catch (err) {
+      if (ask !== dayAsked) return;
       show(message, refusal(err), true);
       if (state.day) $("[data-day-input]").value = state.day.date; // back to the day shown
     }
@@ -355,11 +365,18 @@
 
   async function loadWeek(day) {
     const message = $("[data-roster-message]");
+    const ask = ++weekAsked;
+    state.weekWanted = day ? mondayOf(day) : null;
     try {
-      state.roster = await QmsApi.request("GET", day ? `${cfg.rosterUrl}?week=${day}` : cfg.rosterUrl, { cache: "no-store" });
+      const roster = await QmsApi.request("GET", day ? `${cfg.rosterUrl}?week=${day}` : cfg.rosterUrl, { cache: "no-store" });
+      if (ask !== weekAsked) return;
+      state.roster = roster;
+      state.weekWanted = roster.week_start;
       state.loads += 1;
       renderRoster();
     } catch (err) {
+      if (ask !== weekAsked) return;
+      state.weekWanted = state.roster ? state.roster.week_start : null;
       show(message, refusal(err), true);
     }
   }
@@ -427,15 +444,17 @@
     show(message, "正在按预测排班… / Planning the week…");
     try {
       const result = await QmsApi.request("POST", cfg.rosterPlanUrl, {
-        csrf: cfg.csrf, body: { week: state.roster ? state.roster.week_start : state.day.date }, timeoutMs: 90000,
+        csrf: cfg.csrf, body: { week: state.weekWanted || state.day.date }, timeoutMs: 90000,
       });
+      weekAsked += 1; // the planned week is newer than any read still on its way
       state.roster = result.week;
+      state.weekWanted = result.week.week_start;
       renderRoster();
       const short = result.short.length;
       show(message, short
         ? `已排班，仍有 ${short} 个时段人手不足 / Planned; ${short} slot${short > 1 ? "s are" : " is"} still short.`
         : "已排班，各时段人手充足 / Planned; every slot is covered.", short > 0);
-      if (state.day) loadDay(state.day.date);
+      if (state.day) loadDay(state.day.date, { follow: false });
     } catch (err) {
       show(message, refusal(err), true);
     } finally {
@@ -527,7 +546,7 @@
     const week = state.roster ? state.roster.week_start : day;
     show($("[data-roster-message]"), "");
     loadWeek(mondayOf(day) === week ? week : mondayOf(day));
-    if (state.day && mondayOf(state.day.date) === mondayOf(day)) loadDay(state.day.date);
+    if (state.day && mondayOf(state.day.date) === mondayOf(day)) loadDay(state.day.date, { follow: false });
   }
 
   /* --- Wiring -------------------------------------------------------------------------- */
@@ -538,7 +557,8 @@
   $("[data-day-today]").addEventListener("click", () => loadDay(null));
   $("[data-day-input]").addEventListener("change", (e) => { if (e.target.value) loadDay(e.target.value); });
   root.querySelectorAll("[data-week-step]").forEach((b) => b.addEventListener("click", () => {
-    if (state.roster) loadWeek(addDays(state.roster.week_start, Number(b.dataset.weekStep)));
+    const from = state.weekWanted || (state.roster && state.roster.week_start);
+    if (from) loadWeek(addDays(from, Number(b.dataset.weekStep)));
   }));
   $("[data-whatif-form]").addEventListener("submit", runWhatIf);
   if (cfg.canAct) {
