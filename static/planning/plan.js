@@ -177,12 +177,6 @@
           itemStyle: { color: shortAt.has(i) ? "#f1a7a0" : COLORS.forecast },
         })),
         itemStyle: { color: COLORS.forecast },
-        markArea: {
-          silent: true,
-          itemStyle: { color: "rgba(198, 40, 40, 0.08)" },
-          label: { color: COLORS.short, fontWeight: "bold", position: "insideTop" },
-          data: runs.map((r) => [{ name: `缺 ${r.short}`, xAxis: labels[r.first] }, { xAxis: labels[r.last] }]),
-        },
       },
       {
         name: names.required, type: "line", step: "middle", yAxisIndex: 1, symbol: "none",
@@ -196,6 +190,18 @@
         data: d.slots.map((s) => s.scheduled_counters),
       },
     ];
+    // The runs short of staff, shaded across their slots' whole bands: on a
+    // hidden value axis where slot i spans i - 0.5 to i + 0.5 (a category
+    // axis would place the area's edges on the slots' centres).
+    series.push({
+      name: "short", type: "line", xAxisIndex: 1, data: [], silent: true,
+      markArea: {
+        silent: true,
+        itemStyle: { color: "rgba(198, 40, 40, 0.09)" },
+        label: { color: COLORS.short, fontWeight: "bold", position: "insideTop" },
+        data: runs.map((r) => [{ name: `缺 ${r.short} 人`, xAxis: r.first - 0.5 }, { xAxis: r.last + 0.5 }]),
+      },
+    });
     if (hasActual) {
       series.splice(1, 0, {
         name: names.actual, type: "line", symbol: "emptyCircle", symbolSize: 5,
@@ -207,13 +213,18 @@
       animation: false,
       textStyle: { fontFamily: "inherit" },
       tooltip: { trigger: "axis" },
-      legend: { top: 0, data: series.map((s) => s.name) },
+      legend: { top: 0, data: series.filter((s) => s.name !== "short").map((s) => s.name) },
       grid: { left: 48, right: 48, top: 40, bottom: 30 },
-      xAxis: { type: "category", data: labels, axisTick: { alignWithLabel: true } },
+      xAxis: [
+        { type: "category", data: labels, axisTick: { alignWithLabel: true } },
+        { type: "value", min: -0.5, max: labels.length - 0.5, show: false, axisPointer: { show: false } },
+      ],
       yAxis: [
-        { type: "value", name: "人次/半小时 Arrivals", nameTextStyle: { align: "left" }, minInterval: 1 },
+        // onZero off: the hidden value axis's zero is the first slot's centre, not the edge.
+        { type: "value", name: "人次/半小时 Arrivals", nameTextStyle: { align: "left" }, minInterval: 1,
+          axisLine: { onZero: false } },
         { type: "value", name: "窗口 Counters", nameTextStyle: { align: "right" }, minInterval: 1,
-          splitLine: { show: false } },
+          axisLine: { onZero: false }, splitLine: { show: false } },
       ],
       series,
     }, true);
