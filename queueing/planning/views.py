@@ -1,7 +1,10 @@
-"""The hall manager's pages: /manage/ (their halls) and /manage/{code}/ (a
-hall's live floor with its warnings and suggestions). Server-rendered with
-the floor as it is now; static/planning/floor.js keeps it live over
-/ws/halls/{code}/floor/."""
+"""The hall manager's pages: /manage/ (their halls), /manage/{code}/ (a
+hall's live floor with its warnings and suggestions) and /manage/{code}/plan/
+(its day's forecast against the counters planned, the week's roster, the
+forecast's accuracy and what-ifs). The floor is server-rendered as it is now;
+static/planning/floor.js keeps it live over /ws/halls/{code}/floor/. The plan
+page is a frame: static/planning/plan.js reads and writes through the
+staffing API, which holds every rule."""
 
 
 from django.contrib.auth.views import redirect_to_login
@@ -41,16 +44,28 @@ def manage_home(request):
     return render(request, "planning/halls.html", {"halls": halls})
 
 
+def readable_hall_page(request, code):
+    """The hall `code` when the user may read it, else the page to answer with."""
+    if not request.user.is_authenticated:
+        return None, sign_in_redirect(request)
+    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
+    if outlet is None:
+        return None, refused_page(request, "没有这个营业厅", "No such hall.", status=404)
+    if not user_reads(request.user, outlet):
+        return None, refused_page(request, "您不能查看该营业厅", "You may not see this hall.")
+    return outlet, None
+
+
+def several_halls(user) -> bool:
+    return outlets_managed_by(user).filter(has_queue=True).count() > 1
+
+
 @never_cache
 @require_GET
 def manage_floor(request, code):
-    if not request.user.is_authenticated:
-        return sign_in_redirect(request)
-    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
-    if outlet is None:
-        return refused_page(request, "没有这个营业厅", "No such hall.", status=404)
-    if not user_reads(request.user, outlet):
-        return refused_page(request, "您不能查看该营业厅", "You may not see this hall.")
+    outlet, refusal = readable_hall_page(request, code)
+    if refusal:
+        return refusal
     floor = hall_floor(outlet=outlet)
     warnings = (PeakWarning.objects.filter(outlet=outlet, ended_at__isnull=True)
                 .select_related("service", "acknowledged_by").prefetch_related("suggestions"))
@@ -59,5 +74,20 @@ def manage_floor(request, code):
         "hall": outlet,
         "state": state,
         "can_act": user_manages(request.user, outlet),
-        "several_halls": outlets_managed_by(request.user).filter(has_queue=True).count() > 1,
+        "several_halls": several_halls(request.user),
+    })
+
+
+@never_cache
+@require_GET
+def manage_plan(request, code):
+    """The planning page: readers see it, the hall's managers also plan and
+    edit the roster (the API refuses anyone else all the same)."""
+    outlet, refusal = readable_hall_page(request, code)
+    if refusal:
+        return refusal
+    return render(request, "planning/plan.html", {
+        "hall": outlet,
+        "can_act": user_manages(request.user, outlet),
+        "several_halls": several_halls(request.user),
     })

@@ -12,10 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.api import Forbidden
-from halls.models import Outlet
-from halls.roles import outlets_managed_by, sees_every_hall, user_reads, user_reads_people
+from halls.roles import sees_every_hall, user_reads_people
 from queueing.days import business_day_live
-from queueing.planning.views import refused_page, sign_in_redirect
+from queueing.planning.views import readable_hall_page, refused_page, several_halls, sign_in_redirect
 
 from .api.city import overview_scope
 from .city import city_overview_kept
@@ -26,18 +25,14 @@ OVERVIEW_EVERY_SECONDS = 15
 @never_cache
 @require_GET
 def manage_reports(request, code):
-    if not request.user.is_authenticated:
-        return sign_in_redirect(request)
-    outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
-    if outlet is None:
-        return refused_page(request, "没有这个营业厅", "No such hall.", status=404)
-    if not user_reads(request.user, outlet):
-        return refused_page(request, "您不能查看该营业厅的报表", "You may not see this hall's reports.")
+    outlet, refusal = readable_hall_page(request, code)
+    if refusal:
+        return refusal
     return render(request, "reports/hall_reports.html", {
         "hall": outlet,
         "today": business_day_live(outlet),
         "reads_people": user_reads_people(request.user, outlet),
-        "several_halls": outlets_managed_by(request.user).filter(has_queue=True).count() > 1,
+        "several_halls": several_halls(request.user),
     })
 
 

@@ -52,7 +52,7 @@ def test_staff_of_another_hall_are_refused(client, hall):
     answer = page(client, other.agent)
 
     assert answer.status_code == 403
-    assert "您不能查看该营业厅的报表" in answer.content.decode()
+    assert "您不能查看该营业厅" in answer.content.decode()
 
 
 def test_an_unknown_hall_is_not_found(client, manager):
