@@ -126,3 +126,11 @@ def test_the_morning_task_mails_yesterdays_summary(manager, day, mailoutbox, cel
         tasks.daily_summaries_send()
 
     assert [m.to for m in mailoutbox] == [["zhangli@example.com"]] and "2026年12月7日" in text_of(mailoutbox[0])
+
+
+def test_the_summary_links_to_the_days_report(manager, day, mailoutbox, settings):
+    settings.SITE_URL = "https://qms.example.com"
+
+    daily_summary_send(user=manager, day=DAY)
+
+    assert f"https://qms.example.com/manage/RPT-1/reports/?from={DAY}&to={DAY}" in text_of(mailoutbox[0])

@@ -38,7 +38,7 @@ def _message(user, day: date, summaries) -> EmailMultiAlternatives:
         "user": user,
         "day": day,
         "halls": [{"summary": s,
-                   "reports_url": f"{site}{reverse('manage-floor', kwargs={'code': s.hall.code})}"}
+                   "reports_url": f"{site}{reverse('manage-reports', kwargs={'code': s.hall.code})}?from={day}&to={day}"}
                   for s in summaries],
         "problems": sum(len(s.problems) for s in summaries),
         "target": settings.PLANNING_TARGET_SERVICE_LEVEL,
