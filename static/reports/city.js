@@ -29,7 +29,7 @@
     q: "",
     updatedAt: new Date(),
     chart: null,
-    report: { from: null, to: null, district: "", hall: null, data: null },
+    report: { from: null, to: null, district: "", hall: null, service: null, data: null },
     seriesChart: null,
   };
   window.qmsCity = state;
@@ -244,12 +244,18 @@
     const r = state.report;
     const parts = [`<button type="button" class="c-crumb" data-crumb="city">全市 <span class="en">City</span></button>`];
     if (r.district) parts.push(`<button type="button" class="c-crumb" data-crumb="district">${esc(r.district)}</button>`);
-    if (r.hall) parts.push(`<span class="c-crumb is-here">${esc(r.hall.name)}</span>`);
+    if (r.hall && r.service) {
+      parts.push(`<button type="button" class="c-crumb" data-crumb="hall">${esc(r.hall.name)}</button>`);
+      parts.push(`<span class="c-crumb is-here">${esc(r.service.name)}</span>`);
+    } else if (r.hall) {
+      parts.push(`<span class="c-crumb is-here">${esc(r.hall.name)}</span>`);
+    }
     $("[data-crumbs]").innerHTML = parts.join('<span class="c-sep">›</span>') +
       `<span class="muted c-range">${esc(r.from)} — ${esc(r.to)}</span>`;
     $$("[data-crumb]").forEach((b) => b.addEventListener("click", () => {
       if (b.dataset.crumb === "city") r.district = "";
-      r.hall = null;
+      r.service = null;
+      if (b.dataset.crumb !== "hall") r.hall = null;
       loadReport();
     }));
   }
@@ -316,9 +322,10 @@
       tr.addEventListener("click", () => fn(tr.getAttribute(attr)));
       tr.addEventListener("keydown", (e) => { if (e.key === "Enter") fn(tr.getAttribute(attr)); });
     });
-    open("data-district-row", (name) => { r.district = name; r.hall = null; loadReport(); });
+    open("data-district-row", (name) => { r.district = name; r.hall = null; r.service = null; loadReport(); });
     open("data-hall-row", (code) => {
       const h = data.halls.find((x) => x.code === code);
+      r.service = null;
       r.hall = { code, name: h ? h.name : code, district: h ? h.district : "" };
       r.district = r.hall.district || r.district;
       loadReport();
@@ -329,13 +336,14 @@
     const r = state.report;
     const base = `/api/v1/halls/${encodeURIComponent(r.hall.code)}/reports/`;
     const params = { from: r.from, to: r.to };
+    if (r.service) params.service = r.service.code;
     const data = await getJson(base + "?" + new URLSearchParams(params));
     r.data = data;
     $("[data-level-city]").hidden = true;
     $("[data-level-hall]").hidden = false;
     figureCards(data.totals);
     $("[data-services]").innerHTML = data.services.map((s) => `
-      <tr data-service="${esc(s.code)}"><td>${esc(s.name)} <span class="en">${esc(s.name_en)}</span></td>
+      <tr data-service="${esc(s.code)}" class="c-click${r.service ? " is-on" : ""}" tabindex="0"><td>${esc(s.name)} <span class="en">${esc(s.name_en)}</span></td>
         <td class="num">${num(s.issued)}</td><td class="num">${num(s.served)}</td>
         <td class="num">${dur(s.avg_wait_seconds)}</td><td class="num">${dur(s.avg_handle_seconds)}</td>
         <td class="num ${slClass(s.service_level)}">${pct(s.service_level)}</td></tr>`).join("") ||
@@ -348,6 +356,17 @@
         <td class="num ${slClass(d.service_level)}">${pct(d.service_level)}</td></tr>`).join("");
     $('[data-export="series"]').innerHTML = exportLinks(base, { ...params, table: "series" });
     $('[data-export="services"]').innerHTML = exportLinks(base, { ...params, table: "services" });
+    // A service drills down to its days; the hall's crumb goes back up.
+    $$("[data-service]").forEach((tr) => {
+      const pick = () => {
+        if (r.service) return;
+        const s = data.services.find((x) => x.code === tr.dataset.service);
+        r.service = { code: tr.dataset.service, name: s ? s.name : tr.dataset.service };
+        loadReport();
+      };
+      tr.addEventListener("click", pick);
+      tr.addEventListener("keydown", (e) => { if (e.key === "Enter") pick(); });
+    });
     drawSeries(data.series);
   }
 

@@ -183,3 +183,17 @@ def test_the_outlet_finder_finds_a_franchise_store_by_name(new_page, city, scree
     expect(page.locator("[data-list] li")).to_have_count(2)
     expect(page.locator("[data-more]")).to_be_hidden()
     screenshot(page, "outlet-finder")
+
+
+def test_a_halls_service_drills_down_to_its_days(new_page, city):
+    page = signed_in_page(new_page, city, *WALL)
+    page.goto("/city/")
+    page.locator('[data-hall-row="CTY-02"]').click()
+
+    page.locator('[data-services] tr[data-service="payment"]').click()
+
+    expect(page.locator("[data-crumbs] .is-here")).to_have_text("缴费充值")
+    expect(page.locator("[data-days] tr")).to_have_count(1)
+    expect(page.locator("[data-days] tr").first).to_contain_text("200")
+    page.locator('[data-crumb="hall"]').click()
+    expect(page.locator("[data-crumbs] .is-here")).to_have_text("二七广场营业厅")
