@@ -43,6 +43,10 @@ class HallSummary:
         return not self.figures["issued"]
 
 
+def _people(n: int) -> str:
+    return "1 customer" if n == 1 else f"{n} customers"
+
+
 def _minutes(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds / 60:.1f}"
 
@@ -98,10 +102,10 @@ def hall_day_summary(outlet: Outlet, day: date) -> HallSummary:
                              f"{_minutes(s['avg_wait_seconds'])} min (target {s['target_minutes']} min)"))
     if f["closed_unserved"]:
         p.append(Problem(f"营业结束时仍有 {f['closed_unserved']} 位顾客未办理",
-                         f"{f['closed_unserved']} customers were still waiting at closing time"))
+                         f"{_people(f['closed_unserved'])} still waiting at closing time"))
     if f["cancelled"] and f["issued"] and f["cancelled"] / f["issued"] >= 0.1:
         p.append(Problem(f"{f['cancelled']} 位顾客取消排队（{f['cancelled'] / f['issued']:.0%}）",
-                         f"{f['cancelled']} customers gave up waiting ({f['cancelled'] / f['issued']:.0%})"))
+                         f"{_people(f['cancelled'])} gave up waiting ({f['cancelled'] / f['issued']:.0%})"))
     if summary.warnings["critical"]:
         p.append(Problem(f"严重客流预警 {summary.warnings['critical']} 次",
                          f"{summary.warnings['critical']} critical peak-flow warnings"))

@@ -9,10 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from halls.models import StaffRole
+from queueing.reports.services import daily_summary_send
 from tests.browser.conftest import act
 from tests.browser.test_manage import signed_in_page
 from tests.halls.factories import UserFactory, member
@@ -153,3 +155,17 @@ def test_the_page_on_a_wide_screen(new_page, hall, screenshot):
     expect(kpi(page, "issued")).to_have_text("6")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
     screenshot(page, "manage-reports-wide")
+
+
+def test_the_morning_summary_reads_well_in_a_mail_reader(new_page, hall, screenshot):
+    hall.manager.email = "zhangli@example.com"
+    hall.manager.save()
+    act(daily_summary_send, user=hall.manager, day=hall.day)
+    html, _ = mail.outbox[0].alternatives[0]
+    page = new_page(760, 1000)
+
+    page.set_content(html)
+
+    expect(page.get_by_text("需关注")).to_be_visible()
+    expect(page.get_by_text("营业结束时仍有 2 位顾客未办理")).to_be_visible()
+    screenshot(page, "email-daily-summary")
