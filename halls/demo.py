@@ -23,11 +23,13 @@ of each kind of the full one.
 """
 
 import functools
+import logging
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
+from time import monotonic
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -38,6 +40,8 @@ from django.db.models import Count, Q
 from django.utils.module_loading import autodiscover_modules
 
 from . import demo_data
+
+logger = logging.getLogger(__name__)
 from .models import (
     Counter,
     CounterService,
@@ -96,7 +100,9 @@ def seed_demo(*, small: bool = False) -> StepResult:
     summary = StepResult()
     with transaction.atomic(durable=True):
         for step in DEMO_STEPS:
+            started = monotonic()
             result = step(small=small)
+            logger.info("Demo step %s: %.1f s", step.__qualname__, monotonic() - started)
             if result is not None:
                 summary.add(result)
     return summary

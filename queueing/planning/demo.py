@@ -32,7 +32,7 @@ from queueing.services import handle_times_learn
 from .history import hall_profile
 from .models import RosterShift, ShiftTemplate, StaffContract
 from .selectors import hall_live_day
-from .services import NoForecast, arrivals_forecast_hall, history_generate, roster_plan_week
+from .services import NoForecast, arrivals_forecast_hall, history_analyze, history_generate, roster_plan_week
 from .slots import CounterSetup, HallSetup, ServiceSetup
 
 DEMO_SEED = demo_data.SEED
@@ -90,6 +90,8 @@ def seed_history(*, small: bool) -> StepResult:
         result.created += written.days + written.tickets + written.events + written.counter_events
         tickets += written.tickets
         days += written.days
+    if tickets:
+        history_analyze()
     # What the wait estimates and the staffing plans take as each service's
     # handle time (derived rows, rewritten whole: not counted as the demo's).
     handle_times_learn()

@@ -1,7 +1,7 @@
 """Every write of planning. Import services from here: `from queueing.planning import services`."""
 
 from .forecasts import ForecastWritten, arrivals_forecast_hall, arrivals_reforecast_hall
-from .history import HistoryWritten, history_generate
+from .history import HistoryWritten, history_analyze, history_generate
 from .rosters import (
     GeneratedRoster,
     NoForecast,
@@ -23,6 +23,7 @@ __all__ = [
     "HistoryWritten",
     "arrivals_forecast_hall",
     "arrivals_reforecast_hall",
+    "history_analyze",
     "history_generate",
     "GeneratedRoster",
     "NoForecast",

@@ -195,3 +195,12 @@ def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bo
             for prefix, last in sorted(simulated.sequences.items())
         ], copy=copy)
     return HistoryWritten(days=1, tickets=len(tickets), events=len(events), counter_events=len(counter_events))
+
+
+def history_analyze() -> None:
+    """Refresh the planner's statistics of the tables a bulk history load
+    filled, so that the reads that follow (rollups, forecasts, reports) get
+    index plans at once rather than whenever autovacuum, if it runs, comes by."""
+    with connection.cursor() as cursor:
+        for model in (Ticket, TicketEvent, CounterEvent, TicketRating):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

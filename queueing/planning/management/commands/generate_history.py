@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from halls.demo_data import SEED as DEMO_SEED
 from halls.models import Outlet
-from queueing.planning.services import HistoryWritten, history_generate
+from queueing.planning.services import HistoryWritten, history_analyze, history_generate
 
 
 class Command(BaseCommand):
@@ -68,6 +68,8 @@ class Command(BaseCommand):
             written.add(history_generate(outlet_ids=[outlet_id], start=start, end=end, seed=seed))
             if number % 10 == 0 or number == len(outlet_ids):
                 self.stdout.write(f"  {number}/{len(outlet_ids)} halls, {written.tickets} tickets so far")
+        if written.tickets:
+            history_analyze()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"History {start} to {end} for {len(outlet_ids)} halls in {elapsed:.1f} s: {written.days} days "
