@@ -11,6 +11,7 @@ waits, given to WAIT_BUCKET_SECONDS (the upper edge of its bucket).
 """
 
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -26,10 +27,10 @@ def wait_bucket(seconds: float) -> int:
 
 def histogram_add(histogram: list[int], other: Sequence[int]) -> list[int]:
     """`histogram` + `other`, bucket by bucket (either may be shorter)."""
-    if len(other) > len(histogram):
-        histogram.extend([0] * (len(other) - len(histogram)))
-    for i, n in enumerate(other):
-        histogram[i] += n
+    n = len(other)
+    if n > len(histogram):
+        histogram.extend([0] * (n - len(histogram)))
+    histogram[:n] = map(operator.add, histogram[:n], other)
     return histogram
 
 

@@ -13,16 +13,18 @@ self-service actions (small, indexed reads).
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from halls.models import Counter, Outlet, OutletKind, Service
-from queueing.models import TicketRating
+from queueing.models import Ticket, TicketRating
 
 from .measures import Tally
 from .models import AgentDay, HallDay, ServiceHour
@@ -187,21 +189,44 @@ def hall_report(outlet: Outlet, period: Period, *, group: str = "day", service: 
     }
 
 
+def _latest_comments(outlet: Outlet, period: Period, service: Service | None, latest: int) -> list[dict]:
+    """The latest rating comments on the hall's tickets of the period. The
+    hall's tickets of the period come first, by their index, and then their
+    ratings: left to itself the planner may walk every rating or every
+    ticket of the city instead."""
+    sql = (
+        "WITH t AS MATERIALIZED (SELECT id, service_id FROM {ticket} "
+        "WHERE outlet_id = %s AND business_date BETWEEN %s AND %s{by_service}) "
+        "SELECT r.score, r.comment, r.created_at, t.service_id FROM t JOIN {rating} r ON r.ticket_id = t.id "
+        "WHERE r.comment <> '' ORDER BY r.created_at DESC LIMIT %s"
+    ).format(ticket=connection.ops.quote_name(Ticket._meta.db_table),
+             rating=connection.ops.quote_name(TicketRating._meta.db_table),
+             by_service=" AND service_id = %s" if service is not None else "")
+    params = [outlet.pk, period.start, period.end, *([service.pk] if service is not None else []), latest]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    names = dict(Service.objects.filter(pk__in={row[3] for row in rows}).values_list("pk", "name_zh"))
+    return [
+        {"score": score, "comment": comment, "service": names.get(service_id, ""),
+         "at": timezone.localtime(_aware(created_at)).isoformat()}
+        for score, comment, created_at, service_id in rows
+    ]
+
+
+def _aware(moment):
+    """A datetime from a raw query: aware on PostgreSQL; on SQLite a UTC string or naive value."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt_timezone.utc)
+
+
 def _ratings(outlet: Outlet, period: Period, total: Tally, service: Service | None, latest: int = 10) -> dict:
-    comments = TicketRating.objects.filter(
-        ticket__outlet=outlet, ticket__business_date__range=(period.start, period.end)
-    ).exclude(comment="").select_related("ticket__service").order_by("-created_at")
-    if service is not None:
-        comments = comments.filter(ticket__service=service)
     return {
         "count": total.ratings,
         "average": None if total.avg_rating is None else round(total.avg_rating, 2),
         "distribution": list(total.rating_counts),
-        "comments": [
-            {"score": c.score, "comment": c.comment, "service": c.ticket.service.name_zh,
-             "at": timezone.localtime(c.created_at).isoformat()}
-            for c in comments[:latest]
-        ],
+        "comments": _latest_comments(outlet, period, service, latest),
     }
 
 
@@ -331,7 +356,8 @@ def city_report(outlets, period: Period) -> dict:
     thousand rows)."""
     outlets = {o.pk: o for o in outlets}
     per_hall: dict[int, Tally] = defaultdict(Tally)
-    for row in _rows(HallDay, list(outlets), period).only("outlet_id", *MEASURE_FIELDS).iterator(chunk_size=2000):
+    rows = _rows(HallDay, list(outlets), period).values_list("outlet_id", *MEASURE_FIELDS, named=True)
+    for row in rows.iterator(chunk_size=2000):
         per_hall[row.outlet_id].add(row)
     per_district: dict[str, Tally] = defaultdict(Tally)
     city = Tally()
