@@ -441,13 +441,12 @@ def test_cover_of_an_edited_roster_is_counted_against_the_requirement():
 # --- Scale and the requirement ------------------------------------------------------------
 
 
-def test_a_halls_week_solves_within_five_seconds():
-    # 12 staff, 8 services, 7 days of 26 half-hour slots.
+def test_a_full_halls_week_comes_out_within_its_time_limit_keeping_every_rule():
+    # 12 staff, 8 services, 7 days of 26 half-hour slots (its speed: benchmarks/planning.py).
     hall = varied_hall(7, staff=12, scale=1.0)
 
     roster = solve_roster(hall, time_limit_seconds=4)
 
-    assert roster.wall_seconds < 5
     assert roster.status in ("optimal", "feasible")
     assert roster_check(hall, roster.shifts) == []
 

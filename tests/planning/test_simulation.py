@@ -99,16 +99,7 @@ def test_with_exponential_patience_the_simulation_agrees_with_erlang_a():
     assert result.day.average_wait_seconds.mean == pytest.approx(expected.average_wait_seconds, rel=0.1)
 
 
-# --- Speed and repeatability ---------------------------------------------------------------
-
-
-def test_a_simulated_hall_day_takes_under_a_second():
-    day = busy_hall()
-
-    result = simulate(day, days=1, seed=5)
-
-    assert result.day.arrivals > 1500
-    assert result.seconds < 1.0
+# --- Repeatability (the speed is in benchmarks/planning.py) ---------------------------------------------------------------
 
 
 def test_the_same_seed_gives_the_same_predictions():
