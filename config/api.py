@@ -16,8 +16,10 @@ from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger("api")
 
@@ -274,3 +276,21 @@ class Pagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         except drf_exceptions.NotFound:
             raise DomainError("That page does not exist.", code="invalid_page", status=404) from None
+
+
+class _NoFormatOverride:
+    """DRF's settings, except that no query parameter picks the renderer."""
+
+    URL_FORMAT_OVERRIDE = None
+
+    def __getattr__(self, name):
+        return getattr(api_settings, name)
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """For views whose `?format=` names a file to download (csv, xlsx) that
+    the view writes itself: the parameter does not pick a renderer (which
+    would answer 404 for a format no renderer has). Elsewhere, such as the
+    OpenAPI schema's `?format=json`, it still does."""
+
+    settings = _NoFormatOverride()

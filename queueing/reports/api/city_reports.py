@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Forbidden, validated
+from config.api import FileFormatNegotiation, Forbidden, validated
 from halls.models import Outlet
 from halls.roles import outlets_managed_by, sees_every_hall
 
@@ -30,6 +30,7 @@ class CityReportQuerySerializer(RangeQuerySerializer):
 
 
 class CityReportApi(APIView):
+    content_negotiation_class = FileFormatNegotiation
     """Districts and halls over a period, ranked; the city's totals."""
 
     @extend_schema(parameters=[CityReportQuerySerializer], responses=OpenApiResponse(description="report"),

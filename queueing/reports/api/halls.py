@@ -11,7 +11,7 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Forbidden, InvalidInput, NotFound, validated
+from config.api import FileFormatNegotiation, Forbidden, InvalidInput, NotFound, validated
 from halls.models import Outlet, Service
 from halls.roles import user_reads, user_reads_people
 from queueing.days import business_day_live
@@ -79,6 +79,7 @@ def _filename(outlet: Outlet, name: str, period: Period) -> str:
 
 
 class HallDailyReportApi(APIView):
+    content_negotiation_class = FileFormatNegotiation
     """Per business day: issued, served, no-shows, cancelled, waits, handle time, service level."""
 
     @extend_schema(parameters=[HALL, RangeQuerySerializer], responses=OpenApiResponse(description="rows"),
@@ -97,6 +98,7 @@ class HallDailyReportApi(APIView):
 
 
 class HallAgentsReportApi(APIView):
+    content_negotiation_class = FileFormatNegotiation
     """Per agent (and `?by=counter` per counter): served, handle, busy, paused, idle time, utilisation, ratings."""
 
     @extend_schema(parameters=[HALL, RangeQuerySerializer, OpenApiParameter("by", str, enum=["agent", "counter"])],
@@ -117,6 +119,7 @@ class HallAgentsReportApi(APIView):
 
 
 class HallReportApi(APIView):
+    content_negotiation_class = FileFormatNegotiation
     """The report page's data: totals against the period before, series by
     day, week or month, services, arrivals by weekday and hour, ratings,
     forecast against actual, self-service at the hall's kiosks."""
