@@ -66,6 +66,15 @@ SUITE = [
         full_limit=20 * 60,
     ),
     Benchmark(
+        "warning_hooks",
+        short=["--rounds", "4", "--halls", "40", "--paced-seconds", "10", "--issue-count", "500",
+               "--call-count", "100"],
+        full=["--rounds", "8", "--halls", "200", "--paced-seconds", "20", "--issue-count", "1500",
+              "--call-count", "300"],
+        short_limit=15 * 60,
+        full_limit=35 * 60,
+    ),
+    Benchmark(
         "staffing",
         short=["--runs", "1", "--sim-days", "20"],
         full=[],
