@@ -56,10 +56,36 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
         return int(client.eval(self._INCR_OR_START, 1, key, start))
 
 
+    def set_add(self, key, members, timeout: int) -> None:
+        client = self.get_client(key, write=True)
+        pipe = client.pipeline()
+        pipe.sadd(key, *members)
+        pipe.expire(key, timeout)
+        pipe.execute()
+
+    def set_take(self, key) -> set[str]:
+        """Every member, and the set emptied, in one step."""
+        client = self.get_client(key, write=True)
+        pipe = client.pipeline()
+        pipe.smembers(key)
+        pipe.delete(key)
+        members, _ = pipe.execute()
+        return {m.decode() if isinstance(m, bytes) else str(m) for m in members}
+
+
 class SharedPoolRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+    def set_add(self, key, members, timeout: int, version=None) -> None:
+        """Add `members` (strings) to the shared set `key`, which expires
+        `timeout` seconds after its last addition."""
+        self._cache.set_add(self.make_and_validate_key(key, version=version), [str(m) for m in members], timeout)
+
+    def set_take(self, key, version=None) -> set[str]:
+        """Every member of the shared set `key`, leaving it empty."""
+        return self._cache.set_take(self.make_and_validate_key(key, version=version))
 
     def incr_or_start(self, key, start: int = 0, version=None) -> int:
         """Add one to an integer counter and return it; a missing key starts
@@ -84,6 +110,26 @@ def cache_counter_next(cache, key, start: int = 0) -> int:
     except ValueError:  # evicted between add and incr
         cache.add(key, base, timeout=None)
         return cache.incr(key)
+
+
+def cache_set_add(cache, key, members, timeout: int) -> None:
+    """Add `members` to a set shared by every process (one Redis set on the
+    shared-pool cache; elsewhere a cached Python set, not atomic)."""
+    set_add = getattr(cache, "set_add", None)
+    if set_add is not None:
+        set_add(key, members, timeout)
+        return
+    cache.set(key, (cache.get(key) or set()) | {str(m) for m in members}, timeout)
+
+
+def cache_set_take(cache, key) -> set[str]:
+    """Every member of the shared set `key`, which is left empty."""
+    set_take = getattr(cache, "set_take", None)
+    if set_take is not None:
+        return set_take(key)
+    members = cache.get(key) or set()
+    cache.delete(key)
+    return members
 
 
 # Process-local copies of hot values: {key: (expires, value)}; expired ones

@@ -275,6 +275,9 @@ PLANNING_NEARBY_KM = env.float("PLANNING_NEARBY_KM", default=5.0)
 # A hall's warnings are evaluated by a worker after a change of its line, at
 # most this often per hall (and every minute by Celery beat whatever happens).
 PLANNING_EVALUATE_EVERY_SECONDS = env.float("PLANNING_EVALUATE_EVERY_SECONDS", default=10.0)
+# The halls changed within this many seconds (whole seconds) are evaluated
+# together by one task: a busy city costs a batch a second, not a task a hall.
+PLANNING_EVALUATE_BATCH_SECONDS = env.int("PLANNING_EVALUATE_BATCH_SECONDS", default=1)
 # Off: warnings are evaluated by the minute task only (the benchmarks compare both).
 PLANNING_EVALUATE_ON_CHANGE = env.bool("PLANNING_EVALUATE_ON_CHANGE", default=True)
 CELERY_BEAT_SCHEDULE.update({

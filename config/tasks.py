@@ -19,11 +19,12 @@ def _setting(name: str) -> bool:
     return bool(app.conf[name] if value is None else value)
 
 
-def enqueue(name: str, *args) -> None:
+def enqueue(name: str, *args, countdown: float | None = None) -> None:
     """Send the task `name` ("kiosk.tasks.order_fulfil") with `args` to the
     workers. With CELERY_TASK_ALWAYS_EAGER on, run it here and now instead,
     retries and all (`send_task` alone would ignore that setting); its final
-    error is raised when CELERY_TASK_EAGER_PROPAGATES is on too."""
+    error is raised when CELERY_TASK_EAGER_PROPAGATES is on too. `countdown`:
+    not before that many seconds (eager: at once)."""
     if _setting("task_always_eager"):
         # A task is registered when its module is imported; a web process may not have yet.
         import_module(name.rpartition(".")[0])
@@ -32,4 +33,4 @@ def enqueue(name: str, *args) -> None:
         if _setting("task_eager_propagates"):
             result.maybe_throw()
         return
-    app.send_task(name, args=list(args))
+    app.send_task(name, args=list(args), countdown=countdown)

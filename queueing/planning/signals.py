@@ -3,7 +3,9 @@ refresher says the line changed (queueing.signals.hall_line_changed, off the
 request path) and a worker evaluates the hall's warnings, at most once every
 PLANNING_EVALUATE_EVERY_SECONDS per hall across all server processes. The
 evaluation runs in the Celery worker, not in the server that took the ticket:
-issuing and calling keep their speed however busy the hall is."""
+issuing and calling keep their speed however busy the hall is; and the halls
+that changed within PLANNING_EVALUATE_BATCH_SECONDS are evaluated together,
+their floors read in one go as the minute task reads the city's."""
 
 import logging
 import math
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.dispatch import receiver
 
+from config.cache import cache_set_add
 from config.tasks import enqueue
 from queueing.signals import hall_line_changed
 
@@ -44,9 +47,28 @@ def _claim(outlet_id: int, window: float) -> bool:
         return False
 
 
+PENDING_KEY = "planning:evaluate:pending"
+BATCH_KEY = "planning:evaluate:batch"
+
+
+def _pending(outlet_id: int) -> None:
+    """Put the hall in the next batch; the first hall of a batch sends its
+    task, which runs once the batch's window has passed and takes every hall
+    added by then (a hall added later starts the next batch)."""
+    window = settings.PLANNING_EVALUATE_BATCH_SECONDS
+    try:
+        cache_set_add(cache, PENDING_KEY, [outlet_id], timeout=max(60, 10 * window))
+        first = window <= 0 or cache.add(BATCH_KEY, 1, timeout=window)
+    except Exception:  # noqa: BLE001 - the shared cache is down; the minute task catches up
+        logger.warning("Hall %s: warnings not evaluated on change, the shared cache is unavailable", outlet_id)
+        return
+    if first:
+        enqueue("queueing.planning.tasks.warnings_evaluate_pending", countdown=window + 0.2 if window > 0 else None)
+
+
 @receiver(hall_line_changed, dispatch_uid="planning-evaluate-warnings")
 def _line_changed(sender, outlet_id, outlet_code, **kwargs):
     if not settings.PLANNING_EVALUATE_ON_CHANGE:
         return
     if _claim(outlet_id, settings.PLANNING_EVALUATE_EVERY_SECONDS):
-        enqueue("queueing.planning.tasks.warnings_evaluate_hall", outlet_id)
+        _pending(outlet_id)

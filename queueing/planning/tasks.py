@@ -4,13 +4,16 @@ that fan out (config/settings.py, "Planning"); each hall is then one task,
 so that the workers share the city and one hall's failure stays its own."""
 
 from celery import shared_task
+from django.core.cache import cache
 
+from config.cache import cache_set_take
 from config.tasks import enqueue
 from halls.models import Outlet
 
 from .selectors import halls_open_now, halls_with_a_queue
-from .services import arrivals_forecast_hall, arrivals_reforecast_hall, warnings_evaluate
+from .services import arrivals_forecast_hall, arrivals_reforecast_hall, warnings_evaluate, warnings_evaluate_halls
 from .services import warnings_evaluate_all as warnings_evaluate_all_now
+from .signals import PENDING_KEY
 from .staffing import hall_outlook, outlook_keep
 
 
@@ -26,6 +29,14 @@ def warnings_evaluate_hall(outlet_id: int) -> int:
     the number of its active warnings."""
     outlet = Outlet.objects.filter(pk=outlet_id, is_active=True).first()
     return 0 if outlet is None else len(warnings_evaluate(outlet=outlet))
+
+
+@shared_task(acks_late=True)
+def warnings_evaluate_pending() -> int:
+    """Evaluate the halls whose line changed since the last batch (see
+    signals.py); the number of warnings that started or rose."""
+    ids = sorted(int(pk) for pk in cache_set_take(cache, PENDING_KEY))
+    return warnings_evaluate_halls(outlet_ids=ids) if ids else 0
 
 
 @shared_task(acks_late=True)

@@ -477,6 +477,7 @@ def test_anonymous_callers_are_asked_to_sign_in(warned):
 def test_a_change_of_the_line_is_evaluated_without_waiting_for_the_minute(hall, settings, celery_eager,
                                                                           django_capture_on_commit_callbacks):
     settings.PLANNING_EVALUATE_EVERY_SECONDS = 0
+    settings.PLANNING_EVALUATE_BATCH_SECONDS = 0
 
     with django_capture_on_commit_callbacks(execute=True):
         take(hall, 3)
@@ -489,6 +490,7 @@ def test_changes_within_the_window_have_the_hall_evaluated_once(hall, settings, 
     from queueing.planning import signals
 
     settings.PLANNING_EVALUATE_EVERY_SECONDS = 60
+    settings.PLANNING_EVALUATE_BATCH_SECONDS = 0
     signals._last_claimed.clear()
     cache.delete(f"planning:evaluate:{hall.hall.pk}")
     with django_capture_on_commit_callbacks(execute=True):
@@ -497,6 +499,40 @@ def test_changes_within_the_window_have_the_hall_evaluated_once(hall, settings, 
         take(hall, 3)
 
     assert active(hall) is None
+
+
+def test_halls_that_changed_together_are_evaluated_by_one_batch(hall, settings,
+                                                                django_capture_on_commit_callbacks):
+    from queueing.planning import signals, tasks
+
+    other = build_floor(code="WARN-2")
+    HallService.objects.filter(outlet=other.hall, service=other.payment).update(target_wait_seconds=300)
+    queue.counter_open(counter_id=other.counter2.pk, user=other.agent)
+    settings.PLANNING_EVALUATE_EVERY_SECONDS = 0
+    settings.PLANNING_EVALUATE_BATCH_SECONDS = 1
+    signals._last_claimed.clear()
+    cache.delete(signals.BATCH_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        take(hall, 3)
+        take(other, 3)
+
+    tasks.warnings_evaluate_pending()
+
+    assert (active(hall).level, active(other).level) == ("warning", "warning")
+
+
+def test_a_batch_takes_its_halls_once(hall, settings, django_capture_on_commit_callbacks):
+    from queueing.planning import signals, tasks
+
+    settings.PLANNING_EVALUATE_EVERY_SECONDS = 0
+    settings.PLANNING_EVALUATE_BATCH_SECONDS = 1
+    signals._last_claimed.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        take(hall, 3)
+    tasks.warnings_evaluate_pending()
+    PeakWarning.objects.all().delete()
+
+    assert tasks.warnings_evaluate_pending() == 0 and active(hall) is None
 
 
 def test_the_minute_task_evaluates_every_hall(hall, celery_eager):

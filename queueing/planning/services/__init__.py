@@ -16,7 +16,7 @@ from .rosters import (
     roster_shift_violations,
 )
 from .suggestions import suggestion_apply
-from .warnings import warning_acknowledge, warnings_evaluate, warnings_evaluate_all
+from .warnings import warning_acknowledge, warnings_evaluate, warnings_evaluate_all, warnings_evaluate_halls
 
 __all__ = [
     "ForecastWritten",
@@ -40,4 +40,5 @@ __all__ = [
     "warning_acknowledge",
     "warnings_evaluate",
     "warnings_evaluate_all",
+    "warnings_evaluate_halls",
 ]

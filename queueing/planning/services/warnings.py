@@ -208,6 +208,18 @@ def warnings_evaluate_all(*, now: datetime | None = None, batch: int = 250) -> i
     return risen
 
 
+def warnings_evaluate_halls(*, outlet_ids, now: datetime | None = None, batch: int = 250) -> int:
+    """Evaluate these halls (their lines changed): their floors read together,
+    and each hall's live floor told. Returns how many warnings started or rose."""
+    now = now or timezone.now()
+    outlets = list(Outlet.objects.filter(pk__in=outlet_ids, has_queue=True, is_active=True).order_by("pk"))
+    risen = 0
+    for first in range(0, len(outlets), batch):
+        floors = halls_floors(outlets[first:first + batch], now=now)
+        risen += len(_evaluate(floors, now, always_tell=True))
+    return risen
+
+
 def _evaluate(floors: dict, now: datetime, *, always_tell: bool) -> list[PeakWarning]:
     ids = list(floors)
     active = {}
