@@ -74,7 +74,7 @@ def run_ticks(ticks: int) -> list[dict]:
 
 
 def report(args, city, ticks, m, command) -> str:
-    start, end = section_markers("warnings")
+    start, end = section_markers("peak_warnings")
     warm = sorted(t["seconds"] for t in ticks[1:]) or [ticks[0]["seconds"]]
     median = warm[len(warm) // 2]
     rows = "\n".join(
@@ -138,7 +138,7 @@ def main() -> int:
     text = report(args, city, ticks, m, command)
     print(text)
     if args.write:
-        write_section(text, *section_markers("warnings"))
+        write_section(text, *section_markers("peak_warnings"))
     return 0
 
 

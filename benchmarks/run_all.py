@@ -95,6 +95,13 @@ SUITE = [
         short_limit=10 * 60,
         full_limit=30 * 60,
     ),
+    Benchmark(
+        "city_reports",  # a month of every hall's tickets: generated, rolled up, read
+        short=[],
+        full=[],
+        short_limit=75 * 60,
+        full_limit=75 * 60,
+    ),
 ]
 
 GRACE_SECONDS = 60  # from Ctrl-C to killing the process group
