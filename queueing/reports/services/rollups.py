@@ -78,8 +78,11 @@ def hall_day_facts(outlet_id: int, day: date) -> tuple[list[TicketFacts], list[d
     )
     ids = [r[0] for r in rows]
     issued_for, transfers, ended_by = {}, defaultdict(int), {}
+    # The day's tickets by join, not by a list of their ids: a busy hall-day
+    # has thousands, and sending them back as parameters costs more than the read.
+    day_tickets = {"ticket__outlet_id": outlet_id, "ticket__business_date": day}
     for ticket_id, kind, service_id, actor_id, counter_id, at in TicketEvent.objects.filter(
-        ticket_id__in=ids,
+        **day_tickets,
         kind__in=[TicketEventKind.ISSUED, TicketEventKind.TRANSFERRED, TicketEventKind.FINISHED,
                   TicketEventKind.NO_SHOW],
     ).order_by("at", "id").annotate(at_s=Epoch("at")).values_list(
@@ -91,7 +94,7 @@ def hall_day_facts(outlet_id: int, day: date) -> tuple[list[TicketFacts], list[d
             transfers[ticket_id] += 1
         else:
             ended_by[ticket_id] = (actor_id, counter_id, at)
-    ratings = dict(TicketRating.objects.filter(ticket_id__in=ids).values_list("ticket_id", "score")) if ids else {}
+    ratings = dict(TicketRating.objects.filter(**day_tickets).values_list("ticket_id", "score")) if ids else {}
     facts, agents = [], []
     for tid, service_id, status, reason, hour, issued, first_called, called, started, finished in rows:
         wait = _seconds(first_called, issued)
