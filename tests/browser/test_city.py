@@ -4,9 +4,7 @@ a point per hall; a period report drills down city -> district -> hall; a
 customer finds a franchise store by name."""
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -15,6 +13,7 @@ from halls.roles import CITY_OPERATIONS_GROUP
 from queueing import services as queue
 from queueing.reports.models import HallDay, ServiceHour
 from tests.browser.conftest import act
+from tests.browser.test_manage import signed_in_page
 from tests.halls.factories import OutletFactory, UserFactory
 from tests.queueing.factories import build_floor
 
@@ -28,16 +27,6 @@ HALLS = [
     ("CTY-04", "郑东新区CBD营业厅", "郑东新区", 34.765, 113.730, 0),
 ]
 
-
-def signed_in_page(new_page, user, width, height):
-    client = Client()
-    client.force_login(user)
-    page = new_page(width, height)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "domain": "127.0.0.1", "path": "/"}]
-    )
-    return page
 
 
 def _day_rows(floor, issued, served, in_time):
