@@ -216,11 +216,13 @@ def warnings_evaluate_halls(*, outlet_ids, now: datetime | None = None, batch: i
     risen = 0
     for first in range(0, len(outlets), batch):
         floors = halls_floors(outlets[first:first + batch], now=now)
-        risen += len(_evaluate(floors, now, always_tell=True))
+        risen += len(_evaluate(floors, now, always_tell=True, floor_only=True))
     return risen
 
 
-def _evaluate(floors: dict, now: datetime, *, always_tell: bool) -> list[PeakWarning]:
+def _evaluate(floors: dict, now: datetime, *, always_tell: bool, floor_only: bool = False) -> list[PeakWarning]:
+    """`always_tell`: every hall's live floor hears its floor, written or not;
+    `floor_only`: a hall with nothing to write is only told, not gone through."""
     ids = list(floors)
     active = {}
     for warning in (PeakWarning.objects.filter(outlet_id__in=ids, ended_at__isnull=True)
@@ -234,8 +236,11 @@ def _evaluate(floors: dict, now: datetime, *, always_tell: bool) -> list[PeakWar
     for pk, floor in floors.items():
         try:
             plan = _plan(floor, {k[1:]: w for k, w in active.items() if k[0] == pk}, now, nearby)
-            if plan["writes"] or always_tell:
+            if plan["writes"] or (always_tell and not floor_only):
                 risen += _apply(floor, plan, notices.get(pk), now, nearby)
+            elif always_tell:
+                # Nothing to write: the managers' live floor hears the new line alone.
+                events.broadcast_floor_on_commit(floor.outlet.code, floor, plan["current"])
         except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
             logger.exception("Evaluating the warnings of hall %s failed", floor.outlet.code)
     return risen
