@@ -24,6 +24,12 @@ def test_the_home_page_links_the_admin_the_api_docs_the_mobile_page_and_the_cons
         assert path in html
 
 
+def test_the_home_page_links_the_managers_the_city_and_the_outlet_finder(client, demo_hall):
+    html = links(client.get("/"))
+
+    assert all(path in html for path in ('href="/manage/"', 'href="/city/"', 'href="/outlets/"'))
+
+
 def test_the_home_page_links_the_demo_halls_wall_display_and_a_counter_screen(client, demo_hall):
     OutletFactory(code="AA-0001", has_queue=True)  # earlier by code, but not the demo hall
     add_counter(demo_hall.hall, 9, [demo_hall.payment])
