@@ -85,6 +85,10 @@ class Priority(models.TextChoices):
 # Lower ranks are called first: vip and care share a class ahead of normal.
 PRIORITY_RANK = {Priority.VIP: 0, Priority.CARE: 0, Priority.NORMAL: 1}
 
+# The order in which a counter calls the waiting tickets it may serve, and in
+# which every place in line and wait estimate counts them.
+CALL_ORDER = ("priority_rank", "queued_at", "id")
+
 
 class Channel(models.TextChoices):
     KIOSK = "kiosk", "取号机"
@@ -110,6 +114,11 @@ class Ticket(models.Model):
     counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
     call_count = models.PositiveSmallIntegerField("呼叫次数", default=0)
     issued_at = models.DateTimeField("取号时间")
+    # The moment that orders the ticket in its line (CALL_ORDER): its issue
+    # time, unless a rule placed it elsewhere (a reinstated no-show, a late
+    # arrival, a booking checked in for its slot). Waits are still counted
+    # from `issued_at`.
+    queued_at = models.DateTimeField("排队时间")
     first_called_at = models.DateTimeField("首次叫号", null=True, blank=True)
     called_at = models.DateTimeField("叫号时间", null=True, blank=True)
     started_at = models.DateTimeField("开始办理", null=True, blank=True)
@@ -158,7 +167,7 @@ class Ticket(models.Model):
             # of one (ticket_position, which breaks ties by id) and the waiting
             # counts are index-only scans, not a visit to every waiting row.
             models.Index(
-                fields=["outlet", "service", "priority_rank", "issued_at"],
+                fields=["outlet", "service", "priority_rank", "queued_at"],
                 include=["id"],
                 condition=Q(status="waiting"),
                 name="ticket_waiting_order",

@@ -16,6 +16,7 @@ from .days import business_day_live, hall_day_live, halls_with_hours, live_days
 from .estimates import CounterNow, Estimate, Handle, line_estimates
 from .models import (
     ACTIVE_AT_COUNTER,
+    CALL_ORDER,
     OPEN_AT_CLOSE,
     PRIORITY_RANK,
     CancelReason,
@@ -209,7 +210,7 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
     handle = handle_stats(outlet_id=outlet_id, now=now)
     query = (
         Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, business_date=day)
-        .order_by("priority_rank", "issued_at", "id")
+        .order_by(*CALL_ORDER)
         .values_list("id", "service_id")
     )
     rows = list(query if limit is None else query[:limit])
@@ -268,7 +269,7 @@ def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None =
     for ticket_id, outlet_id, service_id, day in (
         Ticket.objects.filter(outlet_id__in=outlet_ids, status=TicketStatus.WAITING,
                               business_date__in=set(days.values()))
-        .order_by("outlet_id", "priority_rank", "issued_at", "id")
+        .order_by("outlet_id", *CALL_ORDER)
         .values_list("id", "outlet_id", "service_id", "business_date")
     ):
         if days.get(outlet_id) == day:
@@ -446,16 +447,16 @@ def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | Non
     # In SQL: this runs for every ticket issued, and building the same query
     # with the ORM cost more than running it. One statement, so both counts
     # come from one snapshot; the waiting-line index answers the second.
-    issued_at = connection.ops.adapt_datetimefield_value(ticket.issued_at)
+    queued_at = connection.ops.adapt_datetimefield_value(ticket.queued_at)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COALESCE(SUM(waiting), 0) FROM {WaitingLine._meta.db_table} "
             f"WHERE outlet_id = %s AND business_date = %s AND {in_services} AND priority_rank <= %s), "
             f"(SELECT COUNT(*) FROM {Ticket._meta.db_table} "
             f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND {in_services} "
-            "AND priority_rank = %s AND business_date = %s AND (issued_at > %s OR (issued_at = %s AND id > %s)))",
+            "AND priority_rank = %s AND business_date = %s AND (queued_at > %s OR (queued_at = %s AND id > %s)))",
             [ticket.outlet_id, day, *services, ticket.priority_rank,
-             ticket.outlet_id, *services, ticket.priority_rank, day, issued_at, issued_at, ticket.id],
+             ticket.outlet_id, *services, ticket.priority_rank, day, queued_at, queued_at, ticket.id],
         )
         in_line, behind = cursor.fetchone()
         return max(int(in_line) - behind, 1)

@@ -24,7 +24,7 @@ from sms.services import sms_queue
 from .. import events
 from ..days import hall_day_live
 from ..errors import CounterBusy, CounterNotOpen, IllegalTransition, NoCurrentTicket, SameService
-from ..models import ACTIVE_AT_COUNTER, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from ..models import ACTIVE_AT_COUNTER, CALL_ORDER, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from .counters import broadcast_counter_freed, has_active_ticket, lock_counter
 from .days import close_stale_call_at
 from .records import after_ticket_change, line_join, line_leave, ticket_event
@@ -106,7 +106,7 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
             .select_related("service")
             .filter(outlet_id=counter.outlet_id, service_id__in=service_ids, status=TicketStatus.WAITING,
                     business_date=hall_day_live(counter.outlet, now))
-            .order_by("priority_rank", "issued_at", "id")
+            .order_by(*CALL_ORDER)
             .first()
         )
         if ticket is None:

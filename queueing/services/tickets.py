@@ -93,6 +93,7 @@ def ticket_issue(
                 channel=channel,
                 phone=phone or "",
                 issued_at=now,
+                queued_at=now,
                 idempotency_key=idempotency_key or None,
                 issued_by=actor if actor is not None and actor.is_authenticated else None,
             )

@@ -170,6 +170,7 @@ def _write_day(setup: HallSetup, simulated: SimulatedDay, seed: int, *, copy: bo
                 "status": str(t.status), "cancel_reason": t.cancel_reason and str(t.cancel_reason),
                 "priority": str(t.priority), "priority_rank": PRIORITY_RANK[t.priority], "channel": str(t.channel),
                 "phone": "", "counter_id": t.counter_id, "call_count": t.call_count, "issued_at": t.issued_at,
+                "queued_at": t.issued_at,
                 "first_called_at": t.first_called_at, "called_at": t.called_at, "started_at": t.started_at,
                 "finished_at": t.finished_at,
             })
