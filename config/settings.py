@@ -240,6 +240,16 @@ CELERY_BEAT_SCHEDULE.update({
     "queueing-learn-handle-times": {"task": "queueing.tasks.handle_times_learn", "schedule": crontab(hour=2, minute=30)},
 })
 QUEUE_MAX_CALLS = env.int("QUEUE_MAX_CALLS", default=3)
+# 过号顺延: a no-show of today waits again, after this many waiting tickets of
+# its line (or last), at most this many times a ticket.
+QUEUE_REINSTATE_PLACES = env.int("QUEUE_REINSTATE_PLACES", default=3)
+QUEUE_REINSTATE_MAX = env.int("QUEUE_REINSTATE_MAX", default=1)
+# A called ticket not started this long after its call is called again once,
+# and after as long again is a no-show (a hall's service may set its own; 0: never).
+QUEUE_AUTO_NO_SHOW_SECONDS = env.int("QUEUE_AUTO_NO_SHOW_SECONDS", default=180)
+if min(QUEUE_REINSTATE_PLACES, QUEUE_REINSTATE_MAX, QUEUE_AUTO_NO_SHOW_SECONDS) < 0:
+    raise ImproperlyConfigured("QUEUE_REINSTATE_PLACES, QUEUE_REINSTATE_MAX and QUEUE_AUTO_NO_SHOW_SECONDS must not be negative.")
+CELERY_BEAT_SCHEDULE["queueing-missed-calls"] = {"task": "queueing.tasks.missed_calls_sweep", "schedule": 15.0}
 QUEUE_ANON_ISSUE_LIMIT = env.int("QUEUE_ANON_ISSUE_LIMIT", default=20)
 QUEUE_ANON_ISSUE_WINDOW_SECONDS = env.int("QUEUE_ANON_ISSUE_WINDOW_SECONDS", default=600)
 QUEUE_PHONE_DAILY_LIMIT = env.int("QUEUE_PHONE_DAILY_LIMIT", default=5)

@@ -137,6 +137,10 @@ class HallService(models.Model):
     )
     is_active = models.BooleanField("开放取号", default=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    no_show_after_seconds = models.PositiveIntegerField(
+        "无应答自动过号(秒)", null=True, blank=True,
+        help_text="叫号后多久未开始办理即自动重呼一次，再过同样时间记为过号；空=全局默认，0=不自动过号",
+    )
 
     class Meta:
         verbose_name = "网点业务"

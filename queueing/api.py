@@ -19,6 +19,7 @@ from .models import CounterRequest, Ticket
 from .selectors import counter_current_ticket, ticket_progress
 from .serializers import (
     CounterActionOutSerializer,
+    CounterCallChosenInSerializer,
     CounterPauseInSerializer,
     CounterRequestAnswerInSerializer,
     CounterRequestOutSerializer,
@@ -136,6 +137,24 @@ class HallTicketCancelApi(APIView):
         return Response(_ticket_data(ticket, request))
 
 
+class HallTicketReinstateApi(APIView):
+    """过号顺延: staff of the hall put today's no-show back in its line (the
+    customer came back and showed their number)."""
+
+    @extend_schema(request=None, responses=TicketOutSerializer, summary="Reinstate a no-show (过号顺延)")
+    def post(self, request, code, number):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        outlet = _get_hall(code)
+        if not user_can_act_on(request.user, outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        try:
+            ticket = services.ticket_reinstate(outlet=outlet, number=number, actor=request.user)
+        except Ticket.DoesNotExist:
+            raise NotFound("今天没有这个号码 / No such number today.") from None
+        return Response(_ticket_data(ticket, request))
+
+
 class CounterApiBase(APIView):
     """Counter actions: staff of the counter's hall only."""
 
@@ -215,6 +234,22 @@ class CounterCallNextApi(CounterApiBase):
         )
         if ticket is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_ticket_data(ticket, request))
+
+
+class CounterCallChosenApi(CounterApiBase):
+    @extend_schema(request=CounterCallChosenInSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses=TicketOutSerializer, summary="Call a chosen waiting ticket out of its turn (with a reason)")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        fields = validated(CounterCallChosenInSerializer, request.data)
+        try:
+            ticket = services.ticket_call_chosen(
+                counter_id=counter_id, number=fields["number"], reason=fields["reason"], actor=request.user,
+                request_key=idempotency_key(request),
+            )
+        except Ticket.DoesNotExist:
+            raise NotFound("今天没有这个号码 / No such number today.") from None
         return Response(_ticket_data(ticket, request))
 
 

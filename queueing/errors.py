@@ -71,3 +71,9 @@ class AlreadyRated(DomainError):
     code = "already_rated"
     message = "您已评价过本次服务 / This ticket has already been rated."
     status = 409
+
+
+class NotReinstatable(DomainError):
+    code = "not_reinstatable"
+    message = "该号码不能顺延 / This ticket cannot be reinstated."
+    status = 409

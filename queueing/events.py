@@ -171,7 +171,7 @@ def broadcast_ticket_on_commit(token: str, ticket_id: int) -> None:
 
 
 def broadcast_ticket_called_on_commit(*, outlet_code: str, number: str, counter_number: int, counter_name: str,
-                                      service_code: str, called_at, recall: bool) -> None:
+                                      service_code: str, called_at, recall: bool, reinstated: bool = False) -> None:
     broadcast_hall_event_on_commit(outlet_code, "ticket.called", {
         "number": number,
         "counter": counter_number,
@@ -179,6 +179,7 @@ def broadcast_ticket_called_on_commit(*, outlet_code: str, number: str, counter_
         "service": service_code,
         "called_at": timezone.localtime(called_at).isoformat(),
         "recall": recall,
+        "reinstated": reinstated,
     })
 
 

@@ -113,6 +113,7 @@ class Ticket(models.Model):
     phone = models.CharField("手机号", max_length=11, blank=True)
     counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
     call_count = models.PositiveSmallIntegerField("呼叫次数", default=0)
+    reinstated_count = models.PositiveSmallIntegerField("过号顺延次数", default=0)
     issued_at = models.DateTimeField("取号时间")
     # The moment that orders the ticket in its line (CALL_ORDER): its issue
     # time, unless a rule placed it elsewhere (a reinstated no-show, a late
@@ -195,6 +196,7 @@ class TicketEventKind(models.TextChoices):
     NO_SHOW = "no_show", "过号"
     CANCELLED = "cancelled", "取消"
     TRANSFERRED = "transferred", "转移"
+    REINSTATED = "reinstated", "过号顺延"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -385,6 +385,7 @@ def now_serving(*, outlet_id: int, limit: int = 20, day: date | None = None) -> 
             "counter_name": t.counter.label,
             "service": t.service.code,
             "called_at": t.called_at.isoformat(),
+            "reinstated": t.reinstated_count > 0,
         }
         for t in tickets
     ]

@@ -161,6 +161,12 @@ class CounterTransferInSerializer(serializers.Serializer):
     service = serializers.CharField(max_length=30)
 
 
+class CounterCallChosenInSerializer(serializers.Serializer):
+    number = serializers.RegexField(r"^\s*[A-Za-z]{1,2}\d{1,6}\s*$", max_length=12,
+                                    error_messages={"invalid": "号码格式不对 / Not a ticket number, e.g. A012."})
+    reason = serializers.CharField(max_length=200, allow_blank=False, trim_whitespace=True)
+
+
 class CounterActionOutSerializer(serializers.Serializer):
     counter = CounterStateSerializer()
     current_ticket = TicketOutSerializer(allow_null=True)

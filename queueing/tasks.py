@@ -5,6 +5,7 @@ from celery import shared_task
 
 from .services import business_days_close as business_days_close_now
 from .services import handle_times_learn as handle_times_learn_now
+from .services import missed_calls_sweep as missed_calls_sweep_now
 from .services import texts_near_turn_send, texts_near_turn_started
 
 
@@ -26,3 +27,10 @@ def business_days_close() -> int:
 def handle_times_learn() -> int:
     """Learn every hall's handle times per service and hour (beat: nightly)."""
     return handle_times_learn_now()
+
+
+@shared_task(acks_late=True)
+def missed_calls_sweep() -> dict:
+    """Call again, then mark as no-shows, the called tickets nobody came for
+    (beat: every 15 seconds)."""
+    return missed_calls_sweep_now()

@@ -1,6 +1,14 @@
 """Every write of the queue. Import services from here: `from queueing import services`."""
 
-from .calls import ticket_call_next, ticket_finish, ticket_no_show, ticket_recall, ticket_start, ticket_transfer
+from .calls import (
+    ticket_call_chosen,
+    ticket_call_next,
+    ticket_finish,
+    ticket_no_show,
+    ticket_recall,
+    ticket_start,
+    ticket_transfer,
+)
 from .counters import counter_close, counter_open, counter_pause, counter_resume
 from .days import business_day_close_hall, business_days_close
 from .displays import display_heartbeat, display_is_online, display_list
@@ -17,6 +25,7 @@ from .floor import (
 )
 from .handle_times import handle_times_learn
 from .issuing import ticket_issue_allowed
+from .missed import missed_calls_sweep, ticket_reinstate
 from .texts import texts_near_turn_send, texts_near_turn_started
 from .tickets import format_number, ticket_cancel, ticket_cancel_by_staff, ticket_issue
 
@@ -32,6 +41,9 @@ __all__ = [
     "business_day_close_hall",
     "business_days_close",
     "counter_close",
+    "missed_calls_sweep",
+    "ticket_call_chosen",
+    "ticket_reinstate",
     "counter_open",
     "counter_pause",
     "counter_resume",

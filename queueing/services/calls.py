@@ -77,6 +77,7 @@ def _broadcast_called(ticket: Ticket, counter: Counter, *, recall: bool) -> None
     events.broadcast_ticket_called_on_commit(
         outlet_code=counter.outlet.code, number=ticket.number, counter_number=counter.number,
         counter_name=counter.label, service_code=ticket.service.code, called_at=ticket.called_at, recall=recall,
+        reinstated=ticket.reinstated_count > 0,
     )
 
 
@@ -111,29 +112,94 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
         )
         if ticket is None:
             return None
-        ticket.outlet = counter.outlet  # already read with the counter
-        ticket.status = TicketStatus.CALLED
-        ticket.counter = counter
-        ticket.call_count = 1
-        ticket.called_at = now
-        ticket.first_called_at = ticket.first_called_at or now
-        ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at"])
-        line_leave(ticket)
-        call = ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
-                            actor=actor, counter=counter, request_key=request_key)
-        _broadcast_called(ticket, counter, recall=False)
-        after_ticket_change(ticket, counter.outlet.code, line_moved=True)
-        if ticket.phone:
-            # In the outbox with the call itself; delivery follows after commit.
-            # Keyed by this call: a transferred ticket called again (even at the
-            # same counter) is texted again; recalls make no call event, no text.
-            sms_queue(
-                to=ticket.phone,
-                text=f"【营业厅排队】请 {ticket.number} 号到 {counter.label} 办理业务。",
-                purpose="ticket_called",
-                dedupe_key=f"ticket-{ticket.pk}-call-{call.pk}",
-            )
+        _call(counter, ticket, actor=actor, now=now, request_key=request_key)
     return ticket
+
+
+def _call(counter: Counter, ticket: Ticket, *, actor, now: datetime, request_key: str | None,
+          detail: dict | None = None) -> None:
+    """The waiting `ticket` (locked) is called to `counter` (locked): its state,
+    line, event, the displays' call, and a text to its holder."""
+    ticket.outlet = counter.outlet  # already read with the counter
+    ticket.status = TicketStatus.CALLED
+    ticket.counter = counter
+    ticket.call_count = 1
+    ticket.called_at = now
+    ticket.first_called_at = ticket.first_called_at or now
+    ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at"])
+    line_leave(ticket)
+    call = ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
+                        actor=actor, counter=counter, request_key=request_key, detail=detail)
+    _broadcast_called(ticket, counter, recall=False)
+    after_ticket_change(ticket, counter.outlet.code, line_moved=True)
+    if ticket.phone:
+        # In the outbox with the call itself; delivery follows after commit.
+        # Keyed by this call: a transferred ticket called again (even at the
+        # same counter) is texted again; recalls make no call event, no text.
+        sms_queue(
+            to=ticket.phone,
+            text=f"【营业厅排队】请 {ticket.number} 号到 {counter.label} 办理业务。",
+            purpose="ticket_called",
+            dedupe_key=f"ticket-{ticket.pk}-call-{call.pk}",
+        )
+
+
+def ticket_call_chosen(*, counter_id: int, number: str, reason: str, actor, request_key: str | None = None,
+                       now: datetime | None = None) -> Ticket:
+    """Call a chosen waiting ticket of today out of its turn (the agent says
+    why; the reason is in the call's event). Any service of the hall: the
+    agent decides they can serve it. Raises Ticket.DoesNotExist for a number
+    today does not have, IllegalTransition when it is not waiting, and what
+    call-next raises for the counter."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        counter, replay = _counter_opening(counter_id, request_key, now)
+        if replay is not None:
+            return replay
+        if counter.state != CounterState.OPEN:
+            raise CounterNotOpen()
+        if has_active_ticket(counter):
+            raise CounterBusy()
+        ticket = (
+            Ticket.objects.select_for_update(no_key=True, of=("self",)).select_related("service")
+            .get(outlet_id=counter.outlet_id, number=number.strip().upper(),
+                 business_date=hall_day_live(counter.outlet, now))
+        )
+        if ticket.status != TicketStatus.WAITING:
+            raise IllegalTransition(f"{ticket.number} is {ticket.status}; only a waiting ticket can be called.")
+        _call(counter, ticket, actor=actor, now=now, request_key=request_key,
+              detail={"out_of_order": True, "reason": reason})
+    return ticket
+
+
+def ticket_missed_call(*, counter_id: int, ticket_id: int, called_at: datetime,
+                       now: datetime | None = None) -> str | None:
+    """A called ticket nobody came for, as the missed-calls sweep found it:
+    called again once, then (when called at least twice) a no-show. Does
+    nothing when the agent acted since the sweep looked (the ticket is no
+    longer the counter's called ticket of that call): an agent serving it is
+    never interrupted. Returns "recalled", "no_show" or None."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        counter, _ = _counter_opening(counter_id, None, now)
+        try:
+            ticket = _lock_current(counter)
+        except NoCurrentTicket:
+            return None
+        if ticket.pk != ticket_id or ticket.status != TicketStatus.CALLED or ticket.called_at != called_at:
+            return None
+        if ticket.call_count >= 2:
+            _mark_no_show(counter, ticket, actor=None, now=now,
+                          detail={"reason": "no_answer", "calls": ticket.call_count, "auto": True})
+            return "no_show"
+        ticket.call_count += 1
+        ticket.called_at = now
+        ticket.save(update_fields=["call_count", "called_at"])
+        ticket_event(ticket, kind=TicketEventKind.RECALLED, from_status=TicketStatus.CALLED, at=now, counter=counter,
+                     detail={"call": ticket.call_count, "auto": True})
+        _broadcast_called(ticket, counter, recall=True)
+        after_ticket_change(ticket, counter.outlet.code, line_moved=False)
+        return "recalled"
 
 
 def ticket_recall(*, counter_id: int, actor, request_key: str | None = None,

@@ -41,7 +41,7 @@
   const state = {
     seq: null,
     services: [],
-    calls: [], // newest first: {number, counter, service, called_at, recall}
+    calls: [], // newest first: {number, counter, service, called_at, recall, reinstated}
     counters: [],
     alert: null,
     clockOffsetMs: 0, // server time minus this screen's clock
@@ -76,7 +76,8 @@
   const handlers = {
     "ticket.called"(event) {
       const call = { number: event.number, counter: event.counter, service: event.service,
-                     called_at: event.called_at, recall: Boolean(event.recall) };
+                     called_at: event.called_at, recall: Boolean(event.recall),
+                     reinstated: Boolean(event.reinstated) };
       state.calls = [call].concat(state.calls.filter((c) => c.number !== call.number)).slice(0, HISTORY + 1);
       const board = state.counters.find((b) => b.number === event.counter);
       if (board) board.current = event.number;
@@ -159,12 +160,14 @@
     $("[data-newest-number]").textContent = newest ? newest.number : "—";
     $("[data-newest-counter]").innerHTML = newest
       ? `请到 <b>${escape(newest.counter)}</b> 号窗口 <span class="en">Counter ${escape(newest.counter)}</span>` +
-        (newest.recall ? `<span class="recall-tag">重呼 Recall</span>` : "")
+        (newest.recall ? `<span class="recall-tag">重呼 Recall</span>` : "") +
+        (newest.reinstated ? `<span class="recall-tag reinstated-tag">过号顺延 Reinstated</span>` : "")
       : `请留意叫号 <span class="en">Please wait for your number</span>`;
     if (freshCall) flash(panel);
 
     const rows = history.slice(0, HISTORY).map((c) =>
       `<li><span class="num">${escape(c.number)}</span>` +
+      (c.reinstated ? `<span class="tag" title="过号顺延 Reinstated">顺延</span>` : "") +
       `<span class="ctr">${escape(c.counter)}<small>号窗口</small></span></li>`);
     while (rows.length < HISTORY) rows.push(`<li class="blank"><span class="num">&nbsp;</span></li>`);
     $("[data-history]").innerHTML = rows.join("");
