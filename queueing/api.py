@@ -16,7 +16,7 @@ from halls.selectors import hall_with_setup
 from . import services
 from .events import hall_snapshot
 from .models import CounterRequest, Ticket
-from .selectors import counter_current_ticket, ticket_progress
+from .selectors import counter_current_ticket, hall_missed_tickets, ticket_progress
 from .serializers import (
     CounterActionOutSerializer,
     CounterCallChosenInSerializer,
@@ -27,6 +27,7 @@ from .serializers import (
     DisplayDeviceOutSerializer,
     DisplayHeartbeatInSerializer,
     DisplayHeartbeatOutSerializer,
+    MissedTicketSerializer,
     QueueSnapshotSerializer,
     TicketIssueInSerializer,
     TicketOutSerializer,
@@ -135,6 +136,19 @@ class HallTicketCancelApi(APIView):
         except Ticket.DoesNotExist:
             raise NotFound("今天没有这个号码 / No such number today.") from None
         return Response(_ticket_data(ticket, request))
+
+
+class HallMissedTicketsApi(APIView):
+    """Today's latest no-shows of the hall, for the consoles' 过号顺延 list."""
+
+    @extend_schema(responses=MissedTicketSerializer(many=True), summary="Today's latest no-shows (staff)")
+    def get(self, request, code):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("请先登录 / Sign in first.")
+        outlet = _get_hall(code)
+        if not user_can_act_on(request.user, outlet):
+            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        return Response(MissedTicketSerializer(hall_missed_tickets(outlet), many=True).data)
 
 
 class HallTicketReinstateApi(APIView):

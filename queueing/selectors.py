@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
@@ -605,3 +606,20 @@ def handle_time_rows(*, since: datetime, until: datetime, outlet_id: int | None 
     with connection.cursor() as cursor:
         cursor.execute(sql, params + ([outlet_id] if outlet_id is not None else []))
         return cursor.fetchall()
+
+
+def hall_missed_tickets(outlet: Outlet, *, limit: int = 10, now: datetime | None = None) -> list[dict]:
+    """Today's latest no-shows of the hall, newest first, each saying whether
+    it may still be reinstated (过号顺延)."""
+    rows = (
+        Ticket.objects.filter(outlet=outlet, status=TicketStatus.NO_SHOW, business_date=hall_day_live(outlet, now))
+        .select_related("service", "counter").order_by("-finished_at", "-id")[:limit]
+    )
+    return [
+        {"number": t.number, "service": t.service.code, "service_name": t.service.name_zh,
+         "counter": t.counter.number if t.counter else None,
+         "missed_at": timezone.localtime(t.finished_at).isoformat() if t.finished_at else None,
+         "reinstated_count": t.reinstated_count,
+         "reinstatable": t.reinstated_count < settings.QUEUE_REINSTATE_MAX}
+        for t in rows
+    ]

@@ -161,6 +161,16 @@ class CounterTransferInSerializer(serializers.Serializer):
     service = serializers.CharField(max_length=30)
 
 
+class MissedTicketSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    service = serializers.CharField()
+    service_name = serializers.CharField()
+    counter = serializers.IntegerField(allow_null=True)
+    missed_at = serializers.CharField(allow_null=True)
+    reinstated_count = serializers.IntegerField()
+    reinstatable = serializers.BooleanField()
+
+
 class CounterCallChosenInSerializer(serializers.Serializer):
     number = serializers.RegexField(r"^\s*[A-Za-z]{1,2}\d{1,6}\s*$", max_length=12,
                                     error_messages={"invalid": "号码格式不对 / Not a ticket number, e.g. A012."})

@@ -7,6 +7,7 @@ urlpatterns = [
     path("halls/<str:code>/tickets/", api.TicketIssueApi.as_view(), name="ticket-issue"),
     path("halls/<str:code>/tickets/<str:number>/cancel/", api.HallTicketCancelApi.as_view(),
          name="hall-ticket-cancel"),
+    path("halls/<str:code>/tickets/missed/", api.HallMissedTicketsApi.as_view(), name="ticket-missed"),
     path("halls/<str:code>/tickets/<str:number>/reinstate/", api.HallTicketReinstateApi.as_view(),
          name="ticket-reinstate"),
     path("halls/<str:code>/displays/", api.DisplayListApi.as_view(), name="display-list"),

@@ -342,6 +342,7 @@
     render();
     await refresh();
     state.actions += 1;
+    window.dispatchEvent(new CustomEvent("qms:console-acted", { detail: { action } }));
   }
 
   /* --- Dialogs: pause reason and transfer target ----------------------------- */
@@ -708,6 +709,8 @@
     if (document.visibilityState === "visible") refresh();
   });
   window.addEventListener("focus", () => refresh());
+  // The number tools (numbers.js) called a ticket to this counter.
+  window.addEventListener("qms:console-refresh", () => refresh());
   window.addEventListener("online", () => {
     state.reconnects = 0;
     if (!state.socketOpen) reconnectNow();
