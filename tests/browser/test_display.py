@@ -97,6 +97,22 @@ def test_a_recall_is_announced_again(new_page):
     expect(page.locator(".recall-tag")).to_be_visible()
 
 
+def test_a_reinstated_number_is_marked_when_it_is_called(new_page, screenshot):
+    floor = build_floor()
+    missed = issue(floor.hall)
+    act(services.counter_open, counter_id=floor.counter2.pk, user=floor.agent)
+    act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
+    act(services.ticket_no_show, counter_id=floor.counter2.pk, actor=floor.agent)
+    act(services.ticket_reinstate, outlet=floor.hall, number=missed.number, actor=floor.agent)
+    page = open_display(new_page, floor)
+
+    act(services.ticket_call_next, counter_id=floor.counter2.pk, actor=floor.agent)
+
+    expect(page.locator("[data-newest-number]")).to_have_text(missed.number)
+    expect(page.locator(".reinstated-tag")).to_contain_text("过号顺延")
+    screenshot(page, "display-reinstated")
+
+
 def test_the_display_recovers_by_itself_after_the_server_restarts(new_page, daphne_server):
     floor = build_floor()
     ticket = issue(floor.hall)
