@@ -9,17 +9,33 @@ staff only: the site's session, and an `Origin` of this site required.
 """
 
 from channels.auth import AuthMiddlewareStack
+from channels.generic.websocket import WebsocketConsumer
 from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator
 from django.conf import settings
-from django.urls import path
+from django.urls import re_path
 
 from queueing.consumers import HallDisplayConsumer, TicketConsumer
 from queueing.planning.consumers import HallFloorConsumer
 
+# A path part is anything but a slash or a NUL character (which PostgreSQL
+# text cannot hold: a lookup by it would fail instead of finding nothing); a
+# socket asked for with such a path matches no route and is refused.
+_PART = r"[^/\x00]+"
+
+
+class RefusedSocket(WebsocketConsumer):
+    """Any other socket path: refused at the handshake (403), not an error."""
+
+    def connect(self):
+        self.close()
+
+
 websocket_urlpatterns = [
-    path("ws/halls/<str:code>/display/", HallDisplayConsumer.as_asgi()),
-    path("ws/tickets/<str:token>/", TicketConsumer.as_asgi()),
-    path("ws/halls/<str:code>/floor/", AllowedHostsOriginValidator(AuthMiddlewareStack(HallFloorConsumer.as_asgi()))),
+    re_path(rf"^ws/halls/(?P<code>{_PART})/display/$", HallDisplayConsumer.as_asgi()),
+    re_path(rf"^ws/tickets/(?P<token>{_PART})/$", TicketConsumer.as_asgi()),
+    re_path(rf"^ws/halls/(?P<code>{_PART})/floor/$",
+            AllowedHostsOriginValidator(AuthMiddlewareStack(HallFloorConsumer.as_asgi()))),
+    re_path(r"", RefusedSocket.as_asgi()),
 ]
 
 

@@ -224,3 +224,14 @@ async def test_a_browser_page_of_another_site_is_refused(path):
 
     await communicator.disconnect()
     assert not connected
+
+
+@pytest.mark.parametrize("path", ["/ws/halls/ZZ\x00/display/", "/ws/tickets/ab\x00cd/", "/ws/halls/ZZ\x00/floor/",
+                                  "/ws/nowhere/"])
+async def test_a_socket_path_that_names_nothing_is_refused(path):
+    communicator = WebsocketCommunicator(application, path, headers=[(b"origin", b"http://localhost")])
+
+    connected, _ = await communicator.connect()
+
+    await communicator.disconnect()
+    assert not connected
