@@ -79,14 +79,20 @@ def topup_account(*, msisdn: str, origin: Origin) -> Account:
     if not is_mobile(msisdn):
         raise InvalidInput(fields={"msisdn": ["请输入11位手机号 / Enter an 11-digit mainland mobile number."]})
     with action_log(origin, "topup_lookup", detail={"msisdn": mask_phone(msisdn)}):
-        # Names are personal, even masked: a kiosk or address may look up only so many.
-        rate_limit_hit(
-            scope="topup-lookup", key=f"kiosk:{origin.kiosk_id}" if origin.kiosk_id else origin.client or "unknown",
-            limit=settings.TOPUP_LOOKUP_LIMIT, window_seconds=settings.TOPUP_LOOKUP_WINDOW_SECONDS,
-        )
-        account = get_carrier().account(msisdn)
-        if account is None:
-            raise SubscriberNotFound()
+        return _account_limited(msisdn, origin)
+
+
+def _account_limited(msisdn: str, origin: Origin) -> Account:
+    """The subscriber of `msisdn`, counted against the lookups its kiosk or
+    address may make: names are personal, even masked, and a top-up order
+    shows one too. Raises RateLimited, SubscriberNotFound."""
+    rate_limit_hit(
+        scope="topup-lookup", key=f"kiosk:{origin.kiosk_id}" if origin.kiosk_id else origin.client or "unknown",
+        limit=settings.TOPUP_LOOKUP_LIMIT, window_seconds=settings.TOPUP_LOOKUP_WINDOW_SECONDS,
+    )
+    account = get_carrier().account(msisdn)
+    if account is None:
+        raise SubscriberNotFound()
     return account
 
 
@@ -113,14 +119,16 @@ def topup_create(
     now = now or timezone.now()
     detail = {"msisdn": mask_phone(msisdn), "amount_fen": amount_fen}
     with action_log(origin, "topup_create", phone=customer_phone, detail=detail) as entry:
-        account = get_carrier().account(msisdn)
-        if account is None:
-            raise SubscriberNotFound()
-        if idempotency_key:
-            earlier = _replay(requester, idempotency_key, msisdn, amount_fen)
-            if earlier is not None:
-                entry.detail.update(order_no=earlier.order_no, replayed=True)
-                return earlier, account
+        earlier = _replay(requester, idempotency_key, msisdn, amount_fen) if idempotency_key else None
+        if earlier is not None:
+            # A retry: no new lookup (nor a count against the limit), the first order.
+            account = get_carrier().account(msisdn)
+            if account is None:
+                raise SubscriberNotFound()
+            entry.detail.update(order_no=earlier.order_no, replayed=True)
+            return earlier, account
+        # The same limit as the lookup: otherwise this would be an unlimited one.
+        account = _account_limited(msisdn, origin)
         try:
             with transaction.atomic():
                 order = Order.objects.create(

@@ -94,6 +94,24 @@ def test_topping_up_a_number_that_is_not_a_subscriber_is_not_found(api, db):
     assert_api_error(topup(api, msisdn="15912345678"), 404, "subscriber_not_found")
 
 
+def test_top_ups_count_against_the_name_lookup_limit_and_write_no_order_past_it(api, subscriber, settings):
+    settings.TOPUP_LOOKUP_LIMIT = 2
+    topup(api)
+    topup(api)
+
+    assert_api_error(topup(api), 429, "rate_limited")
+    assert Order.objects.count() == 2
+
+
+def test_a_retried_top_up_is_not_counted_against_the_limit(kiosk_api, subscriber, settings):
+    settings.TOPUP_LOOKUP_LIMIT = 1
+    first = topup(kiosk_api, key="tap-1").json()
+
+    again = topup(kiosk_api, key="tap-1")
+
+    assert (again.status_code, again.json()["order_no"]) == (201, first["order_no"])
+
+
 def test_the_same_idempotency_key_returns_the_same_order(kiosk_api, subscriber):
     first = topup(kiosk_api, key="tap-1").json()
 
