@@ -26,6 +26,13 @@ def rows_insert(model, rows: list[dict], *, copy: bool | None = None, ids: bool 
         return [obj.pk for obj in objs] if ids else []
     meta = model._meta
     names = list(rows[0])
+    # Fields the rows leave out take their model default, as bulk_create
+    # would give them (COPY would leave them to the table, which has none).
+    defaults = {f.name: f.get_default() for f in meta.concrete_fields
+                if f.name not in names and not f.primary_key and f.has_default()}
+    if defaults:
+        rows = [{**row, **defaults} for row in rows]
+        names += list(defaults)
     new_ids = []
     with connection.cursor() as cursor:
         if ids:
