@@ -267,6 +267,8 @@ class RewardListApi(PublicListApi):
 
 
 class MeRedemptionApi(CustomerApi, generics.GenericAPIView):
+    serializer_class = RedemptionInSerializer  # what OPTIONS describes for POST
+
     @extend_schema(responses=RedemptionOutSerializer(many=True), summary="Past redemptions, newest first")
     def get(self, request):
         history = services.redemption_history(phone=self.phone(request), origin=request_origin(request))

@@ -112,3 +112,10 @@ def test_the_history_lists_redemptions_newest_first(customer_api, subscriber):
 
     assert body["count"] == 2
     assert [r["reward"] for r in body["results"]] == ["A2", "A1"]
+
+
+def test_options_on_the_redemptions_describes_the_redeem_form(customer_api, subscriber):
+    response = customer_api.options("/api/v1/me/redemptions/")
+
+    assert response.status_code == 200
+    assert "reward" in response.json()["actions"]["POST"]
