@@ -14,6 +14,7 @@ dropped; screens catch up when it is back (their pings carry the current
 seq, see `hall_seq_current`).
 """
 
+import asyncio
 import logging
 import threading
 import time
@@ -135,6 +136,30 @@ def send_hall_event(outlet_code: str, event_type: str, payload: dict) -> bool:
             if attempt == 2:
                 _warn("hall-event", "Hall events not sent (e.g. %s of %s): channel layer unavailable",
                       event_type, outlet_code)
+    return False
+
+
+def send_to_groups(messages: list[tuple[str, dict]]) -> bool:
+    """Send each (group, message) now, all in one hop to the event loop (a
+    batch of halls' updates); tried twice like send_to_group."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return True
+
+    async def send_all():
+        await asyncio.gather(*(layer.group_send(group, message) for group, message in messages))
+
+    for attempt in (1, 2):
+        try:
+            runner = getattr(thread_state, "runner", None)
+            if runner is not None:
+                runner.run(send_all())
+            else:
+                async_to_sync(send_all)()
+            return True
+        except Exception:  # noqa: BLE001
+            if attempt == 2:
+                _warn("group-send", "Live messages not sent (e.g. to %s): channel layer unavailable", messages[0][0])
     return False
 
 

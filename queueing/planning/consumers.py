@@ -8,7 +8,7 @@ from halls.models import Outlet
 from halls.roles import user_reads
 from queueing.consumers import GroupsConsumer
 
-from .events import hall_floor_group, warning_payload
+from .events import floor_watched, hall_floor_group, warning_payload
 from .floor import floor_payload, hall_floor
 from .models import PeakWarning
 
@@ -41,6 +41,7 @@ class HallFloorConsumer(GroupsConsumer):
         self.live_groups = [hall_floor_group(outlet.code)]
         await self.join_groups()
         await self.accept()
+        await database_sync_to_async(floor_watched)(outlet.pk)
         await self.send_json(await database_sync_to_async(_floor_now)(outlet))
         self.watch_for_redis()
 
@@ -51,6 +52,7 @@ class HallFloorConsumer(GroupsConsumer):
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.join_groups()
+            await database_sync_to_async(floor_watched)(self.outlet.pk)
             await self.send_json({"type": "pong"})
 
     async def floor(self, event):

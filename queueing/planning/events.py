@@ -1,17 +1,49 @@
 """The manager's live floor: its group, and what goes out on it (after
 commit, through the queue's channel-layer sends)."""
 
+import logging
+
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from queueing.events import send_to_group
+from queueing.events import send_to_group, send_to_groups
 
 from .floor import HallFloor, floor_payload
+
+logger = logging.getLogger(__name__)
+
+# A floor page pings every 20 s; a hall is watched while one has pinged lately.
+WATCH_SECONDS = 75
 
 
 def hall_floor_group(outlet_code: str) -> str:
     """Staff following a hall's floor (/ws/halls/{code}/floor/)."""
     return f"hall-{outlet_code}.floor"
+
+
+def _watch_key(outlet_id: int) -> str:
+    return f"planning:floor:watched:{outlet_id}"
+
+
+def floor_watched(outlet_id: int) -> None:
+    """A live floor page of the hall is open (on connect and every ping)."""
+    try:
+        cache.set(_watch_key(outlet_id), 1, timeout=WATCH_SECONDS)
+    except Exception:  # noqa: BLE001 - the shared cache is down: every hall counts as watched
+        logger.debug("Hall %s: floor watch not recorded, the shared cache is unavailable", outlet_id)
+
+
+def halls_watched(outlet_ids) -> set[int]:
+    """Which of these halls have a live floor page open (every one of them
+    when the shared cache cannot say): the others need no floor updates, a
+    page that opens gets the floor as it is then."""
+    outlet_ids = list(outlet_ids)
+    try:
+        found = cache.get_many([_watch_key(pk) for pk in outlet_ids])
+    except Exception:  # noqa: BLE001
+        return set(outlet_ids)
+    return {pk for pk in outlet_ids if _watch_key(pk) in found}
 
 
 def warning_payload(warning, suggestions=None) -> dict:
@@ -42,6 +74,18 @@ def warning_payload(warning, suggestions=None) -> dict:
 
 def floor_message(floor: HallFloor, warnings) -> dict:
     return {"type": "floor", **floor_payload(floor), "warnings": [warning_payload(w) for w in warnings]}
+
+
+def send_floors(floors: list[tuple[HallFloor, list]]) -> None:
+    """Send each hall's floor with its warnings as loaded (their open
+    suggestions in `open_suggestions`), now, in one go: the halls whose
+    evaluation wrote nothing."""
+    send_to_groups([
+        (hall_floor_group(floor.outlet.code),
+         {"type": "floor", **floor_payload(floor),
+          "warnings": [warning_payload(w, getattr(w, "open_suggestions", None)) for w in warnings]})
+        for floor, warnings in floors
+    ])
 
 
 def broadcast_floor_on_commit(outlet_code: str, floor: HallFloor, warnings) -> None:

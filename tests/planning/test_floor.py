@@ -166,6 +166,37 @@ async def test_each_evaluation_reaches_the_floor_socket():
     assert any(w["kind"] == "wait" and w["service"] == "payment" for w in update["warnings"])
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_batch_evaluation_sends_an_open_floor_page_its_new_line():
+    hall = await database_sync_to_async(build_floor)(code="FLOOR-B")
+    headers = await database_sync_to_async(_cookie_headers)(hall.agent)
+    socket = WebsocketCommunicator(application, "/ws/halls/FLOOR-B/floor/", headers=headers)
+    await socket.connect()
+    await socket.receive_json_from(timeout=5)
+
+    @database_sync_to_async
+    def a_ticket_then_the_batch():
+        queue.ticket_issue(outlet=hall.hall, service_code="payment", channel="kiosk")
+        services.warnings_evaluate_halls(outlet_ids=[hall.hall.pk])
+
+    await a_ticket_then_the_batch()
+    update = await socket.receive_json_from(timeout=5)
+
+    await socket.disconnect()
+    assert next(s for s in update["services"] if s["code"] == "payment")["waiting"] == 1
+
+
+def test_a_batch_evaluation_sends_nothing_to_a_hall_nobody_watches(hall, listen):
+    from queueing.planning.events import hall_floor_group
+
+    listener = listen(hall_floor_group(hall.hall.code))
+    queue.ticket_issue(outlet=hall.hall, service_code="payment", channel="kiosk")
+
+    services.warnings_evaluate_halls(outlet_ids=[hall.hall.pk])
+
+    assert listener.settle(quiet=0.5) == []
+
+
 # --- Requests to open a counter ----------------------------------------------------------------
 
 

@@ -226,23 +226,26 @@ def _evaluate(floors: dict, now: datetime, *, always_tell: bool, floor_only: boo
     ids = list(floors)
     active = {}
     for warning in (PeakWarning.objects.filter(outlet_id__in=ids, ended_at__isnull=True)
+                    .select_related("service", "acknowledged_by")
                     .prefetch_related(Prefetch("suggestions", to_attr="open_suggestions",
                                                queryset=Suggestion.objects.filter(applied_at__isnull=True,
                                                                                   withdrawn_at__isnull=True)))):
         active[(warning.outlet_id, warning.kind, warning.subject)] = warning
     notices = {n.outlet_id: n for n in HallNotice.objects.filter(outlet_id__in=ids)}
     nearby = NearbyHalls(floors)
-    risen = []
+    watched = events.halls_watched(ids) if floor_only else set()
+    risen, told = [], []
     for pk, floor in floors.items():
         try:
             plan = _plan(floor, {k[1:]: w for k, w in active.items() if k[0] == pk}, now, nearby)
             if plan["writes"] or (always_tell and not floor_only):
                 risen += _apply(floor, plan, notices.get(pk), now, nearby)
-            elif always_tell:
-                # Nothing to write: the managers' live floor hears the new line alone.
-                events.broadcast_floor_on_commit(floor.outlet.code, floor, plan["current"])
+            elif always_tell and pk in watched:
+                # Nothing to write: a live floor open on the hall hears the new line alone.
+                told.append((floor, plan["current"]))
         except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
             logger.exception("Evaluating the warnings of hall %s failed", floor.outlet.code)
+    events.send_floors(told)
     return risen
 
 
