@@ -22,12 +22,12 @@ from halls.selectors import hall_offered_service
 from sms.services import sms_queue
 
 from .. import events
-from ..days import hall_day_live
 from ..errors import CounterBusy, CounterNotOpen, IllegalTransition, NoCurrentTicket, SameService
-from ..models import ACTIVE_AT_COUNTER, CALL_ORDER, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from ..models import ACTIVE_AT_COUNTER, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from .counters import broadcast_counter_freed, has_active_ticket, lock_counter
 from .days import close_stale_call_at
 from .records import after_ticket_change, line_join, line_leave, ticket_event
+from .routing import next_for_counter
 
 
 def _counter_opening(counter_id: int, request_key: str | None, now: datetime) -> tuple[Counter, Ticket | None]:
@@ -83,8 +83,9 @@ def _broadcast_called(ticket: Ticket, counter: Counter, *, recall: bool) -> None
 def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
                      now: datetime | None = None) -> Ticket | None:
     """Call the next waiting ticket of the hall's live business day for an
-    open counter: among the counter's services, vip and care before normal,
-    then the longest waiting.
+    open counter: a parked visit of its pool that is due, else the one its
+    work profile picks among its services (queueing.services.routing; by
+    default vip and care before normal, then the longest waiting).
 
     Returns None when nothing waits. Raises CounterNotOpen, CounterBusy (its
     current ticket is not finished, which is also what makes a double press
@@ -100,39 +101,45 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
             raise CounterNotOpen()
         if has_active_ticket(counter):
             raise CounterBusy()
-        service_ids = list(counter.counter_services.values_list("service_id", flat=True))
-        ticket = (
-            Ticket.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-            .select_related("service")
-            .filter(outlet_id=counter.outlet_id, service_id__in=service_ids, status=TicketStatus.WAITING,
-                    business_date=hall_day_live(counter.outlet, now))
-            .order_by(*CALL_ORDER)
-            .first()
-        )
+        ticket = next_for_counter(counter, now)
         if ticket is None:
             return None
-        ticket.outlet = counter.outlet  # already read with the counter
-        ticket.status = TicketStatus.CALLED
-        ticket.counter = counter
-        ticket.call_count = 1
-        ticket.called_at = now
-        ticket.first_called_at = ticket.first_called_at or now
-        ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at"])
+        return call_ticket(counter, ticket, actor=actor, now=now, request_key=request_key)
+
+
+def call_ticket(counter: Counter, ticket: Ticket, *, actor, now: datetime, request_key: str | None = None) -> Ticket:
+    """Call the locked waiting `ticket` (from the line, or parked in a pool)
+    to the locked, open and free `counter`, in the caller's transaction."""
+    ticket.outlet = counter.outlet  # already read with the counter
+    pool = None
+    if ticket.parked:
+        # Back from a pool: it was out of the counted line.
+        pool = "agent" if ticket.pool_agent_id else "counter"
+        ticket.parked, ticket.pool_counter, ticket.pool_agent, ticket.pool_due_at = False, None, None, None
+    ticket.status = TicketStatus.CALLED
+    ticket.counter = counter
+    ticket.call_count = 1
+    ticket.called_at = now
+    ticket.first_called_at = ticket.first_called_at or now
+    ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at", "parked",
+                               "pool_counter", "pool_agent", "pool_due_at"])
+    if pool is None:
         line_leave(ticket)
-        call = ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
-                            actor=actor, counter=counter, request_key=request_key)
-        _broadcast_called(ticket, counter, recall=False)
-        after_ticket_change(ticket, counter.outlet.code, line_moved=True)
-        if ticket.phone:
-            # In the outbox with the call itself; delivery follows after commit.
-            # Keyed by this call: a transferred ticket called again (even at the
-            # same counter) is texted again; recalls make no call event, no text.
-            sms_queue(
-                to=ticket.phone,
-                text=f"【营业厅排队】请 {ticket.number} 号到 {counter.label} 办理业务。",
-                purpose="ticket_called",
-                dedupe_key=f"ticket-{ticket.pk}-call-{call.pk}",
-            )
+    call = ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
+                        actor=actor, counter=counter, request_key=request_key,
+                        detail={"pool": pool} if pool else None)
+    _broadcast_called(ticket, counter, recall=False)
+    after_ticket_change(ticket, counter.outlet.code, line_moved=pool is None)
+    if ticket.phone:
+        # In the outbox with the call itself; delivery follows after commit.
+        # Keyed by this call: a transferred ticket called again (even at the
+        # same counter) is texted again; recalls make no call event, no text.
+        sms_queue(
+            to=ticket.phone,
+            text=f"【营业厅排队】请 {ticket.number} 号到 {counter.label} 办理业务。",
+            purpose="ticket_called",
+            dedupe_key=f"ticket-{ticket.pk}-call-{call.pk}",
+        )
     return ticket
 
 

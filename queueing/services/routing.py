@@ -1,0 +1,157 @@
+"""Which ticket a counter calls next: its work profile over its services.
+
+- A visit parked in the counter's pool, or in the pool of the agent signed in
+  to it, whose return time has come is taken before the line (queueing.
+  services.pools).
+- Then the line, by the counter's profile (halls.models.RoutingProfile): its
+  agent's when they have one at the hall, else the counter's own.
+  `fifo`: vip and care first, then the longest waiting, across its services
+  (one indexed query, as ever). `strict`: its services in their order
+  (CounterService.position), the first one's line emptied before the next
+  is called; within a turn, call order. `weighted`: vip and care first, then
+  the largest waited time x the service's weight.
+- A counter serving a service of a shared queue (halls.HallQueue) serves
+  the queue's other services too, in the same turn and with the same weight:
+  it calls the queue's whole line in call order.
+
+The rule among services is queueing.estimates.profile_key, which the play
+of the line that gives places and waits (queueing.selectors.hall_line)
+applies too: a ticket's place is the order in which it is really called.
+This is the one function that selects (`next_for_counter`): filters on who
+may be called (presence, check-in) belong in `_line`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
+
+from halls.models import Counter, CounterService, HallService, RoutingProfile, StaffMembership
+
+from ..days import hall_day_live
+from ..estimates import profile_key
+from ..models import CALL_ORDER, Ticket, TicketStatus
+from ..selectors import pool_owned_by, with_queue_mates
+
+# A weighted pick is read without a lock, then locked; when a colleague took
+# it meanwhile, the pick is made again, at most this many times.
+WEIGHTED_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class CounterSetup:
+    """How a counter calls: its profile and, per service it calls (shared
+    queues' services included), (position, weight)."""
+
+    profile: str
+    services: dict
+
+
+def counter_setup(counter: Counter) -> CounterSetup:
+    """Read now (call-next follows a change at once): one query, and one more
+    when one of the counter's services belongs to a shared queue."""
+    agent_profile = (
+        StaffMembership.objects.filter(user_id=counter.signed_in_user_id, outlet_id=counter.outlet_id)
+        .exclude(profile="").values("profile")[:1]
+    )
+    hall_queue = HallService.objects.filter(outlet_id=counter.outlet_id, service_id=OuterRef("service_id")) \
+        .values("queue_id")[:1]
+    rows = list(
+        CounterService.objects.filter(counter_id=counter.pk).order_by()
+        .annotate(agent_profile=Subquery(agent_profile), hall_queue=Subquery(hall_queue))
+        .values_list("service_id", "position", "weight", "agent_profile", "hall_queue")
+    )
+    services = {service_id: (position, weight) for service_id, position, weight, _, _ in rows}
+    queue_ids = {queue_id for *_, queue_id in rows if queue_id is not None}
+    if queue_ids:
+        queues = dict(HallService.objects.filter(outlet_id=counter.outlet_id, queue_id__in=queue_ids)
+                      .values_list("service_id", "queue_id"))
+        services = with_queue_mates(services, queues)
+    agent = next((profile for _, _, _, profile, _ in rows if profile), None)
+    return CounterSetup(agent or counter.profile or RoutingProfile.FIFO, services)
+
+
+def next_for_counter(counter: Counter, now: datetime) -> Ticket | None:
+    """The ticket the open, free `counter` calls now, locked (SKIP LOCKED:
+    concurrent agents never get the same ticket; a second one takes the next
+    instead of waiting), with its service; None when nothing waits for it.
+    The caller holds the transaction and the counter's lock."""
+    day = hall_day_live(counter.outlet, now)
+    due = _due_from_pool(counter, now, day)
+    if due is not None:
+        return due
+    setup = counter_setup(counter)
+    if not setup.services:
+        return None
+    line = _line(counter, day)
+    if setup.profile == RoutingProfile.STRICT:
+        for turn in _turns(setup.services):
+            ticket = _locked(line.filter(service_id__in=turn)).order_by(*CALL_ORDER).first()
+            if ticket is not None:
+                return ticket
+        return None
+    if setup.profile == RoutingProfile.WEIGHTED:
+        return _weighted(line, setup, now)
+    return _locked(line.filter(service_id__in=list(setup.services))).order_by(*CALL_ORDER).first()
+
+
+def _line(counter: Counter, day):
+    """The hall's general line of the day: the waiting tickets not parked in a pool."""
+    return Ticket.objects.filter(outlet_id=counter.outlet_id, status=TicketStatus.WAITING, parked=False,
+                                 business_date=day)
+
+
+def _locked(tickets):
+    return tickets.select_for_update(no_key=True, skip_locked=True, of=("self",)).select_related("service")
+
+
+def _turns(services: dict) -> list[list[int]]:
+    """The strict profile's turns: the counter's services grouped by position, in order."""
+    by_position = {}
+    for service_id, (position, _) in services.items():
+        by_position.setdefault(position, []).append(service_id)
+    return [sorted(by_position[p]) for p in sorted(by_position)]
+
+
+def _weighted(line, setup: CounterSetup, now: datetime) -> Ticket | None:
+    """The largest waited time x weight among the first ticket of each
+    service (a service's first ticket is its best: one weight, the longest
+    wait); read without a lock, then locked."""
+    weights = {service_id: weight for service_id, (_, weight) in setup.services.items()}
+
+    def key(row):
+        ticket_id, service_id, rank, queued_at = row
+        waited = (now - queued_at).total_seconds()
+        return (*profile_key(RoutingProfile.WEIGHTED, None, weights, service_id, rank, waited),
+                rank, queued_at, ticket_id)
+
+    passed = set()
+    for _ in range(WEIGHTED_ATTEMPTS):
+        heads = [
+            row for row in (
+                line.filter(service_id=service_id).exclude(pk__in=passed).order_by(*CALL_ORDER)
+                .values_list("id", "service_id", "priority_rank", "queued_at").first()
+                for service_id in sorted(setup.services)
+            ) if row is not None
+        ]
+        if not heads:
+            return None
+        pick = min(heads, key=key)[0]
+        ticket = _locked(line.filter(pk=pick)).first()
+        if ticket is not None:
+            return ticket
+        passed.add(pick)  # a colleague has it (or just took it)
+    return _locked(line.filter(service_id__in=list(setup.services))).order_by(*CALL_ORDER).first()
+
+
+def _due_from_pool(counter: Counter, now: datetime, day) -> Ticket | None:
+    """The first parked visit of the counter's pool, or of its agent's, whose
+    return time has come (the earliest due first)."""
+    return (
+        Ticket.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .select_related("service")
+        .filter(pool_owned_by(counter), outlet_id=counter.outlet_id, parked=True, status=TicketStatus.WAITING, business_date=day,
+                pool_due_at__lte=now)
+        .order_by("pool_due_at", "id")
+        .first()
+    )
