@@ -27,7 +27,7 @@ from ..models import ACTIVE_AT_COUNTER, Ticket, TicketEvent, TicketEventKind, Ti
 from .counters import broadcast_counter_freed, has_active_ticket, lock_counter
 from .days import close_stale_call_at
 from .records import after_ticket_change, line_join, line_leave, ticket_event
-from .routing import next_for_counter
+from .routing import next_for_counter, transfer_queued_at
 
 
 def _counter_opening(counter_id: int, request_key: str | None, now: datetime) -> tuple[Counter, Ticket | None]:
@@ -223,9 +223,10 @@ def _mark_no_show(counter, ticket, *, actor, now, request_key=None, detail=None)
 
 def ticket_transfer(*, counter_id: int, service_code: str, actor, request_key: str | None = None,
                     now: datetime | None = None) -> Ticket:
-    """The counter's current ticket waits again, same number, in another
-    service's queue of the same hall. It keeps its issue time, so it is not
-    sent to the back of the line."""
+    """The counter's current ticket waits again, same number (一票到底), in
+    another service's queue of the same hall, placed by the hall's rule
+    (Outlet.transfer_placement: `front` ahead of the tickets of its priority
+    class in its new line, `keep` by its issue time, `back` last)."""
     now = now or timezone.now()
 
     def transfer(counter, ticket):
@@ -241,11 +242,15 @@ def ticket_transfer(*, counter_id: int, service_code: str, actor, request_key: s
         ticket.call_count = 0
         ticket.called_at = None
         ticket.started_at = None
-        ticket.save(update_fields=["status", "service", "counter", "call_count", "called_at", "started_at"])
+        placement = counter.outlet.transfer_placement
+        ticket.queued_at = transfer_queued_at(ticket, target, placement, now)
+        ticket.save(update_fields=["status", "service", "counter", "call_count", "called_at", "started_at",
+                                   "queued_at"])
         line_join(ticket)
         ticket_event(ticket, kind=TicketEventKind.TRANSFERRED, from_status=from_status, at=now, actor=actor,
                      counter=counter, request_key=request_key,
-                     detail={"from_service": from_service, "to_service": target.service.code})
+                     detail={"from_service": from_service, "to_service": target.service.code,
+                             "placement": placement})
         broadcast_counter_freed(counter)
         after_ticket_change(ticket, counter.outlet.code, line_moved=True)
         return ticket

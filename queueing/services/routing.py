@@ -22,11 +22,11 @@ may be called (presence, check-in) belong in `_line`.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, Min, OuterRef, Subquery
 
-from halls.models import Counter, CounterService, HallService, RoutingProfile, StaffMembership
+from halls.models import Counter, CounterService, HallService, RoutingProfile, StaffMembership, TransferPlacement
 
 from ..days import hall_day_live
 from ..estimates import profile_key
@@ -155,3 +155,25 @@ def _due_from_pool(counter: Counter, now: datetime, day) -> Ticket | None:
         .order_by("pool_due_at", "id")
         .first()
     )
+
+
+def transfer_queued_at(ticket: Ticket, target: HallService, placement: str, now: datetime) -> datetime:
+    """Where a ticket transferred to `target` stands in its new line (the
+    target service's, with its shared queue's other services): `front`
+    just ahead of the first waiting ticket of its priority class, `back`
+    just after the last one (and not before now), `keep` where its issue
+    time puts it (its `queued_at` unchanged)."""
+    if placement == TransferPlacement.KEEP:
+        return ticket.queued_at
+    services = [target.service_id]
+    if target.queue_id is not None:
+        services = list(HallService.objects.filter(queue_id=target.queue_id).values_list("service_id", flat=True))
+    line = Ticket.objects.filter(outlet_id=ticket.outlet_id, status=TicketStatus.WAITING, parked=False,
+                                 business_date=ticket.business_date, service_id__in=services,
+                                 priority_rank=ticket.priority_rank).exclude(pk=ticket.pk)
+    tick = timedelta(microseconds=1)
+    if placement == TransferPlacement.FRONT:
+        first = line.aggregate(first=Min("queued_at"))["first"]
+        return ticket.queued_at if first is None else min(ticket.queued_at, first - tick)
+    last = line.aggregate(last=Max("queued_at"))["last"]
+    return now if last is None else max(now, last + tick)
