@@ -163,7 +163,8 @@ class HallService(models.Model):
     """A service a hall offers, with the prefix its tickets carry there.
 
     A service that joins one of the hall's shared queues carries the queue's
-    prefix and draws its numbers from the queue's sequence."""
+    prefix and draws its numbers from the queue's sequence (so its daily cap
+    counts the queue's numbers)."""
 
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="hall_services")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="hall_services")
