@@ -24,7 +24,7 @@ may be called (presence, check-in) belong in `_line`.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Max, Min, OuterRef, Subquery
+from django.db.models import Exists, Max, Min, OuterRef, Subquery
 
 from halls.models import Counter, CounterService, HallService, RoutingProfile, StaffMembership, TransferPlacement
 
@@ -41,34 +41,41 @@ WEIGHTED_ATTEMPTS = 5
 @dataclass(frozen=True)
 class CounterSetup:
     """How a counter calls: its profile and, per service it calls (shared
-    queues' services included), (position, weight)."""
+    queues' services included), (position, weight); whether a parked visit
+    of its pool (or its agent's) is due back."""
 
     profile: str
     services: dict
+    pool_due: bool = False
 
 
-def counter_setup(counter: Counter) -> CounterSetup:
+def counter_setup(counter: Counter, now: datetime | None = None, day=None) -> CounterSetup:
     """Read now (call-next follows a change at once): one query, and one more
-    when one of the counter's services belongs to a shared queue."""
+    when one of the counter's services belongs to a shared queue. With `now`
+    and `day`, the same query says whether a parked visit is due."""
     agent_profile = (
         StaffMembership.objects.filter(user_id=counter.signed_in_user_id, outlet_id=counter.outlet_id)
         .exclude(profile="").values("profile")[:1]
     )
     hall_queue = HallService.objects.filter(outlet_id=counter.outlet_id, service_id=OuterRef("service_id")) \
         .values("queue_id")[:1]
+    annotations = {"agent_profile": Subquery(agent_profile), "hall_queue": Subquery(hall_queue)}
+    if now is not None:
+        annotations["pool_due"] = Exists(_pool_due(counter, now, day))
     rows = list(
-        CounterService.objects.filter(counter_id=counter.pk).order_by()
-        .annotate(agent_profile=Subquery(agent_profile), hall_queue=Subquery(hall_queue))
-        .values_list("service_id", "position", "weight", "agent_profile", "hall_queue")
+        CounterService.objects.filter(counter_id=counter.pk).order_by().annotate(**annotations)
+        .values_list("service_id", "position", "weight", "agent_profile", "hall_queue",
+                     *(["pool_due"] if now is not None else []))
     )
-    services = {service_id: (position, weight) for service_id, position, weight, _, _ in rows}
-    queue_ids = {queue_id for *_, queue_id in rows if queue_id is not None}
+    services = {row[0]: (row[1], row[2]) for row in rows}
+    queue_ids = {row[4] for row in rows if row[4] is not None}
     if queue_ids:
         queues = dict(HallService.objects.filter(outlet_id=counter.outlet_id, queue_id__in=queue_ids)
                       .values_list("service_id", "queue_id"))
         services = with_queue_mates(services, queues)
-    agent = next((profile for _, _, _, profile, _ in rows if profile), None)
-    return CounterSetup(agent or counter.profile or RoutingProfile.FIFO, services)
+    agent = next((row[3] for row in rows if row[3]), None)
+    pool_due = now is not None and any(row[5] for row in rows)
+    return CounterSetup(agent or counter.profile or RoutingProfile.FIFO, services, pool_due)
 
 
 def next_for_counter(counter: Counter, now: datetime) -> Ticket | None:
@@ -77,10 +84,11 @@ def next_for_counter(counter: Counter, now: datetime) -> Ticket | None:
     instead of waiting), with its service; None when nothing waits for it.
     The caller holds the transaction and the counter's lock."""
     day = hall_day_live(counter.outlet, now)
-    due = _due_from_pool(counter, now, day)
-    if due is not None:
-        return due
-    setup = counter_setup(counter)
+    setup = counter_setup(counter, now, day)
+    if setup.pool_due:
+        due = _locked(_pool_due(counter, now, day)).order_by("pool_due_at", "id").first()
+        if due is not None:
+            return due
     if not setup.services:
         return None
     line = _line(counter, day)
@@ -144,17 +152,11 @@ def _weighted(line, setup: CounterSetup, now: datetime) -> Ticket | None:
     return _locked(line.filter(service_id__in=list(setup.services))).order_by(*CALL_ORDER).first()
 
 
-def _due_from_pool(counter: Counter, now: datetime, day) -> Ticket | None:
-    """The first parked visit of the counter's pool, or of its agent's, whose
-    return time has come (the earliest due first)."""
-    return (
-        Ticket.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-        .select_related("service")
-        .filter(pool_owned_by(counter), outlet_id=counter.outlet_id, parked=True, status=TicketStatus.WAITING, business_date=day,
-                pool_due_at__lte=now)
-        .order_by("pool_due_at", "id")
-        .first()
-    )
+def _pool_due(counter: Counter, now: datetime, day):
+    """The parked visits of the counter's pool, or of its agent's, whose
+    return time has come."""
+    return Ticket.objects.filter(pool_owned_by(counter), outlet_id=counter.outlet_id, parked=True,
+                                 status=TicketStatus.WAITING, business_date=day, pool_due_at__lte=now)
 
 
 def transfer_queued_at(ticket: Ticket, target: HallService, placement: str, now: datetime) -> datetime:
