@@ -197,3 +197,11 @@ def test_parking_with_nobody_at_the_counter_is_refused(floor, staff_api):
 
     assert_api_error(staff_api.post(f"/api/v1/counters/{floor.counter1.pk}/park/", {}, format="json"), 409,
                      "no_current_ticket")
+
+
+def test_the_ticket_page_tells_a_parked_customer_to_come_back_when_ready(at_counter, client):
+    parked = park(at_counter)
+
+    page = client.get(f"/t/{parked.token}/").content.decode()
+
+    assert "号码已暂存，准备好后请回到窗口" in page
