@@ -12,7 +12,7 @@ import traceback
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -227,26 +227,21 @@ def _has_nul(request) -> bool:
 
 class ApiErrorMiddleware:
     """Errors under /api/ that happen outside DRF views (unknown URL, a crash in
-    middleware) still answer in the contract's JSON shape; a request with a NUL
-    character in its address or headers is refused (400) before any page or
-    endpoint looks it up."""
+    middleware) still answer in the contract's JSON shape."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            unreadable = _has_nul(request)
-        except SuspiciousOperation:  # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
-            unreadable = True
-        if unreadable:
-            if request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
+            try:
+                unreadable = _has_nul(request)
+            except SuspiciousOperation:  # more query parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS
+                unreadable = True
+            if unreadable:
                 return JsonResponse(
                     {"error": {"code": "malformed_request", "message": "The request could not be read."}}, status=400
                 )
-            # A page (a display's, a kiosk's) asked for with such an address.
-            return HttpResponseBadRequest("请求无法读取 / The request could not be read.",
-                                          content_type="text/plain; charset=utf-8")
         response = self.get_response(request)
         if request.path.startswith("/api/") and response.status_code == 404 and not _is_json(response):
             return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)

@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "WarningKindEnum": "queueing.planning.models.WarningKind",
         "WarningLevelEnum": "queueing.planning.models.WarningLevel",
         "SuggestionKindEnum": "queueing.planning.models.SuggestionKind",
+        "RoutingProfileEnum": "halls.models.RoutingProfile",
+        "PoolKindEnum": "queueing.models.PoolKind",
     },
 }
 

@@ -9,6 +9,7 @@ from .models import (
     Counter,
     CounterService,
     DistrictAssignment,
+    HallQueue,
     HallService,
     OpeningException,
     OpeningHours,
@@ -62,15 +63,31 @@ class HallServiceInline(admin.TabularInline):
     model = HallService
     extra = 0
     autocomplete_fields = ["service"]
+    fields = ["service", "prefix", "queue", "daily_cap", "target_wait_seconds", "is_active", "sort_order"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "queue":
+            # The hall's own shared queues (the model refuses another hall's).
+            outlet_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            kwargs["queryset"] = HallQueue.objects.filter(outlet_id=outlet_id) if outlet_id else HallQueue.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HallQueueInline(admin.TabularInline):
+    """Shared queues (合并队列): services that join one share its prefix, its
+    numbers and one call order."""
+
+    model = HallQueue
+    extra = 0
 
 
 @admin.register(Outlet)
 class OutletAdmin(HallScopedAdmin):
     outlet_field = "pk"
-    list_display = ["code", "name", "kind", "district", "has_queue", "is_active"]
+    list_display = ["code", "name", "kind", "district", "has_queue", "is_active", "transfer_placement"]
     list_filter = ["kind", "district", "has_queue", "is_active"]
     search_fields = ["code", "name", "address"]
-    inlines = [OpeningHoursInline, OpeningExceptionInline, HallServiceInline]
+    inlines = [OpeningHoursInline, OpeningExceptionInline, HallQueueInline, HallServiceInline]
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)
@@ -89,14 +106,18 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 class CounterServiceInline(admin.TabularInline):
+    """The counter's services: their order is the strict profile's, their
+    weights the weighted profile's."""
+
     model = CounterService
     extra = 0
     autocomplete_fields = ["service"]
+    fields = ["service", "position", "weight"]
 
 
 @admin.register(Counter)
 class CounterAdmin(HallScopedAdmin):
-    list_display = ["__str__", "outlet", "number", "state", "pause_reason", "signed_in_user"]
+    list_display = ["__str__", "outlet", "number", "state", "profile", "pause_reason", "signed_in_user"]
     list_filter = ["state"]
     search_fields = ["outlet__code", "outlet__name", "name"]
     list_select_related = ["outlet", "signed_in_user"]
@@ -110,7 +131,7 @@ class StaffMembershipForm(forms.ModelForm):
 
     class Meta:
         model = StaffMembership
-        fields = ["user", "outlet", "role", "skills", "phone"]
+        fields = ["user", "outlet", "role", "skills", "phone", "profile"]
 
     def __init__(self, *args, acting_user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,7 +1,8 @@
 """The carrier's outlet network: outlets, their hours, services, counters and staff."""
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -14,6 +15,15 @@ class OutletKind(models.TextChoices):
 
 
 outlet_code_validator = RegexValidator(r"^[A-Z0-9-]{2,20}$", "Use 2-20 capital letters, digits or dashes.")
+
+
+class TransferPlacement(models.TextChoices):
+    """Where a transferred ticket (一票到底: same number, another service)
+    stands in its new line."""
+
+    FRONT = "front", "排在新队列普通号之前"
+    KEEP = "keep", "按原取号时间排队"
+    BACK = "back", "排到新队列末尾"
 
 
 class Outlet(models.Model):
@@ -31,6 +41,11 @@ class Outlet(models.Model):
     pause_limit_minutes = models.PositiveSmallIntegerField(
         "暂停上限(分钟)", default=20,
         help_text="窗口暂停超过此时长即预警 / A counter paused longer than this raises a warning.",
+    )
+    transfer_placement = models.CharField(
+        "转移排位", max_length=5, choices=TransferPlacement.choices, default=TransferPlacement.KEEP,
+        help_text="转到另一业务的号码在新队列中的位置 / Where a ticket transferred to another service "
+                  "stands in its new line: ahead of its normal tickets, by its issue time, or last.",
     )
 
     class Meta:
@@ -124,12 +139,40 @@ class Service(models.Model):
         return f"{self.name_zh} ({self.code})"
 
 
+class HallQueue(models.Model):
+    """A line several of a hall's services share (合并队列): one number
+    sequence (its prefix) and one call order. Customers still pick the
+    service; the counters serving any of its services call the whole line,
+    by the time each ticket joined it."""
+
+    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="queues")
+    name = models.CharField("名称", max_length=50)
+    prefix = models.CharField("号码前缀", max_length=2, validators=[prefix_validator])
+
+    class Meta:
+        verbose_name = "合并队列"
+        verbose_name_plural = "合并队列"
+        ordering = ["outlet", "prefix"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "prefix"], name="hall_queue_unique_prefix")]
+
+    def __str__(self):
+        return f"{self.name} [{self.prefix}]"
+
+
 class HallService(models.Model):
-    """A service a hall offers, with the prefix its tickets carry there."""
+    """A service a hall offers, with the prefix its tickets carry there.
+
+    A service that joins one of the hall's shared queues carries the queue's
+    prefix and draws its numbers from the queue's sequence (so its daily cap
+    counts the queue's numbers)."""
 
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="hall_services")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="hall_services")
     prefix = models.CharField("号码前缀", max_length=2, validators=[prefix_validator])
+    queue = models.ForeignKey(
+        HallQueue, verbose_name="合并队列", on_delete=models.PROTECT, null=True, blank=True, related_name="services",
+        help_text="与同队列的业务共用号码与叫号顺序 / Shares numbers and call order with the queue's other services.",
+    )
     daily_cap = models.PositiveIntegerField("每日限号", null=True, blank=True)
     target_wait_seconds = models.PositiveIntegerField(
         "目标等候(秒)", null=True, blank=True,
@@ -149,12 +192,24 @@ class HallService(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["outlet", "service"], name="hall_service_unique"),
             # Numbers are unique per hall, prefix and day: two services sharing a
-            # prefix would share (and fight over) one number sequence.
-            models.UniqueConstraint(fields=["outlet", "prefix"], name="hall_service_unique_prefix"),
+            # prefix share one number sequence, which only the services of
+            # one shared queue may (clean() keeps their prefix the queue's).
+            models.UniqueConstraint(fields=["outlet", "prefix"], condition=Q(queue__isnull=True),
+                                    name="hall_service_unique_prefix"),
         ]
 
     def __str__(self):
         return f"{self.outlet.code} {self.service.name_zh} [{self.prefix}]"
+
+    def clean(self):
+        if self.queue_id is not None:
+            if self.queue.outlet_id != self.outlet_id:
+                raise ValidationError({"queue": "合并队列属于另一营业厅 / That queue belongs to another hall."})
+            self.prefix = self.queue.prefix
+            return
+        if self.outlet_id and HallQueue.objects.filter(outlet_id=self.outlet_id, prefix=self.prefix).exists():
+            raise ValidationError({"prefix": "该前缀属于本厅的合并队列 / A shared queue of this hall uses this prefix; "
+                                             "join the queue instead."})
 
     @property
     def target_wait(self) -> int:
@@ -175,6 +230,21 @@ class PauseReason(models.TextChoices):
     OTHER = "other", "其他"
 
 
+class RoutingProfile(models.TextChoices):
+    """How a counter chooses among its services (工作模式). Within a service,
+    vip and care come before normal, then the longest waiting."""
+
+    # Across the counter's services: vip and care first, then the longest waiting.
+    FIFO = "fifo", "先到先叫"
+    # The counter's services in their order (CounterService.position): the
+    # first one's line is emptied before the second is called; equal
+    # positions share a turn, by waiting time. The order beats priority:
+    # a vip of the second service waits for the first service's line.
+    STRICT = "strict", "按业务顺序"
+    # vip and care first; then the largest waited time x the service's weight.
+    WEIGHTED = "weighted", "按权重"
+
+
 class Counter(models.Model):
     """A service window (窗口) and who is signed in to it."""
 
@@ -183,6 +253,10 @@ class Counter(models.Model):
     name = models.CharField("名称", max_length=50, blank=True)
     services = models.ManyToManyField(Service, through="CounterService", related_name="counters")
     state = models.CharField("状态", max_length=10, choices=CounterState.choices, default=CounterState.CLOSED)
+    profile = models.CharField(
+        "叫号模式", max_length=10, choices=RoutingProfile.choices, default=RoutingProfile.FIFO,
+        help_text="登录的营业员有个人模式时以其为准 / An agent signed in with a profile of their own uses theirs.",
+    )
     pause_reason = models.CharField("暂停原因", max_length=20, choices=PauseReason.choices, blank=True)
     signed_in_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -220,18 +294,31 @@ class Counter(models.Model):
         return self.name or f"{self.number}号窗口"
 
 
+MAX_SERVICE_WEIGHT = 100
+
+
 class CounterService(models.Model):
-    """The ordered list of services a counter serves."""
+    """The ordered list of services a counter serves: the order is the
+    `strict` profile's, the weight the `weighted` profile's."""
 
     counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="counter_services")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField("顺序", default=0)
+    weight = models.PositiveSmallIntegerField(
+        "权重", default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_SERVICE_WEIGHT)],
+        help_text="按权重模式：等候时间 x 权重最大者先叫 / Weighted profile: the largest waited time x weight "
+                  "is called first.",
+    )
 
     class Meta:
         verbose_name = "窗口业务"
         verbose_name_plural = "窗口业务"
         ordering = ["counter", "position"]
-        constraints = [models.UniqueConstraint(fields=["counter", "service"], name="counter_service_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["counter", "service"], name="counter_service_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=1, weight__lte=MAX_SERVICE_WEIGHT),
+                                   name="counter_service_weight_range"),
+        ]
 
     def __str__(self):
         return f"{self.counter} · {self.service.name_zh}"
@@ -255,6 +342,11 @@ class StaffMembership(models.Model):
     phone = models.CharField(
         "手机号", max_length=11, blank=True, validators=[RegexValidator(r"^1[3-9][0-9]{9}$", "11位手机号 / 11 digits.")],
         help_text="严重预警短信发至此号（厅经理）/ Critical warnings are texted here (managers).",
+    )
+    profile = models.CharField(
+        "个人叫号模式", max_length=10, choices=RoutingProfile.choices, blank=True,
+        help_text="随此人到其登录的窗口；留空则用窗口的模式 / Follows this person to the counter they sign in "
+                  "to; blank: the counter's own.",
     )
 
     class Meta:

@@ -47,9 +47,10 @@ ROLE_PERMISSIONS = {
             ),
             *(
                 f"{action}_{model}"
-                for model in ("openingexception", "openinghours", "counterservice", "staffmembership")
+                for model in ("openingexception", "openinghours", "counterservice", "staffmembership", "hallqueue")
                 for action in ("add", "delete")
             ),
+            "view_hallqueue", "change_hallqueue",
             "view_service",
         ],
         "queueing": [
@@ -78,7 +79,7 @@ ROLE_PERMISSIONS = {
             f"view_{model}"
             for model in (
                 "outlet", "openinghours", "openingexception", "service", "hallservice", "counter", "counterservice",
-                "staffmembership", "districtassignment",
+                "staffmembership", "districtassignment", "hallqueue",
             )
         ],
         "queueing": ["view_ticket", "view_ticketevent", "view_counterevent", "view_ticketrating",

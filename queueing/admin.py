@@ -1,10 +1,27 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from halls.admin import CounterAdmin as HallCounterAdmin
 from halls.admin import HallScopedAdmin
+from halls.models import Counter
 
+from . import refresh
 from .models import CounterEvent, DisplayDevice, Ticket, TicketEvent, TicketRating
 from .services.displays import display_is_online, display_offline_after
+
+admin.site.unregister(Counter)
+
+
+@admin.register(Counter)
+class CounterAdmin(HallCounterAdmin):
+    """A counter's profile, services, order and weights decide who it calls:
+    once saved, the next call follows them, and the hall's places and waits
+    are played again for its displays and its customers' pages."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        counter = form.instance
+        refresh.refresh_hall_on_commit(counter.outlet_id, counter.outlet.code, counts=True, positions=True)
 
 
 class ReadOnlyAdmin(HallScopedAdmin):

@@ -10,17 +10,20 @@ from config.api import IDEMPOTENCY_HEADER, Forbidden, NotFound, idempotency_key,
 from config.auth import request_device
 from config.ratelimit import client_address, rate_limit_hit
 from halls.models import Counter, Outlet
-from halls.roles import counter_access, user_can_act_on
+from halls.roles import counter_access, user_can_act_on, user_manages
 from halls.selectors import hall_with_setup
 
 from . import services
 from .events import hall_snapshot
 from .models import CounterRequest, Ticket
-from .selectors import counter_current_ticket, hall_missed_tickets, ticket_progress
+from .selectors import counter_current_ticket, counter_pool, counter_profile_view, hall_missed_tickets, ticket_progress
 from .serializers import (
     CounterActionOutSerializer,
     CounterCallChosenInSerializer,
+    CounterParkInSerializer,
     CounterPauseInSerializer,
+    CounterProfileInSerializer,
+    CounterProfileOutSerializer,
     CounterRequestAnswerInSerializer,
     CounterRequestOutSerializer,
     CounterTransferInSerializer,
@@ -28,6 +31,7 @@ from .serializers import (
     DisplayHeartbeatInSerializer,
     DisplayHeartbeatOutSerializer,
     MissedTicketSerializer,
+    PoolTicketOutSerializer,
     QueueSnapshotSerializer,
     TicketIssueInSerializer,
     TicketOutSerializer,
@@ -316,6 +320,67 @@ class CounterTransferApi(CounterApiBase):
         ticket = services.ticket_transfer(counter_id=counter_id, actor=request.user, service_code=fields["service"],
                                           request_key=idempotency_key(request))
         return self.respond(request, counter_id, ticket)
+
+
+class CounterParkApi(CounterApiBase):
+    """Park the current visit in the counter's pool or the agent's own
+    (暂存): it waits aside, out of the line, until called back by hand or,
+    after `minutes`, by the counter's next call."""
+
+    @extend_schema(request=CounterParkInSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses=CounterActionOutSerializer, summary="Park the current ticket in a pool")
+    def post(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        fields = validated(CounterParkInSerializer, request.data)
+        ticket = services.ticket_park(counter_id=counter_id, actor=request.user, to=fields["to"],
+                                      minutes=fields.get("minutes"), request_key=idempotency_key(request))
+        return self.respond(request, counter_id, ticket)
+
+
+class CounterPoolApi(CounterApiBase):
+    @extend_schema(responses=PoolTicketOutSerializer(many=True),
+                   summary="The visits parked with the counter or its agent")
+    def get(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        counter = Counter.objects.select_related("outlet").get(pk=counter_id)
+        context = {"now": timezone.now()}
+        return Response(PoolTicketOutSerializer(counter_pool(counter), many=True, context=context).data)
+
+
+class CounterPoolCallApi(CounterApiBase):
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=TicketOutSerializer,
+                   summary="Call back a parked visit")
+    def post(self, request, counter_id, number):
+        self.authorize_counter(request, counter_id)
+        ticket = services.ticket_call_from_pool(counter_id=counter_id, number=number, actor=request.user,
+                                                request_key=idempotency_key(request))
+        return Response(_ticket_data(ticket, request))
+
+
+class CounterProfileApi(CounterApiBase):
+    """How the counter chooses among its services (its work profile): staff
+    of the hall read it; its managers change it, live (the next call uses it)."""
+
+    def _body(self, counter_id):
+        counter = Counter.objects.select_related("outlet").get(pk=counter_id)
+        return {"counter": counter.pk, "number": counter.number, **counter_profile_view(counter)}
+
+    @extend_schema(responses=CounterProfileOutSerializer, summary="A counter's work profile")
+    def get(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        return Response(CounterProfileOutSerializer(self._body(counter_id)).data)
+
+    @extend_schema(request=CounterProfileInSerializer, responses=CounterProfileOutSerializer,
+                   summary="Change a counter's work profile (managers of the hall)")
+    def put(self, request, counter_id):
+        self.authorize_counter(request, counter_id)
+        outlet = Outlet.objects.get(counters__pk=counter_id)
+        if not user_manages(request.user, outlet):
+            raise Forbidden("只有厅经理可以修改叫号模式 / Only the hall's managers change a counter's profile.")
+        fields = validated(CounterProfileInSerializer, request.data)
+        services.counter_profile_set(counter_id=counter_id, profile=fields["profile"],
+                                     services=fields.get("services"), actor=request.user)
+        return Response(CounterProfileOutSerializer(self._body(counter_id)).data)
 
 
 class CounterDetailApi(CounterApiBase):

@@ -4,8 +4,11 @@ taken now would be.
 The hall is played forward from now, in the order call-next really serves
 it: each open counter becomes free when its current ticket is done (the time
 left on a ticket being served, a called customer's walk to the counter and
-their service), and then takes the first waiting ticket, in call order, of
-the services it serves. A ticket's wait is when a counter takes it. A
+their service), and then takes the ticket its work profile picks among the
+services it serves (`profile_key`, the rule call-next applies too: the first
+in call order, the first of its services in their order, or the largest
+waited time x weight). The order in which the play takes the tickets is
+their place in line. A ticket's wait is when a counter takes it. A
 counter serving several services thereby counts for each in part, as its
 routing and the line decide; the handle times are the hall's own for the
 service and the hour (queueing.selectors.handle_stats).
@@ -56,6 +59,28 @@ class CounterNow:
     services: frozenset
     # The ticket at it: None, or (service_id, "called" | "serving", seconds since called / started).
     current: tuple | None = None
+    # Its work profile (halls.models.RoutingProfile), and the order (strict)
+    # and weight (weighted) of each of its services.
+    profile: str = "fifo"
+    positions: dict | None = None
+    weights: dict | None = None
+
+
+def profile_key(profile: str, positions: dict | None, weights: dict | None, service_id: int, rank: int,
+                waited: float) -> tuple:
+    """How a counter of `profile` ranks the first waiting ticket of one of its
+    services (its priority class `rank`, `waited` seconds since it joined
+    the line): the lowest key is called; equal keys go by call order. The
+    one rule of call-next (queueing.services.routing) and of the play here.
+
+    fifo: call order alone. strict: the service's place in the counter's
+    order first (it beats the priority class). weighted: the priority class,
+    then the largest waited time x the service's weight."""
+    if profile == "strict":
+        return ((positions or {}).get(service_id, 0),)
+    if profile == "weighted":
+        return (rank, -(weights or {}).get(service_id, 1) * waited)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,7 @@ class Estimate:
 class LineEstimate:
     tickets: dict = field(default_factory=dict)  # ticket id -> Estimate
     services: dict = field(default_factory=dict)  # service id -> Estimate for a ticket taken now
+    taken: list = field(default_factory=list)  # the waiting tickets' ids in the order the counters take them
 
 
 def naive_wait_seconds(*, position: int, open_counters: int, handle_seconds: float) -> int:
@@ -104,7 +130,9 @@ def line_estimates(*, counters: list[CounterNow], waiting: list[tuple[int, int]]
     """Estimates for a hall's line.
 
     counters: the open counters (paused ones are not serving). waiting: the
-    waiting tickets, (ticket id, service id), in call order. handle:
+    waiting tickets, (ticket id, service id[, priority rank, seconds since
+    it joined the line]), in call order (a counter of the weighted profile
+    needs the last two; without them it calls in call order). handle:
     service id -> Handle. planned: service id -> the services its planned
     counters call (their routing), for services no open counter serves.
     services: the services to estimate a new ticket for (default: those in
@@ -115,8 +143,8 @@ def line_estimates(*, counters: list[CounterNow], waiting: list[tuple[int, int]]
     rest = rest or {}
     result = LineEstimate()
     by_service: dict[int, deque] = {}
-    for index, (ticket_id, service_id) in enumerate(waiting):
-        by_service.setdefault(service_id, deque()).append(index)
+    for index, row in enumerate(waiting):
+        by_service.setdefault(row[1], deque()).append(index)
     served = {s for c in counters for s in c.services}
     served_count = {s: sum(1 for c in counters if s in c.services) for s in served}
 
@@ -131,9 +159,10 @@ def line_estimates(*, counters: list[CounterNow], waiting: list[tuple[int, int]]
         if not heads:
             free_at[i] = at
             continue
-        index = min(heads)
-        ticket_id, service_id = waiting[index]
+        index = _pick(counters[i], heads, waiting)
+        ticket_id, service_id = waiting[index][:2]
         by_service[service_id].popleft()
+        result.taken.append(ticket_id)
         count = served_count.get(service_id, 1)
         ahead = done_before.get(service_id, 0)
         result.tickets[ticket_id] = _range(at, ahead + count, handle[service_id].sd, count)
@@ -166,7 +195,7 @@ def line_estimates(*, counters: list[CounterNow], waiting: list[tuple[int, int]]
         mean = handle[service_id].mean if service_id in handle else 300.0
         spread = handle[service_id].sd if service_id in handle else DEFAULT_CV * mean
         for position, index in enumerate(line, start=1):
-            ticket_id, ticket_service = waiting[index]
+            ticket_id, ticket_service = waiting[index][:2]
             if ticket_service == service_id and ticket_id not in result.tickets:
                 seconds = naive_wait_seconds(position=position, open_counters=1, handle_seconds=mean)
                 result.tickets[ticket_id] = _range(seconds, position, spread, 1)
@@ -175,10 +204,24 @@ def line_estimates(*, counters: list[CounterNow], waiting: list[tuple[int, int]]
     return result
 
 
+def _pick(counter: CounterNow, heads: list[int], waiting) -> int:
+    """The index (in `waiting`) of the ticket the counter calls among the
+    first waiting ticket of each of its services."""
+    if counter.profile not in ("strict", "weighted"):
+        return min(heads)
+
+    def key(index):
+        row = waiting[index]
+        rank, waited = (row[2], row[3]) if len(row) > 3 else (1, 0.0)
+        return (*profile_key(counter.profile, counter.positions, counter.weights, row[1], rank, waited), index)
+
+    return min(heads, key=key)
+
+
 def _sharing(counters, service_id) -> set:
     """Every service a counter that serves `service_id` also serves."""
     return {s for c in counters if service_id in c.services for s in c.services}
 
 
 def _indexes(waiting, service_id):
-    return (i for i, (_, s) in enumerate(waiting) if s == service_id)
+    return (i for i, row in enumerate(waiting) if row[1] == service_id)

@@ -86,8 +86,16 @@ class Priority(models.TextChoices):
 PRIORITY_RANK = {Priority.VIP: 0, Priority.CARE: 0, Priority.NORMAL: 1}
 
 # The order in which a counter calls the waiting tickets it may serve, and in
-# which every place in line and wait estimate counts them.
+# which every place in line and wait estimate counts them (the counter's work
+# profile decides among its services: queueing.services.routing).
 CALL_ORDER = ("priority_rank", "queued_at", "id")
+
+
+class PoolKind(models.TextChoices):
+    """Where an agent parks a visit (the customer fills a form, fetches a document)."""
+
+    COUNTER = "counter", "窗口暂存"
+    AGENT = "agent", "个人暂存"
 
 
 class Channel(models.TextChoices):
@@ -125,6 +133,15 @@ class Ticket(models.Model):
     started_at = models.DateTimeField("开始办理", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # A parked visit (暂存): waiting, but out of the general line, in a
+    # counter's or an agent's pool until called back by hand or, from
+    # `pool_due_at`, by the next call at that counter (or the agent's).
+    parked = models.BooleanField("暂存", default=False, db_default=False)
+    pool_counter = models.ForeignKey(Counter, verbose_name="暂存窗口", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="pool")
+    pool_agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="暂存营业员", on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    pool_due_at = models.DateTimeField("暂存返回时间", null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -155,6 +172,8 @@ class Ticket(models.Model):
                 condition=~Q(status__in=["called", "serving"]) | Q(counter__isnull=False),
                 name="ticket_active_has_counter",
             ),
+            # Only a waiting ticket is parked.
+            models.CheckConstraint(condition=Q(parked=False) | Q(status="waiting"), name="ticket_parked_is_waiting"),
             # Every cancelled ticket says why, and only a cancelled one.
             models.CheckConstraint(
                 condition=Q(status="cancelled", cancel_reason__isnull=False)
@@ -170,9 +189,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["outlet", "service", "priority_rank", "queued_at"],
                 include=["id"],
-                condition=Q(status="waiting"),
+                condition=Q(status="waiting", parked=False),
                 name="ticket_waiting_order",
             ),
+            # The pools: a counter's or an agent's parked visits, due ones first.
+            models.Index(fields=["pool_counter", "pool_due_at"], condition=Q(parked=True), name="ticket_pool_counter"),
+            models.Index(fields=["pool_agent", "pool_due_at"], condition=Q(parked=True), name="ticket_pool_agent"),
             models.Index(fields=["outlet", "business_date"], name="ticket_hall_day"),
             # The closing task: which halls have tickets of a day still open.
             models.Index(
@@ -197,6 +219,7 @@ class TicketEventKind(models.TextChoices):
     CANCELLED = "cancelled", "取消"
     TRANSFERRED = "transferred", "转移"
     REINSTATED = "reinstated", "过号顺延"
+    PARKED = "parked", "暂存"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -259,6 +282,9 @@ class CounterEventKind(models.TextChoices):
     PAUSED = "paused", "暂停"
     RESUMED = "resumed", "恢复"
     CLOSED = "closed", "关闭"
+    # The counter's work profile or its services' order and weights changed
+    # (its state did not: from_state == to_state; `reason` holds the profile).
+    PROFILE = "profile", "叫号模式"
 
 
 class CounterEvent(models.Model):

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from config.cache import cached, forget
-from halls.models import Counter, CounterService, CounterState, HallService, Outlet
+from halls.models import Counter, CounterService, CounterState, HallService, Outlet, RoutingProfile, StaffMembership
 from halls.selectors import hall_with_setup
 
 from .days import business_day_live, hall_day_live, halls_with_hours, live_days
@@ -59,42 +59,85 @@ def hall_routing_forget(outlet_id: int) -> None:
 
 
 def hall_routing(*, outlet_id: int) -> dict:
-    """Which services each counter serves, and how many open counters serve each service.
+    """Which services each counter serves, how, and how many open counters serve each service.
 
     {"open_counters": {service_id: n}, "competitors": {service_id: {service_ids}},
-     "serving": {counter_id: frozenset(service_ids)} for the open counters}.
-    `competitors` is every service whose tickets the counters of a service may
-    call instead: the queue a ticket really stands in. Cached; see
-    ROUTING_CACHE_SECONDS."""
-    return cached(_routing_key(outlet_id), lambda: _hall_routing_read(outlet_id), ROUTING_CACHE_SECONDS,
+     "serving": {counter_id: frozenset(service_ids)} for the open counters,
+     "setup": {counter_id: (profile, {service_id: position}, {service_id: weight})}
+     for the open counters, "inexact": {service_ids}}.
+    A counter serves its own services and every other service of a shared
+    queue one of them belongs to (halls.HallQueue), in that service's turn.
+    Its profile is its agent's when they have one (halls.StaffMembership),
+    else its own. `competitors` is every service whose tickets the counters
+    of a service may call instead: the queue a ticket really stands in.
+    `inexact`: the services whose places the fast count (ticket_position)
+    cannot give, as their counters do not all call the same services in call
+    order. Cached; see ROUTING_CACHE_SECONDS."""
+    return cached(_routing_key(outlet_id), lambda: halls_routing([outlet_id])[outlet_id], ROUTING_CACHE_SECONDS,
                   local_seconds=ROUTING_LOCAL_SECONDS)
 
 
-def _hall_routing_read(outlet_id: int) -> dict:
+def halls_routing(outlet_ids) -> dict[int, dict]:
+    """hall_routing for many halls, read now in two queries."""
+    outlet_ids = list(outlet_ids)
+    # The agent's own profile, when they have one at the counter's hall.
+    agent_profile = (
+        StaffMembership.objects.filter(user_id=OuterRef("counter__signed_in_user_id"),
+                                       outlet_id=OuterRef("counter__outlet_id"))
+        .exclude(profile="").values("profile")[:1]
+    )
     # Unordered: the result is sets and counts, and the default ordering
     # (counter, then its outlet's code) would cost a join and a sort.
-    rows = CounterService.objects.filter(counter__outlet_id=outlet_id).order_by().values_list(
-        "counter_id", "service_id", "counter__state"
+    rows = (
+        CounterService.objects.filter(counter__outlet_id__in=outlet_ids).order_by()
+        .annotate(agent_profile=Subquery(agent_profile))
+        .values_list("counter__outlet_id", "counter_id", "service_id", "counter__state", "counter__profile",
+                     "agent_profile", "position", "weight")
     )
-    return _routing_from(rows)
-
-
-def halls_routing(outlet_ids) -> dict[int, dict]:
-    """hall_routing for many halls, read now in one query."""
     by_hall = defaultdict(list)
-    for outlet_id, counter_id, service_id, state in CounterService.objects.filter(
-            counter__outlet_id__in=list(outlet_ids)).order_by().values_list(
-            "counter__outlet_id", "counter_id", "service_id", "counter__state"):
-        by_hall[outlet_id].append((counter_id, service_id, state))
-    return {outlet_id: _routing_from(by_hall.get(outlet_id, [])) for outlet_id in outlet_ids}
+    for outlet_id, counter_id, service_id, state, profile, agent, position, weight in rows:
+        by_hall[outlet_id].append((counter_id, service_id, state, agent or profile, position, weight))
+    queues = defaultdict(dict)
+    for outlet_id, service_id, queue_id in HallService.objects.filter(
+            outlet_id__in=outlet_ids, queue__isnull=False).order_by().values_list("outlet_id", "service_id",
+                                                                                   "queue_id"):
+        queues[outlet_id][service_id] = queue_id
+    return {outlet_id: _routing_from(by_hall.get(outlet_id, []), queues.get(outlet_id, {}))
+            for outlet_id in outlet_ids}
 
 
-def _routing_from(rows) -> dict:
-    by_counter = defaultdict(set)
-    open_by_counter = {}
-    for counter_id, service_id, state in rows:
-        by_counter[counter_id].add(service_id)
+def with_queue_mates(services: dict[int, tuple], queues: dict[int, int]) -> dict[int, tuple]:
+    """A counter's services {service_id: (position, weight)} with every other
+    service of the shared queues they belong to (`queues`: service_id ->
+    queue id): a queue's services share one turn (the earliest position of
+    the counter's services in it) and one weight (the largest), so the
+    counter calls the queue's whole line in call order."""
+    if not queues:
+        return services
+    turns = {}
+    for service_id, (position, weight) in services.items():
+        queue_id = queues.get(service_id)
+        if queue_id is not None:
+            before = turns.get(queue_id)
+            turns[queue_id] = (position, weight) if before is None else (min(before[0], position),
+                                                                         max(before[1], weight))
+    if not turns:
+        return services
+    expanded = dict(services)
+    for service_id, queue_id in queues.items():
+        if queue_id in turns:
+            expanded[service_id] = turns[queue_id]
+    return expanded
+
+
+def _routing_from(rows, queues: dict[int, int]) -> dict:
+    by_counter = defaultdict(dict)
+    open_by_counter, profiles = {}, {}
+    for counter_id, service_id, state, profile, position, weight in rows:
+        by_counter[counter_id][service_id] = (position, weight)
         open_by_counter[counter_id] = state == CounterState.OPEN
+        profiles[counter_id] = profile
+    by_counter = {counter_id: with_queue_mates(services, queues) for counter_id, services in by_counter.items()}
     open_counters = defaultdict(int)
     competitors = defaultdict(set)
     any_open = any(open_by_counter.values())
@@ -105,10 +148,25 @@ def _routing_from(rows) -> dict:
                 open_counters[service_id] += 1
             # With no counter open yet, the hall's planned routing stands in.
             if is_open or not any_open:
-                competitors[service_id] |= services
-    serving = {counter_id: frozenset(services) for counter_id, services in by_counter.items()
-               if open_by_counter[counter_id]}
-    return {"open_counters": dict(open_counters), "competitors": dict(competitors), "serving": serving}
+                competitors[service_id] |= set(services)
+    serving, setup = {}, {}
+    for counter_id, services in by_counter.items():
+        if open_by_counter[counter_id]:
+            serving[counter_id] = frozenset(services)
+            setup[counter_id] = (profiles[counter_id], {s: p for s, (p, _) in services.items()},
+                                 {s: w for s, (_, w) in services.items()})
+    # The fast count is exact where every open counter that may call a
+    # service's competitors calls all of them, and in call order.
+    inexact = set()
+    for counter_id, services in serving.items():
+        for service_id in services:
+            if setup[counter_id][0] != RoutingProfile.FIFO or services != competitors[service_id]:
+                inexact |= competitors[service_id]
+    for service_id, rivals in competitors.items():
+        if rivals & inexact:
+            inexact.add(service_id)
+    return {"open_counters": dict(open_counters), "competitors": dict(competitors), "serving": serving,
+            "setup": setup, "inexact": inexact}
 
 
 def handle_stats(*, outlet_id: int, now: datetime | None = None) -> dict[int, Handle]:
@@ -210,21 +268,28 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
     routing = hall_routing(outlet_id=outlet_id)
     handle = handle_stats(outlet_id=outlet_id, now=now)
     query = (
-        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, business_date=day)
+        Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, parked=False, business_date=day)
         .order_by(*CALL_ORDER)
-        .values_list("id", "service_id")
+        .values_list("id", "service_id", "priority_rank", "queued_at")
     )
-    rows = list(query if limit is None else query[:limit])
+    rows = _waiting_rows(query if limit is None else query[:limit], now)
     rest = {}
     if limit is not None and len(rows) == limit:
         taken = defaultdict(int)
-        for _, service_id in rows:
-            taken[service_id] += 1
+        for row in rows:
+            taken[row[1]] += 1
         counts = _waiting_counts(outlet_id, day)
         rest = {sid: n - taken[sid] for sid, n in counts.items() if n > taken[sid]}
     current = _currents(now, _at_counters(outlet_id, day)
                         .values_list("counter_id", "service_id", "status", "called_at", "started_at"))
     return _line_from(rows, current, routing, handle, rest)
+
+
+def _waiting_rows(rows, now: datetime) -> list[tuple]:
+    """(id, service id, priority rank, seconds since it joined the line), as
+    the play of the line (queueing.estimates) reads them."""
+    return [(ticket_id, service_id, rank, (now - queued_at).total_seconds())
+            for ticket_id, service_id, rank, queued_at in rows]
 
 
 def _currents(now: datetime, rows) -> dict[int, tuple]:
@@ -237,20 +302,33 @@ def _currents(now: datetime, rows) -> dict[int, tuple]:
 
 
 def _line_from(rows, current, routing, handle, rest) -> dict:
-    counters = [CounterNow(counter_id, services, current.get(counter_id))
-                for counter_id, services in routing["serving"].items()]
+    setup = routing.get("setup", {})
+    # In the order of their ids: counters free at the same moment call in that order.
+    counters = [CounterNow(counter_id, services, current.get(counter_id), *setup.get(counter_id, ()))
+                for counter_id, services in sorted(routing["serving"].items())]
     handle = dict(handle)
-    for service_id in {s for c in counters for s in c.services} | {s for _, s in rows} | set(rest):
+    for service_id in {s for c in counters for s in c.services} | {row[1] for row in rows} | set(rest):
         handle.setdefault(service_id, Handle.default(300.0))
     estimates = line_estimates(counters=counters, waiting=rows, handle=handle, planned=routing["competitors"],
                                rest=rest)
     # Positions: 1 + the waiting tickets, among the services its counters may
-    # call, that are called before it (the same rule as ticket_position).
+    # call, that the counters take before it as the line is played forward
+    # (each counter by its profile); a ticket no open counter serves, in
+    # call order. Where every counter calls all its competitors in call
+    # order, this is the count ticket_position makes.
+    service_of = {row[0]: row[1] for row in rows}
+    competitors = routing["competitors"]
     seen = defaultdict(int)
     positions, waiting = {}, defaultdict(int)
-    for ticket_id, service_id in rows:
-        positions[ticket_id] = 1 + sum(seen[s] for s in routing["competitors"].get(service_id, {service_id}))
+    for ticket_id in estimates.taken:
+        service_id = service_of[ticket_id]
+        positions[ticket_id] = 1 + sum(seen[s] for s in competitors.get(service_id, {service_id}))
         seen[service_id] += 1
+    for row in rows:
+        ticket_id, service_id = row[0], row[1]
+        if ticket_id not in positions:
+            positions[ticket_id] = 1 + sum(seen[s] for s in competitors.get(service_id, {service_id}))
+            seen[service_id] += 1
         waiting[service_id] += 1
     for service_id, n in rest.items():
         waiting[service_id] += n
@@ -267,14 +345,14 @@ def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None =
     routings = halls_routing(outlet_ids)
     handles = halls_handle_stats(outlet_ids, timezone.localtime(now))
     rows, current = defaultdict(list), defaultdict(dict)
-    for ticket_id, outlet_id, service_id, day in (
-        Ticket.objects.filter(outlet_id__in=outlet_ids, status=TicketStatus.WAITING,
+    for ticket_id, outlet_id, service_id, rank, queued_at, day in (
+        Ticket.objects.filter(outlet_id__in=outlet_ids, status=TicketStatus.WAITING, parked=False,
                               business_date__in=set(days.values()))
         .order_by("outlet_id", *CALL_ORDER)
-        .values_list("id", "outlet_id", "service_id", "business_date")
+        .values_list("id", "outlet_id", "service_id", "priority_rank", "queued_at", "business_date")
     ):
         if days.get(outlet_id) == day:
-            rows[outlet_id].append((ticket_id, service_id))
+            rows[outlet_id].append((ticket_id, service_id, rank, (now - queued_at).total_seconds()))
     oldest = min(days.values(), default=timezone.localdate(now))
     for outlet_id, counter_id, service_id, status, called, started, day in (
         Ticket.objects.filter(Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=oldest),
@@ -440,9 +518,13 @@ def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | Non
     priority class or a higher one (the kept line counts, this one included),
     less those of its class behind it. A ticket just taken has nobody behind
     it, so however long the line, this reads a few rows."""
-    if ticket.status != TicketStatus.WAITING:
+    if ticket.status != TicketStatus.WAITING or ticket.parked:
         return None
     routing = routing or hall_routing(outlet_id=ticket.outlet_id)
+    if ticket.service_id in routing.get("inexact", ()):
+        played = _played_position(ticket)
+        if played is not None:
+            return played
     services = sorted(routing["competitors"].get(ticket.service_id, {ticket.service_id}))
     in_services = f"service_id IN ({', '.join(['%s'] * len(services))})"
     day = ticket.business_date
@@ -455,13 +537,24 @@ def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | Non
             f"SELECT (SELECT COALESCE(SUM(waiting), 0) FROM {WaitingLine._meta.db_table} "
             f"WHERE outlet_id = %s AND business_date = %s AND {in_services} AND priority_rank <= %s), "
             f"(SELECT COUNT(*) FROM {Ticket._meta.db_table} "
-            f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND {in_services} "
+            f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND NOT parked AND {in_services} "
             "AND priority_rank = %s AND business_date = %s AND (queued_at > %s OR (queued_at = %s AND id > %s)))",
             [ticket.outlet_id, day, *services, ticket.priority_rank,
              ticket.outlet_id, *services, ticket.priority_rank, day, queued_at, queued_at, ticket.id],
         )
         in_line, behind = cursor.fetchone()
         return max(int(in_line) - behind, 1)
+
+
+def _played_position(ticket: Ticket) -> int | None:
+    """A ticket's place where its counters' profiles decide it: as the
+    refresher last played the line, else played now (its front: a ticket
+    further back gets the fast count)."""
+    kept = _kept(_line_keys(ticket.outlet_id)[1]) or {}
+    if ticket.id in kept:
+        return kept[ticket.id][0]
+    line = hall_line(outlet_id=ticket.outlet_id, outlet_code=ticket.outlet.code, limit=LINE_EXACT_TICKETS)
+    return line["positions"].get(ticket.id)
 
 
 def ticket_is_over(ticket: Ticket, now: datetime | None = None) -> bool:
@@ -488,6 +581,11 @@ def ticket_progress(ticket: Ticket, *, just_issued: bool = False) -> dict:
     if status != TicketStatus.WAITING:
         waited = 0 if status in ACTIVE_AT_COUNTER else None
         return {**view, "position": None, "estimated_wait_seconds": waited, "estimated_wait_range": None}
+    if ticket.parked:
+        # Out of the line, in an agent's pool: no place; back when it is due.
+        due = ticket.pool_due_at
+        left = max(0, int((due - timezone.now()).total_seconds())) if due else None
+        return {**view, "position": None, "estimated_wait_seconds": left, "estimated_wait_range": None}
     position = ticket_position(ticket)
     estimate = None
     if just_issued and ticket.priority_rank == PRIORITY_RANK[Priority.NORMAL]:
@@ -516,6 +614,42 @@ def counter_current_ticket(counter: Counter) -> Ticket | None:
     )
 
 
+def counter_profile_view(counter: Counter) -> dict:
+    """How the counter calls: {profile (its own), agent_profile (its agent's
+    at this hall, or None), effective (the one it calls by now), services:
+    [{service, name, position, weight}] in its order}."""
+    agent = None
+    if counter.signed_in_user_id:
+        agent = (StaffMembership.objects.filter(user_id=counter.signed_in_user_id, outlet_id=counter.outlet_id)
+                 .exclude(profile="").values_list("profile", flat=True).first())
+    services = [
+        {"service": cs.service.code, "name": cs.service.name_zh, "position": cs.position, "weight": cs.weight}
+        for cs in counter.counter_services.select_related("service").order_by("position", "service__sort_order")
+    ]
+    return {"profile": counter.profile, "agent_profile": agent or None, "effective": agent or counter.profile,
+            "services": services}
+
+
+def pool_owned_by(counter: Counter) -> Q:
+    """The parked tickets a counter may call back (queueing.services.pools):
+    its own pool's and the pool of the agent signed in to it."""
+    owners = Q(pool_counter_id=counter.pk)
+    if counter.signed_in_user_id:
+        owners |= Q(pool_agent_id=counter.signed_in_user_id)
+    return owners
+
+
+def counter_pool(counter: Counter, now: datetime | None = None) -> list[Ticket]:
+    """The visits parked with the counter or its agent on the live business
+    day: those due back first (by return time), then the others as parked."""
+    return list(
+        Ticket.objects.filter(pool_owned_by(counter), outlet_id=counter.outlet_id, parked=True,
+                              status=TicketStatus.WAITING, business_date=hall_day_live(counter.outlet, now))
+        .select_related("service")
+        .order_by(F("pool_due_at").asc(nulls_last=True), "id")
+    )
+
+
 def counter_waiting_counts(counter: Counter) -> list[dict]:
     """Waiting tickets for each of the counter's services, in the counter's order."""
     services = [cs.service for cs in counter.counter_services.select_related("service").order_by("position")]
@@ -535,6 +669,7 @@ def ticket_live_state(*, ticket_id: int) -> dict:
         "counter": ticket.counter.number if at_counter else None,
         "counter_name": ticket.counter.label if at_counter else None,
         "service": ticket.service.code,
+        "parked": ticket.parked,
     }
 
 

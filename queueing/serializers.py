@@ -3,9 +3,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.phones import is_mobile, mask_phone
-from halls.models import PauseReason
+from halls.models import MAX_SERVICE_WEIGHT, PauseReason, RoutingProfile
 
-from .models import CancelReason, Channel, DisplayKind, Priority, Ticket, TicketStatus
+from .models import CancelReason, Channel, DisplayKind, PoolKind, Priority, Ticket, TicketStatus
 from .services import display_is_online
 
 
@@ -54,7 +54,7 @@ class TicketOutSerializer(serializers.ModelSerializer):
             "id", "token", "number", "service", "service_name", "hall", "hall_name", "status", "cancel_reason",
             "priority",
             "channel", "position", "estimated_wait_seconds", "estimated_wait_range", "counter", "call_count",
-            "phone_masked",
+            "parked", "phone_masked",
             "issued_at", "first_called_at", "called_at", "started_at", "finished_at", "track_url",
         ]
 
@@ -81,6 +81,7 @@ class TicketOutSerializer(serializers.ModelSerializer):
             "estimated_wait_range": progress.get("estimated_wait_range"),
             "counter": self.get_counter(ticket),
             "call_count": ticket.call_count,
+            "parked": ticket.parked,
             "phone_masked": mask_phone(ticket.phone),
             "issued_at": _datetime_out(ticket.issued_at),
             "first_called_at": _datetime_out(ticket.first_called_at),
@@ -175,6 +176,58 @@ class CounterCallChosenInSerializer(serializers.Serializer):
     number = serializers.RegexField(r"^\s*[A-Za-z]{1,2}\d{1,6}\s*$", max_length=12,
                                     error_messages={"invalid": "号码格式不对 / Not a ticket number, e.g. A012."})
     reason = serializers.CharField(max_length=200, allow_blank=False, trim_whitespace=True)
+class CounterServiceInSerializer(serializers.Serializer):
+    service = serializers.CharField(max_length=30)
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    weight = serializers.IntegerField(min_value=1, max_value=MAX_SERVICE_WEIGHT, required=False)
+
+
+class CounterProfileInSerializer(serializers.Serializer):
+    profile = serializers.ChoiceField(choices=RoutingProfile.choices)
+    services = CounterServiceInSerializer(many=True, required=False, allow_empty=False, max_length=50)
+
+
+class CounterServiceOutSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    name = serializers.CharField()
+    position = serializers.IntegerField()
+    weight = serializers.IntegerField()
+
+
+class CounterProfileOutSerializer(serializers.Serializer):
+    """How the counter calls: its own profile, its agent's (which wins), the
+    one in force, and its services in order with their weights."""
+
+    counter = serializers.IntegerField()
+    number = serializers.IntegerField()
+    profile = serializers.ChoiceField(choices=RoutingProfile.choices)
+    agent_profile = serializers.ChoiceField(choices=RoutingProfile.choices, allow_null=True)
+    effective = serializers.ChoiceField(choices=RoutingProfile.choices)
+    services = CounterServiceOutSerializer(many=True)
+
+
+class CounterParkInSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=480, required=False, allow_null=True)
+    to = serializers.ChoiceField(choices=PoolKind.choices, default=PoolKind.COUNTER)
+
+
+class PoolTicketOutSerializer(serializers.Serializer):
+    """A visit parked in a pool, as the counter's console lists it."""
+
+    number = serializers.CharField()
+    service = serializers.CharField(source="service.code")
+    service_name = serializers.CharField(source="service.name_zh")
+    pool = serializers.SerializerMethodField()
+    due_at = serializers.DateTimeField(source="pool_due_at", allow_null=True)
+    due = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=PoolKind.choices))
+    def get_pool(self, ticket) -> str:
+        return PoolKind.AGENT.value if ticket.pool_agent_id else PoolKind.COUNTER.value
+
+    def get_due(self, ticket) -> bool:
+        """Its return time has come: the next call at the counter takes it."""
+        return ticket.pool_due_at is not None and ticket.pool_due_at <= self.context["now"]
 
 
 class CounterActionOutSerializer(serializers.Serializer):

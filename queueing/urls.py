@@ -30,4 +30,9 @@ urlpatterns = [
     path("counters/<int:counter_id>/finish/", api.CounterFinishApi.as_view(), name="counter-finish"),
     path("counters/<int:counter_id>/no-show/", api.CounterNoShowApi.as_view(), name="counter-no-show"),
     path("counters/<int:counter_id>/transfer/", api.CounterTransferApi.as_view(), name="counter-transfer"),
+    path("counters/<int:counter_id>/park/", api.CounterParkApi.as_view(), name="counter-park"),
+    path("counters/<int:counter_id>/pool/", api.CounterPoolApi.as_view(), name="counter-pool"),
+    path("counters/<int:counter_id>/pool/<str:number>/call/", api.CounterPoolCallApi.as_view(),
+         name="counter-pool-call"),
+    path("counters/<int:counter_id>/profile/", api.CounterProfileApi.as_view(), name="counter-profile"),
 ]

@@ -123,7 +123,7 @@ def estimate_accuracy(*, outlet_id: int, since: datetime, until: datetime) -> di
         elif kind == "started":
             at_counter[event.counter_id] = (event.service_id, "serving", at)
             started[event.ticket_id] = at
-        elif kind in ("finished", "no_show"):
+        elif kind in ("finished", "no_show", "parked"):
             at_counter.pop(event.counter_id, None)
             if kind == "finished" and event.ticket_id in started:
                 done[event.service_id].append((at - started.pop(event.ticket_id)).total_seconds())

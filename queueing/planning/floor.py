@@ -52,6 +52,7 @@ class CounterFloor:
     agent: str
     services: list[int]
     current: dict | None = None  # {"number", "status", "service_id", "since"}
+    profile: str = "fifo"  # the work profile it calls by (its agent's, else its own)
 
 
 @dataclass
@@ -101,7 +102,8 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
         offers[hs.outlet_id].append(hs)
     counters = defaultdict(list)
     for c in (Counter.objects.filter(outlet_id__in=ids).order_by("number").values(
-            "id", "outlet_id", "number", "name", "state", "pause_reason", "state_changed_at", "signed_in_user_id",
+            "id", "outlet_id", "number", "name", "state", "profile", "pause_reason", "state_changed_at",
+            "signed_in_user_id",
             "signed_in_user__username", "signed_in_user__first_name", "signed_in_user__last_name")):
         counters[c["outlet_id"]].append(c)
     served = defaultdict(list)
@@ -150,6 +152,7 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
         floor.devices = devices.get(pk, [])
         floor.outlook = outlooks.get(pk, [])
         estimates = lines[pk]["estimates"].services
+        setups = lines[pk].get("routing", {}).get("setup", {})
         for c in counters.get(pk, []):
             ticket = at_counters.get(c["id"])
             current = None
@@ -162,6 +165,7 @@ def halls_floors(outlets, *, now: datetime | None = None, lines: dict | None = N
                 pause_reason=c["pause_reason"], state_since=c["state_changed_at"], agent_id=c["signed_in_user_id"],
                 agent=(full_name or c["signed_in_user__username"]) if c["signed_in_user_id"] else "",
                 services=served.get(c["id"], []), current=current,
+                profile=setups[c["id"]][0] if c["id"] in setups else c["profile"],
             ))
         for hs in offers.get(pk, []):
             sid = hs.service_id
@@ -211,6 +215,7 @@ def floor_payload(floor: HallFloor) -> dict:
                 "pause_reason": c.pause_reason, "agent": c.agent,
                 "seconds_in_state": int((now - c.state_since).total_seconds()) if c.state_since else None,
                 "services": [names[s].code for s in c.services if s in names],
+                "profile": c.profile,
                 "current": None if c.current is None else {
                     "number": c.current["number"], "status": c.current["status"],
                     "service": names[c.current["service_id"]].code if c.current["service_id"] in names else None,

@@ -15,6 +15,7 @@ from .displays import display_heartbeat, display_is_online, display_list
 from .feedback import ticket_rate
 from .floor import (
     NotPossibleNow,
+    counter_profile_set,
     counter_request_answer,
     counter_request_create,
     counter_service_add,
@@ -26,11 +27,16 @@ from .floor import (
 from .handle_times import handle_times_learn
 from .issuing import ticket_issue_allowed
 from .missed import missed_calls_sweep, ticket_reinstate
+from .pools import NotInPool, ticket_call_from_pool, ticket_park
 from .texts import texts_near_turn_send, texts_near_turn_started
 from .tickets import format_number, ticket_cancel, ticket_cancel_by_staff, ticket_issue
 
 __all__ = [
+    "NotInPool",
     "NotPossibleNow",
+    "counter_profile_set",
+    "ticket_call_from_pool",
+    "ticket_park",
     "counter_request_answer",
     "counter_request_create",
     "counter_service_add",

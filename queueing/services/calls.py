@@ -24,10 +24,11 @@ from sms.services import sms_queue
 from .. import events
 from ..days import hall_day_live
 from ..errors import CounterBusy, CounterNotOpen, IllegalTransition, NoCurrentTicket, SameService
-from ..models import ACTIVE_AT_COUNTER, CALL_ORDER, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from ..models import ACTIVE_AT_COUNTER, Ticket, TicketEvent, TicketEventKind, TicketStatus
 from .counters import broadcast_counter_freed, has_active_ticket, lock_counter
 from .days import close_stale_call_at
 from .records import after_ticket_change, line_join, line_leave, ticket_event
+from .routing import next_for_counter, transfer_queued_at
 
 
 def _counter_opening(counter_id: int, request_key: str | None, now: datetime) -> tuple[Counter, Ticket | None]:
@@ -84,8 +85,9 @@ def _broadcast_called(ticket: Ticket, counter: Counter, *, recall: bool) -> None
 def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
                      now: datetime | None = None) -> Ticket | None:
     """Call the next waiting ticket of the hall's live business day for an
-    open counter: among the counter's services, vip and care before normal,
-    then the longest waiting.
+    open counter: a parked visit of its pool that is due, else the one its
+    work profile picks among its services (queueing.services.routing; by
+    default vip and care before normal, then the longest waiting).
 
     Returns None when nothing waits. Raises CounterNotOpen, CounterBusy (its
     current ticket is not finished, which is also what makes a double press
@@ -101,37 +103,38 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
             raise CounterNotOpen()
         if has_active_ticket(counter):
             raise CounterBusy()
-        service_ids = list(counter.counter_services.values_list("service_id", flat=True))
-        ticket = (
-            Ticket.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-            .select_related("service")
-            .filter(outlet_id=counter.outlet_id, service_id__in=service_ids, status=TicketStatus.WAITING,
-                    business_date=hall_day_live(counter.outlet, now))
-            .order_by(*CALL_ORDER)
-            .first()
-        )
+        ticket = next_for_counter(counter, now)
         if ticket is None:
             return None
-        _call(counter, ticket, actor=actor, now=now, request_key=request_key)
-    return ticket
+        return call_ticket(counter, ticket, actor=actor, now=now, request_key=request_key)
 
 
-def _call(counter: Counter, ticket: Ticket, *, actor, now: datetime, request_key: str | None,
-          detail: dict | None = None) -> None:
-    """The waiting `ticket` (locked) is called to `counter` (locked): its state,
-    line, event, the displays' call, and a text to its holder."""
+def call_ticket(counter: Counter, ticket: Ticket, *, actor, now: datetime, request_key: str | None = None,
+                detail: dict | None = None) -> Ticket:
+    """Call the locked waiting `ticket` (from the line, or parked in a pool)
+    to the locked, open and free `counter`, in the caller's transaction: its
+    state, line, event (with `detail`), the displays' call, and a text to its
+    holder."""
     ticket.outlet = counter.outlet  # already read with the counter
+    pool = None
+    if ticket.parked:
+        # Back from a pool: it was out of the counted line.
+        pool = "agent" if ticket.pool_agent_id else "counter"
+        ticket.parked, ticket.pool_counter, ticket.pool_agent, ticket.pool_due_at = False, None, None, None
     ticket.status = TicketStatus.CALLED
     ticket.counter = counter
     ticket.call_count = 1
     ticket.called_at = now
     ticket.first_called_at = ticket.first_called_at or now
-    ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at"])
-    line_leave(ticket)
+    ticket.save(update_fields=["status", "counter", "call_count", "called_at", "first_called_at", "parked",
+                               "pool_counter", "pool_agent", "pool_due_at"])
+    if pool is None:
+        line_leave(ticket)
     call = ticket_event(ticket, kind=TicketEventKind.CALLED, from_status=TicketStatus.WAITING, at=now,
-                        actor=actor, counter=counter, request_key=request_key, detail=detail)
+                        actor=actor, counter=counter, request_key=request_key,
+                        detail={**(detail or {}), **({"pool": pool} if pool else {})} or None)
     _broadcast_called(ticket, counter, recall=False)
-    after_ticket_change(ticket, counter.outlet.code, line_moved=True)
+    after_ticket_change(ticket, counter.outlet.code, line_moved=pool is None)
     if ticket.phone:
         # In the outbox with the call itself; delivery follows after commit.
         # Keyed by this call: a transferred ticket called again (even at the
@@ -142,6 +145,7 @@ def _call(counter: Counter, ticket: Ticket, *, actor, now: datetime, request_key
             purpose="ticket_called",
             dedupe_key=f"ticket-{ticket.pk}-call-{call.pk}",
         )
+    return ticket
 
 
 def ticket_call_chosen(*, counter_id: int, number: str, reason: str, actor, request_key: str | None = None,
@@ -167,8 +171,8 @@ def ticket_call_chosen(*, counter_id: int, number: str, reason: str, actor, requ
         )
         if ticket.status != TicketStatus.WAITING:
             raise IllegalTransition(f"{ticket.number} is {ticket.status}; only a waiting ticket can be called.")
-        _call(counter, ticket, actor=actor, now=now, request_key=request_key,
-              detail={"out_of_order": True, "reason": reason})
+        call_ticket(counter, ticket, actor=actor, now=now, request_key=request_key,
+                    detail={"out_of_order": True, "reason": reason})
     return ticket
 
 
@@ -282,9 +286,10 @@ def _mark_no_show(counter, ticket, *, actor, now, request_key=None, detail=None)
 
 def ticket_transfer(*, counter_id: int, service_code: str, actor, request_key: str | None = None,
                     now: datetime | None = None) -> Ticket:
-    """The counter's current ticket waits again, same number, in another
-    service's queue of the same hall. It keeps its issue time, so it is not
-    sent to the back of the line."""
+    """The counter's current ticket waits again, same number (一票到底), in
+    another service's queue of the same hall, placed by the hall's rule
+    (Outlet.transfer_placement: `front` ahead of the tickets of its priority
+    class in its new line, `keep` by its issue time, `back` last)."""
     now = now or timezone.now()
 
     def transfer(counter, ticket):
@@ -300,11 +305,15 @@ def ticket_transfer(*, counter_id: int, service_code: str, actor, request_key: s
         ticket.call_count = 0
         ticket.called_at = None
         ticket.started_at = None
-        ticket.save(update_fields=["status", "service", "counter", "call_count", "called_at", "started_at"])
+        placement = counter.outlet.transfer_placement
+        ticket.queued_at = transfer_queued_at(ticket, target, placement, now)
+        ticket.save(update_fields=["status", "service", "counter", "call_count", "called_at", "started_at",
+                                   "queued_at"])
         line_join(ticket)
         ticket_event(ticket, kind=TicketEventKind.TRANSFERRED, from_status=from_status, at=now, actor=actor,
                      counter=counter, request_key=request_key,
-                     detail={"from_service": from_service, "to_service": target.service.code})
+                     detail={"from_service": from_service, "to_service": target.service.code,
+                             "placement": placement})
         broadcast_counter_freed(counter)
         after_ticket_change(ticket, counter.outlet.code, line_moved=True)
         return ticket

@@ -51,6 +51,7 @@ def _close_ticket(ticket: Ticket, *, at: datetime, hall_name: str, text: bool) -
     ticket.status = TicketStatus.CANCELLED
     ticket.cancel_reason = CancelReason.DAY_CLOSED
     ticket.finished_at = at
+    ticket.parked = False  # a visit parked in a pool closes with the day too
     if text:
         text_day_closed(ticket, hall_name=hall_name)
     events.broadcast_ticket_on_commit(ticket.token, ticket.id)
@@ -84,7 +85,7 @@ def business_day_close_hall(*, outlet, day, now: datetime | None = None) -> int:
             if not batch:
                 break
             closed = [_close_ticket(t, at=at, hall_name=outlet.name, text=text) for t in batch]
-            Ticket.objects.bulk_update(batch, ["status", "cancel_reason", "finished_at"])
+            Ticket.objects.bulk_update(batch, ["status", "cancel_reason", "finished_at", "parked"])
             TicketEvent.objects.bulk_create(closed)
             cancelled += len(batch)
             refresh.refresh_hall_on_commit(outlet.pk, outlet.code, counts=True, positions=True)

@@ -1,5 +1,5 @@
 """What a hall manager changes on the floor while the day runs: the line on
-the wall displays, a counter's services, a request to the agents to open a
+the wall displays, a counter's services and work profile, a request to the agents to open a
 counter, customers pointed to a nearby hall. Each takes effect at once (the
 displays, the consoles, the phone pages and the routing follow)."""
 
@@ -8,11 +8,22 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.api import DomainError
-from halls.models import Counter, CounterService, CounterState, Outlet, Service
+from config.api import DomainError, InvalidInput
+from halls.errors import UnknownService
+from halls.models import (
+    MAX_SERVICE_WEIGHT,
+    Counter,
+    CounterService,
+    CounterState,
+    HallService,
+    Outlet,
+    RoutingProfile,
+    Service,
+)
 
 from .. import events, refresh
-from ..models import CounterRequest, CounterRequestAnswer, HallDiversion, HallNotice
+from ..models import CounterEvent, CounterEventKind, CounterRequest, CounterRequestAnswer, HallDiversion, HallNotice
+from ..selectors import hall_routing_forget
 from .counters import lock_counter
 
 NOTICE_LEVELS = ("notice", "warning", "critical")
@@ -151,3 +162,70 @@ def hall_diversion_end(*, outlet: Outlet, service: Service | None = None, now: d
     if service is not None:
         diversions = diversions.filter(service=service)
     return diversions.update(ended_at=now or timezone.now())
+
+
+# --- A counter's work profile ----------------------------------------------------------
+
+
+def counter_profile_set(*, counter_id: int, profile: str, services: list[dict] | None = None, actor,
+                        now: datetime | None = None) -> Counter:
+    """The counter calls by `profile` (halls.models.RoutingProfile) from its
+    next call. `services`, when given, become its services: [{"service":
+    code, "position": n, "weight": n}] (position and weight optional: the
+    list's order and 1), replacing its list. Everyone's place and wait are
+    played again at once. Raises InvalidInput (400) on an unknown profile, an
+    empty or repeated list, a weight out of range; UnknownService (400) for a
+    service the hall does not offer."""
+    now = now or timezone.now()
+    if profile not in RoutingProfile.values:
+        raise InvalidInput(fields={"profile": [f"Choose one of {', '.join(RoutingProfile.values)}."]})
+    with transaction.atomic():
+        counter = lock_counter(counter_id)
+        if services is not None:
+            _counter_services_replace(counter, services)
+        from_profile = counter.profile
+        counter.profile = profile
+        counter.save(update_fields=["profile"])
+        CounterEvent.objects.create(
+            counter=counter, outlet_id=counter.outlet_id, kind=CounterEventKind.PROFILE, from_state=counter.state,
+            to_state=counter.state, reason=profile, at=now,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+        )
+        hall_routing_forget(counter.outlet_id)
+        refresh.refresh_hall_on_commit(counter.outlet_id, counter.outlet.code, counts=True,
+                                       positions=True)
+        if from_profile != profile or services is not None:
+            events.broadcast_counter_changed_on_commit(
+                outlet_code=counter.outlet.code, counter_number=counter.number, counter_name=counter.label,
+                state=counter.state, reason=counter.pause_reason,
+            )
+    return counter
+
+
+def _counter_services_replace(counter: Counter, services: list[dict]) -> None:
+    if not services:
+        raise InvalidInput(fields={"services": ["窗口至少办理一项业务 / A counter serves at least one service."]})
+    codes = [item["service"] for item in services]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput(fields={"services": ["业务重复 / A service is listed twice."]})
+    offered = dict(HallService.objects.filter(outlet_id=counter.outlet_id, service__code__in=codes)
+                   .values_list("service__code", "service_id"))
+    unknown = [code for code in codes if code not in offered]
+    if unknown:
+        raise UnknownService(fields={"services": [f"Unknown service: {code}" for code in unknown]})
+    wanted = {}
+    for index, item in enumerate(services):
+        weight = item.get("weight", 1)
+        if not 1 <= weight <= MAX_SERVICE_WEIGHT:
+            raise InvalidInput(fields={"services": [f"权重须在 1-{MAX_SERVICE_WEIGHT} 之间 / A weight is 1 to "
+                                                    f"{MAX_SERVICE_WEIGHT}."]})
+        wanted[offered[item["service"]]] = (item.get("position", index), weight)
+    existing = {cs.service_id: cs for cs in counter.counter_services.all()}
+    CounterService.objects.filter(counter=counter).exclude(service_id__in=list(wanted)).delete()
+    for service_id, (position, weight) in wanted.items():
+        row = existing.get(service_id)
+        if row is None:
+            CounterService.objects.create(counter=counter, service_id=service_id, position=position, weight=weight)
+        elif (row.position, row.weight) != (position, weight):
+            row.position, row.weight = position, weight
+            row.save(update_fields=["position", "weight"])

@@ -18,7 +18,7 @@ def line_place_after(ticket: Ticket, places: int, now: datetime) -> datetime:
     ahead = list(
         Ticket.objects.filter(outlet_id=ticket.outlet_id, service_id=ticket.service_id,
                               priority_rank=ticket.priority_rank, business_date=ticket.business_date,
-                              status=TicketStatus.WAITING)
+                              status=TicketStatus.WAITING, parked=False)
         .exclude(pk=ticket.pk)
         .order_by(*CALL_ORDER)
         .values_list("queued_at", flat=True)[: places + 1]

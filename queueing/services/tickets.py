@@ -140,8 +140,10 @@ def _cancel_waiting(ticket: Ticket, *, reason: str, now: datetime, actor=None) -
     ticket.status = TicketStatus.CANCELLED
     ticket.cancel_reason = reason
     ticket.finished_at = now
-    ticket.save(update_fields=["status", "cancel_reason", "finished_at"])
-    line_leave(ticket)
+    parked, ticket.parked = ticket.parked, False
+    ticket.save(update_fields=["status", "cancel_reason", "finished_at", "parked"])
+    if not parked:  # a visit parked in a pool is out of the counted line already
+        line_leave(ticket)
     ticket_event(ticket, kind=TicketEventKind.CANCELLED, from_status=TicketStatus.WAITING, at=now, actor=actor,
                  detail={"reason": reason})
     after_ticket_change(ticket, ticket.outlet.code, line_moved=True)

@@ -19,11 +19,20 @@ from django.views.decorators.http import require_GET
 
 from config.api import RateLimited
 from config.ratelimit import client_address, rate_limit_hit
-from halls.models import Counter, CounterService, CounterState, HallService, Outlet, PauseReason
+from halls.models import (
+    Counter,
+    CounterService,
+    CounterState,
+    HallService,
+    Outlet,
+    PauseReason,
+    RoutingProfile,
+    TransferPlacement,
+)
 from halls.roles import outlets_worked_by
 
 from ..models import Channel, Priority, TicketStatus
-from ..selectors import counter_waiting_counts
+from ..selectors import counter_profile_view, counter_waiting_counts
 
 HALL_CODE_RE = re.compile(r"[A-Z0-9-]{2,20}", re.ASCII)
 HALLS_SHOWN = 60  # a superuser sees this many halls at once; the search box finds the rest
@@ -55,6 +64,18 @@ LABELS_EN = {
         Channel.APPOINTMENT: "Appointment",
     },
 }
+
+
+PROFILE_EN = {RoutingProfile.FIFO: "First come", RoutingProfile.STRICT: "Services in order",
+              RoutingProfile.WEIGHTED: "Weighted"}
+TRANSFER_HINTS = {
+    TransferPlacement.FRONT: {"zh": "号码不变，排在新业务普通号之前。",
+                              "en": "Same number; it goes ahead of the new line's tickets of its class."},
+    TransferPlacement.KEEP: {"zh": "号码不变，按原取号时间在新业务中排队。",
+                             "en": "Same number; it waits in the new line by its original issue time."},
+    TransferPlacement.BACK: {"zh": "号码不变，排到新业务队尾。", "en": "Same number; it joins the end of the new line."},
+}
+PARK_MINUTES = (5, 10, 15, 30)
 
 
 def _labels(choices, kind: str) -> dict:
@@ -236,6 +257,8 @@ def _counter_screen(request, halls, raw_id: str):
     ]
     names_en = {s["code"]: s["name_en"] for s in hall_services}
     counter_services = [{**s, "name_en": names_en.get(s["code"], "")} for s in counter_waiting_counts(counter)]
+    routing = counter_profile_view(counter)
+    profile = RoutingProfile(routing["effective"])
     return render(
         request,
         "queueing/console/counter.html",
@@ -249,6 +272,10 @@ def _counter_screen(request, halls, raw_id: str):
                 for value, label in PauseReason.choices
             ],
             "labels": labels,
+            "profile": {"value": profile.value, "zh": profile.label, "en": PROFILE_EN[profile],
+                        "agent": routing["agent_profile"] is not None},
+            "transfer_hint": TRANSFER_HINTS[counter.outlet.transfer_placement],
+            "park_minutes": PARK_MINUTES,
             "several_halls": halls.count() > 1 or request.user.is_superuser,
         },
     )

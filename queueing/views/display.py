@@ -19,6 +19,8 @@ WEEKDAYS = ["星期一", "星期二", "星期三", "星期四", "星期五", "�
 
 
 def _queue_hall(code: str) -> Outlet | None:
+    if "\x00" in code:  # PostgreSQL text cannot hold it: no hall has such a code
+        return None
     return Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
 
 

@@ -37,6 +37,12 @@
     called: ["已叫号", "Called"],
     serving: ["办理中", "Serving"],
   };
+  // The counters' work profiles: how each chooses among its services.
+  const PROFILES = {
+    fifo: ["先到先叫", "First come"],
+    strict: ["按业务顺序", "Services in order"],
+    weighted: ["按权重", "Weighted"],
+  };
 
   const state = {
     floor: JSON.parse(document.getElementById("floor-state").textContent),
@@ -103,6 +109,8 @@
         : el("div", { class: "m-current muted" }, "—");
       return el("article", { class: `m-counter state-${c.state}`, "data-counter": String(c.number) },
         el("header", {}, el("b", {}, c.label), el("span", { class: `m-pill state-${c.state}` }, ...both(zh, en))),
+        el("div", { class: "m-profile", "data-profile": c.profile || "fifo" },
+          ...both(...(PROFILES[c.profile] || PROFILES.fifo))),
         el("div", { class: "m-agent" }, c.agent || "—"),
         current,
         el("div", { class: "m-meta muted" },

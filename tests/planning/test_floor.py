@@ -91,6 +91,17 @@ def test_the_floor_api_has_services_counters_devices_and_warnings(hall):
     assert (counter["state"], counter["agent"], counter["services"]) == ("open", "agent-FLOOR-1", ["payment"])
 
 
+def test_the_floor_shows_each_counters_work_profile_its_agents_when_they_have_one(hall):
+    queue.counter_profile_set(counter_id=hall.counter1.pk, profile="weighted", actor=hall.manager)
+    hall.agent.memberships.update(profile="strict")  # signed in to counter 2
+    hall.counter3.__class__.objects.filter(pk=hall.counter3.pk).update(profile="strict")
+
+    page = signed_in(hall.manager).get("/manage/FLOOR-1/").content.decode()
+
+    state = json.loads(re.search(r'<script id="floor-state" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert {c["number"]: c["profile"] for c in state["counters"]} == {1: "weighted", 2: "strict", 3: "strict"}
+
+
 # --- The socket ------------------------------------------------------------------------
 
 

@@ -143,7 +143,7 @@ async def test_a_ticket_holder_gets_the_ticket_state_on_connect():
     assert frame == {"type": "ticket", "number": "A002", "status": "waiting", "cancel_reason": None, "position": 2,
                      "estimated_wait_seconds": frame["estimated_wait_seconds"],
                      "estimated_wait_range": frame["estimated_wait_range"], "counter": None,
-                     "counter_name": None, "service": "payment"}
+                     "counter_name": None, "service": "payment", "parked": False}
 
 
 async def test_a_ticket_holder_sees_the_line_move_when_someone_ahead_is_called():

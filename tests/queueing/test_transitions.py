@@ -334,5 +334,5 @@ def test_a_transfer_is_logged_with_both_services(floor):
 
     event = TicketEvent.objects.filter(ticket=ticket).last()
     assert (event.kind, event.from_status, event.to_status) == ("transferred", "serving", "waiting")
-    assert event.detail == {"from_service": "payment", "to_service": "enquiry"}
+    assert event.detail == {"from_service": "payment", "to_service": "enquiry", "placement": "keep"}
     assert Ticket.objects.get(pk=ticket.pk).service.code == "enquiry"

@@ -28,6 +28,7 @@
     hall: root.dataset.hall,
     wsPath: root.dataset.wsPath,
     counterUrl: root.dataset.counterUrl,
+    poolUrl: root.dataset.poolUrl,
     requestsUrl: root.dataset.requestsUrl,
     signinUrl: root.dataset.signinUrl,
     csrf: root.dataset.csrf,
@@ -52,6 +53,7 @@
   const state = {
     counter: null, // {id, number, name, label, hall, state, pause_reason, signed_in_user}
     current: null, // the ticket at the counter, or null
+    pool: [], // the visits parked with this counter or its agent: [{number, service, service_name, pool, due_at, due}]
     loaded: false,
     busy: null, // the action in flight
     waiting: Object.fromEntries(counterServices.map((s) => [s.code, s.waiting])),
@@ -228,6 +230,11 @@
           const result = await request("GET", cfg.counterUrl);
           if (result.status === 200 && result.data) apply(result.data, stamp);
           else if (result.status === 401 || result.status === 403) signedOut(result);
+          const pool = await request("GET", cfg.poolUrl);
+          if (pool.status === 200 && Array.isArray(pool.data)) {
+            state.pool = pool.data;
+            renderPool();
+          }
         } catch (e) {
           if (!noAnswer(e)) throw e;
         }
@@ -270,6 +277,8 @@
       case "recall": case "start": case "no-show": return Boolean(t) && t.status === "called";
       case "finish": return Boolean(t) && t.status === "serving";
       case "transfer": return Boolean(t) && transferTargets().length > 0;
+      case "park": return Boolean(t);
+      case "pool-call": return c.state === "open" && !t;
       default: return false;
     }
   }
@@ -303,7 +312,8 @@
   }
 
   async function act(action, body) {
-    if (state.busy || !allowed(action)) return;
+    const fromPool = action.startsWith("pool/");
+    if (state.busy || !allowed(fromPool ? "pool-call" : action)) return;
     const key = QmsApi.newKey(); // one intended action, one key: retries reuse it
     const before = state.current;
     state.busy = action;
@@ -319,14 +329,16 @@
       notify("error", "网络中断，无法确认操作是否完成，恢复连接后将自动刷新，请核对。 / Connection lost: the action "
         + "could not be confirmed. The screen refreshes once the connection is back; please check it.",
       { sticky: true });
-    } else if (result.status === 200 && action === "call-next") {
+    } else if (result.status === 200 && (action === "call-next" || fromPool)) {
       apply({ current_ticket: result.data }, stamp);
       clearNotice();
     } else if (result.status === 204) {
       notify("info", "当前没有等候的号码 / Nobody is waiting for this counter.");
     } else if (result.status >= 200 && result.status < 300) {
       if (result.data) apply(result.data, stamp);
-      if (action === "transfer" && before) {
+      if (action === "park" && before) {
+        notify("success", `${before.number} 已暂存 / parked`);
+      } else if (action === "transfer" && before) {
         const to = hallServices.find((s) => s.code === body.service);
         notify("success", `${before.number} 已转至 ${to ? to.name : body.service} / transferred to `
           + `${to ? to.name_en : body.service}`);
@@ -349,6 +361,7 @@
 
   const pauseDialog = $("[data-pause-dialog]");
   const transferDialog = $("[data-transfer-dialog]");
+  const parkDialog = $("[data-park-dialog]");
 
   function openDialog(dialog) {
     if (typeof dialog.showModal === "function") dialog.showModal();
@@ -370,7 +383,7 @@
       || event.clientY < box.top || event.clientY > box.bottom;
   }
 
-  const openedDialog = () => [pauseDialog, transferDialog].find((d) => d.open || d.hasAttribute("open"));
+  const openedDialog = () => [pauseDialog, transferDialog, parkDialog].find((d) => d.open || d.hasAttribute("open"));
 
   function askPause() {
     if (state.busy || !allowed("pause")) return;
@@ -419,11 +432,35 @@
     }
   });
 
+  function askPark() {
+    if (state.busy || !allowed("park")) return;
+    parkDialog.querySelector("[data-park-minutes]").value = "";
+    openDialog(parkDialog);
+  }
+
+  parkDialog.addEventListener("click", (event) => {
+    const option = event.target.closest("[data-park-to]");
+    if (option) {
+      const minutes = parkDialog.querySelector("[data-park-minutes]").value;
+      closeDialog(parkDialog);
+      act("park", { to: option.dataset.parkTo, minutes: minutes ? Number(minutes) : null });
+    } else if (event.target.closest("[data-dialog-cancel]") || outside(parkDialog, event)) {
+      closeDialog(parkDialog);
+    }
+  });
+
   function trigger(action) {
     if (action === "pause") askPause();
     else if (action === "transfer") askTransfer();
+    else if (action === "park") askPark();
     else act(action);
   }
+
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-pool-call]");
+    if (!button || button.disabled) return;
+    act(`pool/${encodeURIComponent(button.dataset.poolCall)}/call`);
+  });
 
   root.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
@@ -435,7 +472,7 @@
 
   /* --- Keyboard ---------------------------------------------------------------- */
 
-  const KEYS = { r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer", o: "open" };
+  const KEYS = { r: "recall", s: "start", f: "finish", n: "no-show", t: "transfer", o: "open", k: "park" };
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -534,7 +571,38 @@
     root.classList.toggle("is-busy", Boolean(state.busy));
 
     renderWaiting();
+    renderPool();
     renderConnection();
+  }
+
+  /** The pool list: each parked visit with its return time and a call-back button. */
+  function renderPool() {
+    const list = $("[data-pool-list]");
+    const canCall = !state.busy && allowed("pool-call");
+    list.replaceChildren(...state.pool.map((p) => {
+      const item = document.createElement("li");
+      item.className = p.due ? "pool-item is-due" : "pool-item";
+      item.dataset.poolNumber = p.number;
+      const number = document.createElement("b");
+      number.className = "pool-number";
+      number.textContent = p.number;
+      const what = document.createElement("span");
+      what.className = "pool-what";
+      const kind = p.pool === "agent" ? "我的 Mine" : "窗口 Counter";
+      const when = p.due_at ? (p.due ? "已到时 Due" : `${clockTime(p.due_at)} 返回 Back`) : "手动 By hand";
+      what.textContent = `${p.service_name} · ${kind} · ${when}`;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-small pool-call";
+      button.dataset.poolCall = p.number;
+      button.disabled = !canCall;
+      button.textContent = "叫回 Call back";
+      item.append(number, what, button);
+      return item;
+    }));
+    $("[data-pool-count]").textContent = String(state.pool.length);
+    $("[data-pool-empty]").hidden = state.pool.length > 0;
+    $("[data-pool]").hidden = state.pool.length === 0; // room for the waiting counts while nothing is parked
   }
 
   function fact(selector, main, sub) {

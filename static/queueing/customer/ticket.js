@@ -75,7 +75,11 @@
     const ahead = ticket.position == null ? null : ticket.position - 1;
     const zh = $("[data-ahead-zh]");
     zh.textContent = "";
-    if (ahead === 0) {
+    if (ticket.parked) {
+      // Set aside by the agent (a form to fill, a document to fetch): no place in the line.
+      zh.textContent = "号码已暂存，准备好后请回到窗口";
+      setText("[data-ahead-en]", "Set aside: go back to the counter when you are ready");
+    } else if (ahead === 0) {
       zh.textContent = "下一位就是您";
       setText("[data-ahead-en]", "You are next");
     } else {
@@ -303,7 +307,7 @@
       const { status, data, error } = await post(cfg.cancelUrl);
       if (status === 200 && data) {
         apply({
-          type: "ticket", number: data.number, status: data.status, position: data.position,
+          type: "ticket", number: data.number, status: data.status, position: data.position, parked: data.parked,
           estimated_wait_seconds: data.estimated_wait_seconds, estimated_wait_range: data.estimated_wait_range, counter: data.counter, service: data.service,
         });
       } else if (error && error.code === "ticket_not_waiting") {
