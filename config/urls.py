@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("kiosk.page_urls")),
     path("", include("queueing.planning.page_urls")),
     path("", include("queueing.reports.page_urls")),
+    path("", include("queueing.appointments.page_urls")),
 ]
