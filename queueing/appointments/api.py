@@ -25,6 +25,7 @@ from halls.models import Outlet
 from halls.roles import user_can_act_on, user_reads
 from halls.selectors import hall_offered_service, hall_with_setup
 from queueing.selectors import ticket_progress
+from queueing.views.customer import HALL_CODE_RE
 
 from . import services
 from .models import Appointment, AppointmentChannel
@@ -47,7 +48,9 @@ MAX_REPORT_DAYS = 400
 
 
 def _hall(code: str) -> Outlet:
-    outlet = hall_with_setup(code=code)
+    # Hall codes are capitals, digits and dashes: anything else finds nothing
+    # without asking the cache or the database.
+    outlet = hall_with_setup(code=code) if HALL_CODE_RE.fullmatch(code) else None
     if outlet is None or not outlet.has_queue:
         raise NotFound("No such hall with a queue.")
     return outlet

@@ -228,3 +228,9 @@ def test_the_endpoints_are_in_the_api_schema(api, db):
                  "/api/v1/halls/{code}/appointments/daily/"):
         assert path in schema["paths"], path
 
+
+
+def test_an_unknown_or_malformed_hall_is_404(api, hall_floor):
+    for code in ("NOPE-1", "bad code", "ZZ-H001%00"):
+        response = api.get(f"/api/v1/halls/{code}/appointments/slots/", {"service": "payment", "date": "2027-01-18"})
+        assert response.status_code in (400, 404), code
