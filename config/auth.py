@@ -50,6 +50,20 @@ def request_device(request) -> HallDevice | None:
     return auth if isinstance(auth, HallDevice) else None
 
 
+class VerifiedCustomer:
+    """A customer who proved their phone with a one-time code: what the
+    customer authentication (settings.CUSTOMER_AUTHENTICATION) puts in
+    `request.auth`. `phone` is the number they proved."""
+
+    phone: str
+
+
+def request_customer_phone(request) -> str | None:
+    """The phone of the signed-in customer of this request, if one signed in."""
+    auth = getattr(request, "auth", None)
+    return auth.phone if isinstance(auth, VerifiedCustomer) else None
+
+
 @receiver(post_delete, sender=Token, dispatch_uid="auth-token-deleted")
 def _token_deleted(sender, instance, **kwargs):
     process_forget(_memo_key(instance.key))

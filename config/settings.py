@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "queueing",
     "queueing.planning",
     "queueing.reports",
+    "queueing.appointments",
     "sms",
     "kiosk",
     "kiosk.carrier",
@@ -281,6 +282,34 @@ DISPLAY_HEARTBEAT_LIMIT = env.int("DISPLAY_HEARTBEAT_LIMIT", default=120)
 DISPLAY_HEARTBEAT_WINDOW_SECONDS = env.int("DISPLAY_HEARTBEAT_WINDOW_SECONDS", default=60)
 # Behind a reverse proxy, the client address is the first of X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+
+# --- Appointments (预约) --------------------------------------------------------
+# A booking is checked in at the kiosk from this many minutes before its slot
+# until this many after it: its ticket then joins the line as if it had been
+# there since the slot's start. Earlier is refused; later is a walk-in ticket
+# and the booking counts as late. Not checked in by the end: a no-show.
+QUEUE_APPOINTMENT_EARLY_MINUTES = env.int("QUEUE_APPOINTMENT_EARLY_MINUTES", default=30)
+QUEUE_APPOINTMENT_LATE_MINUTES = env.int("QUEUE_APPOINTMENT_LATE_MINUTES", default=15)
+# Bookings one phone may hold at once (booked, not yet checked in).
+QUEUE_APPOINTMENT_PHONE_LIMIT = env.int("QUEUE_APPOINTMENT_PHONE_LIMIT", default=3)
+# How many days ahead (today included) slots can be booked.
+QUEUE_APPOINTMENT_DAYS_AHEAD = env.int("QUEUE_APPOINTMENT_DAYS_AHEAD", default=14)
+if min(QUEUE_APPOINTMENT_EARLY_MINUTES, QUEUE_APPOINTMENT_LATE_MINUTES) < 0:
+    raise ImproperlyConfigured("QUEUE_APPOINTMENT_EARLY_MINUTES and QUEUE_APPOINTMENT_LATE_MINUTES must not be negative.")
+if QUEUE_APPOINTMENT_PHONE_LIMIT < 1 or QUEUE_APPOINTMENT_DAYS_AHEAD < 1:
+    raise ImproperlyConfigured("QUEUE_APPOINTMENT_PHONE_LIMIT and QUEUE_APPOINTMENT_DAYS_AHEAD must be at least 1.")
+# Who a customer is on the appointment API: the authentication of the
+# one-time-code sign-in (`Authorization: Customer <token>`), named here so
+# that the queue does not import the kiosk app that owns it.
+CUSTOMER_AUTHENTICATION = env.str("CUSTOMER_AUTHENTICATION", default="kiosk.auth.CustomerAuthentication")
+CELERY_BEAT_SCHEDULE.update({
+    # Reminder texts (the day before, an hour before), each sent once.
+    "appointments-send-reminders": {"task": "queueing.appointments.tasks.appointment_reminders_send",
+                                    "schedule": 60.0},
+    # Bookings past their check-in window become no-shows and free their slot.
+    "appointments-mark-no-shows": {"task": "queueing.appointments.tasks.appointment_no_shows_mark",
+                                   "schedule": 60.0},
+})
 
 # --- Peak-flow warnings ---------------------------------------------------------
 # Services the kiosks also do: a warning about their line suggests sending

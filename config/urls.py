@@ -19,8 +19,10 @@ urlpatterns = [
     path("api/v1/", include("kiosk.urls")),
     path("api/v1/", include("queueing.planning.urls")),
     path("api/v1/", include("queueing.reports.urls")),
+    path("api/v1/", include("queueing.appointments.urls")),
     path("", include("queueing.page_urls")),
     path("", include("kiosk.page_urls")),
     path("", include("queueing.planning.page_urls")),
     path("", include("queueing.reports.page_urls")),
+    path("", include("queueing.appointments.page_urls")),
 ]

@@ -73,6 +73,9 @@ ROLE_PERMISSIONS = {
                 for action in ("view", "add", "change", "delete")
             ),
         ],
+        # Slot capacities for bookings are the manager's to set; bookings are read.
+        "appointments": ["view_appointment", *(f"{action}_slotcapacity" for action in ("view", "add", "change",
+                                                                                         "delete"))],
     },
     CITY_OPERATIONS_GROUP: {
         "halls": [
@@ -90,6 +93,7 @@ ROLE_PERMISSIONS = {
             "view_arrivalforecast",
             *(f"view_{model}" for model in (*ROSTER_MODELS, "forecastevent")),
         ],
+        "appointments": ["view_appointment", "view_slotcapacity"],
     },
 }
 

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from config.auth import HallDevice
+from config.auth import HallDevice, VerifiedCustomer
 from config.phones import mask_phone
 from halls.models import Outlet
 
@@ -96,7 +96,7 @@ class OtpCode(models.Model):
         return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class CustomerSession(models.Model):
+class CustomerSession(VerifiedCustomer, models.Model):
     """A customer who proved their phone with a code: `Authorization: Customer <token>`."""
 
     token_hash = models.CharField(max_length=64)

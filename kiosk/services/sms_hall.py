@@ -8,6 +8,8 @@ Commands (case and full-width insensitive):
 - "CXYE", "YE" or "余额": the balance.  "CXJF", "JF" or "积分": points.
 - "G5", "G10", "G20", "G30", "G50": a data pack; reply "Y" or "是" within five
   minutes to buy it (the second confirmation), "N" or "否" to drop it.
+- "YY <hall code> <service> <date> <time>" books a hall visit, "QXYY <code>"
+  cancels it (queueing.appointments.services.texts).
 
 What the hall last asked a phone is kept for five minutes (SmsDialog), so
 that a reply of "2" or "Y" means something. Replies go through the SMS outbox.
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from config.api import DomainError
+from queueing.appointments.services import appointment_text_command
 from sms.services import sms_queue
 
 from ..carrier.errors import UnknownPack
@@ -93,6 +96,9 @@ def _answer(phone: str, command: str, now: datetime) -> str:
         reply = _answer_dialog(phone, dialog, command, now)
         if reply is not None:
             return reply
+    booking_reply = appointment_text_command(phone=phone, text=command, now=now)
+    if booking_reply is not None:
+        return booking_reply
     if command in MENU_WORDS:
         return _menu(phone, now)
     if command in VAS_WORDS:

@@ -46,6 +46,7 @@ def ticket_issue(
     idempotency_key: str | None = None,
     actor=None,
     now: datetime | None = None,
+    queued_at: datetime | None = None,
 ) -> tuple[Ticket, bool]:
     """Issue the next number of a service in a hall. Returns (ticket, created).
 
@@ -55,7 +56,11 @@ def ticket_issue(
     concurrently it is sent; a key reused for a different request (another
     service or phone) is refused rather than handing someone else's ticket
     out. Raises NoQueue, UnknownService, HallClosed, DailyCapReached,
-    PhoneLimitReached, IdempotencyKeyReused."""
+    PhoneLimitReached, IdempotencyKeyReused.
+
+    `queued_at` (at most `now`): the ticket's place in its line, when a rule
+    places it earlier than its issue (a booking checked in for its slot);
+    by default it joins the back of its line."""
     if idempotency_key:
         existing = _replay_issue(outlet, idempotency_key, service_code, phone)
         if existing is not None:
@@ -93,19 +98,22 @@ def ticket_issue(
                 channel=channel,
                 phone=phone or "",
                 issued_at=now,
-                queued_at=now,
+                queued_at=min(queued_at, now) if queued_at is not None else now,
                 idempotency_key=idempotency_key or None,
                 issued_by=actor if actor is not None and actor.is_authenticated else None,
             )
             line_join(ticket)
-            ticket_event(
-                ticket, kind=TicketEventKind.ISSUED, from_status="", at=now, actor=actor,
-                detail={"channel": channel, "priority": priority},
-            )
+            placed_ahead = ticket.queued_at < now
+            detail = {"channel": channel, "priority": priority}
+            if placed_ahead:
+                detail["queued_at"] = ticket.queued_at.isoformat()
+            ticket_event(ticket, kind=TicketEventKind.ISSUED, from_status="", at=now, actor=actor, detail=detail)
             # A normal ticket joins the back of its line: nobody else's place
             # moves. A new ticket moves nobody nearer; only it may be near at
             # once (a short line), and only a ticket with a phone gets a text.
-            refresh.refresh_hall_on_commit(outlet.id, outlet.code, counts=True, positions=priority != Priority.NORMAL)
+            # A ticket placed ahead (queued_at before now) moves those behind it.
+            refresh.refresh_hall_on_commit(outlet.id, outlet.code, counts=True,
+                                           positions=priority != Priority.NORMAL or placed_ahead)
             if ticket.phone:
                 texts_near_turn_on_commit(outlet.id)
     except IntegrityError:

@@ -405,6 +405,8 @@
   async function load() {
     const mine = ++generation;
     syncControls();
+    // Other cards of the page (the bookings') follow the same period.
+    root.dispatchEvent(new CustomEvent("reports:period", { detail: { from: state.from, to: state.to } }));
     const errorBox = $("[data-error]");
     errorBox.hidden = true;
     $("[data-loading]").hidden = false;
