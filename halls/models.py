@@ -32,6 +32,11 @@ class Outlet(models.Model):
         "暂停上限(分钟)", default=20,
         help_text="窗口暂停超过此时长即预警 / A counter paused longer than this raises a warning.",
     )
+    remote_check_in = models.BooleanField(
+        "手机取号需到店签到", default=True, db_default=True,
+        help_text="手机取的号到店签到后才叫号 / Tickets taken by phone are called only after their holder "
+                  "checks in at the hall.",
+    )
 
     class Meta:
         verbose_name = "网点"

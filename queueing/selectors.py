@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
@@ -13,7 +14,7 @@ from halls.models import Counter, CounterService, CounterState, HallService, Out
 from halls.selectors import hall_with_setup
 
 from .days import business_day_live, hall_day_live, halls_with_hours, live_days
-from .estimates import CounterNow, Estimate, Handle, line_estimates
+from .estimates import CounterNow, Estimate, Handle, absent_estimates, line_estimates
 from .models import (
     ACTIVE_AT_COUNTER,
     CALL_ORDER,
@@ -28,6 +29,7 @@ from .models import (
     TicketStatus,
     WaitingLine,
 )
+from .presence import ABSENT_INDEX_SQL, ABSENT_SQL, away_now, is_callable
 
 HANDLE_TIME_CACHE_SECONDS = 60
 MIN_HANDLE_SAMPLES = 3  # today's finished tickets of a service before their mean counts
@@ -211,19 +213,19 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
     query = (
         Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, business_date=day)
         .order_by(*CALL_ORDER)
-        .values_list("id", "service_id")
+        .values_list("id", "service_id", "awaiting_arrival", "away_until")
     )
     rows = list(query if limit is None else query[:limit])
     rest = {}
     if limit is not None and len(rows) == limit:
         taken = defaultdict(int)
-        for _, service_id in rows:
+        for _, service_id, _, _ in rows:
             taken[service_id] += 1
         counts = _waiting_counts(outlet_id, day)
         rest = {sid: n - taken[sid] for sid, n in counts.items() if n > taken[sid]}
     current = _currents(now, _at_counters(outlet_id, day)
                         .values_list("counter_id", "service_id", "status", "called_at", "started_at"))
-    return _line_from(rows, current, routing, handle, rest)
+    return _line_from(rows, current, routing, handle, rest, now)
 
 
 def _currents(now: datetime, rows) -> dict[int, tuple]:
@@ -235,21 +237,36 @@ def _currents(now: datetime, rows) -> dict[int, tuple]:
     }
 
 
-def _line_from(rows, current, routing, handle, rest) -> dict:
+def _line_from(rows, current, routing, handle, rest, now) -> dict:
+    """The line played from `rows`: (ticket id, service id, awaiting arrival,
+    away until) of the waiting tickets in call order. Only the tickets
+    callable now (queueing.presence) are played and counted ahead of others;
+    one that is not gets the place and wait it would have if it were, and
+    still counts as waiting."""
     counters = [CounterNow(counter_id, services, current.get(counter_id))
                 for counter_id, services in routing["serving"].items()]
     handle = dict(handle)
-    for service_id in {s for c in counters for s in c.services} | {s for _, s in rows} | set(rest):
+    for service_id in {s for c in counters for s in c.services} | {r[1] for r in rows} | set(rest):
         handle.setdefault(service_id, Handle.default(300.0))
-    estimates = line_estimates(counters=counters, waiting=rows, handle=handle, planned=routing["competitors"],
+    present, line = [], []
+    for ticket_id, service_id, awaiting_arrival, away_until in rows:
+        here = is_callable(awaiting_arrival, away_until, now)
+        if here:
+            present.append((ticket_id, service_id))
+        back_in = (away_until - now).total_seconds() if not here and not awaiting_arrival else 0.0
+        line.append((ticket_id, service_id, here, back_in))
+    estimates = line_estimates(counters=counters, waiting=present, handle=handle, planned=routing["competitors"],
                                rest=rest)
-    # Positions: 1 + the waiting tickets, among the services its counters may
-    # call, that are called before it (the same rule as ticket_position).
+    if len(present) < len(rows):
+        absent_estimates(estimates, line)
+    # Positions: 1 + the callable waiting tickets, among the services its
+    # counters may call, that are called before it (the same rule as
+    # ticket_position).
     seen = defaultdict(int)
     positions, waiting = {}, defaultdict(int)
-    for ticket_id, service_id in rows:
+    for ticket_id, service_id, here, _ in line:
         positions[ticket_id] = 1 + sum(seen[s] for s in routing["competitors"].get(service_id, {service_id}))
-        seen[service_id] += 1
+        seen[service_id] += here
         waiting[service_id] += 1
     for service_id, n in rest.items():
         waiting[service_id] += n
@@ -266,14 +283,14 @@ def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None =
     routings = halls_routing(outlet_ids)
     handles = halls_handle_stats(outlet_ids, timezone.localtime(now))
     rows, current = defaultdict(list), defaultdict(dict)
-    for ticket_id, outlet_id, service_id, day in (
+    for ticket_id, outlet_id, service_id, day, awaiting_arrival, away_until in (
         Ticket.objects.filter(outlet_id__in=outlet_ids, status=TicketStatus.WAITING,
                               business_date__in=set(days.values()))
         .order_by("outlet_id", *CALL_ORDER)
-        .values_list("id", "outlet_id", "service_id", "business_date")
+        .values_list("id", "outlet_id", "service_id", "business_date", "awaiting_arrival", "away_until")
     ):
         if days.get(outlet_id) == day:
-            rows[outlet_id].append((ticket_id, service_id))
+            rows[outlet_id].append((ticket_id, service_id, awaiting_arrival, away_until))
     oldest = min(days.values(), default=timezone.localdate(now))
     for outlet_id, counter_id, service_id, status, called, started, day in (
         Ticket.objects.filter(Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=oldest),
@@ -285,7 +302,7 @@ def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None =
     lines = {}
     for outlet_id in outlet_ids:
         line = _line_from(rows.get(outlet_id, []), current.get(outlet_id, {}), routings[outlet_id],
-                          handles.get(outlet_id, {}), {})
+                          handles.get(outlet_id, {}), {}, now)
         lines[outlet_id] = {**line, "day": days.get(outlet_id), "handle": handles.get(outlet_id, {}),
                             "routing": routings[outlet_id]}
     return lines
@@ -431,35 +448,47 @@ def counter_boards(*, outlet_id: int, day: date | None = None) -> list[dict]:
     ]
 
 
-def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | None:
+def ticket_position(ticket: Ticket, *, routing: dict | None = None, now: datetime | None = None) -> int | None:
     """1 + the waiting tickets the hall's counters will call before this one.
 
     Counted from the back: every waiting ticket its counters may call in its
     priority class or a higher one (the kept line counts, this one included),
-    less those of its class behind it. A ticket just taken has nobody behind
-    it, so however long the line, this reads a few rows."""
+    less those of its class behind it, less those ahead of it whose holders
+    are not here now (queueing.presence: they are passed over). A ticket
+    just taken has nobody behind it, and the absent are few (a partial
+    index), so however long the line, this reads a few rows. A ticket whose
+    own holder is not here gets the place it would have if they were."""
     if ticket.status != TicketStatus.WAITING:
         return None
+    now = now or timezone.now()
     routing = routing or hall_routing(outlet_id=ticket.outlet_id)
     services = sorted(routing["competitors"].get(ticket.service_id, {ticket.service_id}))
     in_services = f"service_id IN ({', '.join(['%s'] * len(services))})"
     day = ticket.business_date
     # In SQL: this runs for every ticket issued, and building the same query
-    # with the ORM cost more than running it. One statement, so both counts
-    # come from one snapshot; the waiting-line index answers the second.
+    # with the ORM cost more than running it. One statement, so the counts
+    # come from one snapshot; the waiting-line index answers the second, the
+    # absent tickets' partial index the third.
     queued_at = connection.ops.adapt_datetimefield_value(ticket.queued_at)
+    table = Ticket._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COALESCE(SUM(waiting), 0) FROM {WaitingLine._meta.db_table} "
             f"WHERE outlet_id = %s AND business_date = %s AND {in_services} AND priority_rank <= %s), "
-            f"(SELECT COUNT(*) FROM {Ticket._meta.db_table} "
+            f"(SELECT COUNT(*) FROM {table} "
             f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND {in_services} "
-            "AND priority_rank = %s AND business_date = %s AND (queued_at > %s OR (queued_at = %s AND id > %s)))",
+            "AND priority_rank = %s AND business_date = %s AND (queued_at > %s OR (queued_at = %s AND id > %s))), "
+            f"(SELECT COUNT(*) FROM {table} "
+            f"WHERE outlet_id = %s AND business_date = %s AND status = '{TicketStatus.WAITING.value}' "
+            f"AND {in_services} AND {ABSENT_INDEX_SQL} AND {ABSENT_SQL} "
+            "AND (priority_rank < %s OR (priority_rank = %s AND (queued_at < %s OR (queued_at = %s AND id < %s)))))",
             [ticket.outlet_id, day, *services, ticket.priority_rank,
-             ticket.outlet_id, *services, ticket.priority_rank, day, queued_at, queued_at, ticket.id],
+             ticket.outlet_id, *services, ticket.priority_rank, day, queued_at, queued_at, ticket.id,
+             ticket.outlet_id, day, *services, connection.ops.adapt_datetimefield_value(now),
+             ticket.priority_rank, ticket.priority_rank, queued_at, queued_at, ticket.id],
         )
-        in_line, behind = cursor.fetchone()
-        return max(int(in_line) - behind, 1)
+        in_line, behind, absent_ahead = cursor.fetchone()
+        return max(int(in_line) - behind - absent_ahead, 1)
 
 
 def ticket_is_over(ticket: Ticket, now: datetime | None = None) -> bool:
@@ -482,11 +511,21 @@ def ticket_progress(ticket: Ticket, *, just_issued: bool = False) -> dict:
     range. `just_issued`: the ticket has just joined the back of its line (its
     wait is a new ticket's, as the refresher last played the line)."""
     status, cancel_reason = ticket_view(ticket)
-    view = {"status": status, "cancel_reason": cancel_reason}
+    now = timezone.now()
+    waiting = status == TicketStatus.WAITING
+    away_until = away_now(ticket, now) if waiting else None
+    view = {
+        "status": status, "cancel_reason": cancel_reason,
+        # Presence (queueing.presence): a phone ticket waiting for its holder to
+        # check in, a holder away until a time (ISO), the step-aways left.
+        "check_in_required": waiting and ticket.awaiting_arrival,
+        "away_until": timezone.localtime(away_until).isoformat() if away_until else None,
+        "step_away_left": max(settings.QUEUE_STEP_AWAY_MAX_TIMES - ticket.away_count, 0) if waiting else 0,
+    }
     if status != TicketStatus.WAITING:
         waited = 0 if status in ACTIVE_AT_COUNTER else None
         return {**view, "position": None, "estimated_wait_seconds": waited, "estimated_wait_range": None}
-    position = ticket_position(ticket)
+    position = ticket_position(ticket, now=now)
     estimate = None
     if just_issued and ticket.priority_rank == PRIORITY_RANK[Priority.NORMAL]:
         # As the refresher last played the line, a ticket taken now of this service.

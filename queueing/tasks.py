@@ -6,6 +6,7 @@ from celery import shared_task
 from .services import business_days_close as business_days_close_now
 from .services import handle_times_learn as handle_times_learn_now
 from .services import texts_near_turn_send, texts_near_turn_started
+from .services import ticket_away_over as ticket_away_over_now
 
 
 @shared_task(acks_late=True)
@@ -26,3 +27,10 @@ def business_days_close() -> int:
 def handle_times_learn() -> int:
     """Learn every hall's handle times per service and hour (beat: nightly)."""
     return handle_times_learn_now()
+
+
+@shared_task(acks_late=True)
+def ticket_away_over(ticket_id: int) -> bool:
+    """A step-away's time is up: the holder's page and the others' places
+    are refreshed (queued with the step-away, to run when it ends)."""
+    return ticket_away_over_now(ticket_id=ticket_id)

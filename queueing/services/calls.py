@@ -25,8 +25,10 @@ from .. import events
 from ..days import hall_day_live
 from ..errors import CounterBusy, CounterNotOpen, IllegalTransition, NoCurrentTicket, SameService
 from ..models import ACTIVE_AT_COUNTER, CALL_ORDER, Ticket, TicketEvent, TicketEventKind, TicketStatus
+from ..presence import callable_now
 from .counters import broadcast_counter_freed, has_active_ticket, lock_counter
 from .days import close_stale_call_at
+from .presence import tickets_passed_over
 from .records import after_ticket_change, line_join, line_leave, ticket_event
 
 
@@ -101,14 +103,20 @@ def ticket_call_next(*, counter_id: int, actor, request_key: str | None = None,
         if has_active_ticket(counter):
             raise CounterBusy()
         service_ids = list(counter.counter_services.values_list("service_id", flat=True))
+        day = hall_day_live(counter.outlet, now)
+        # Only a ticket whose holder is here (queueing.presence): the others
+        # keep their places and are passed over.
         ticket = (
             Ticket.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
             .select_related("service")
-            .filter(outlet_id=counter.outlet_id, service_id__in=service_ids, status=TicketStatus.WAITING,
-                    business_date=hall_day_live(counter.outlet, now))
+            .filter(callable_now(now), outlet_id=counter.outlet_id, service_id__in=service_ids,
+                    status=TicketStatus.WAITING, business_date=day)
             .order_by(*CALL_ORDER)
             .first()
         )
+        if counter.outlet.remote_check_in:
+            tickets_passed_over(outlet_id=counter.outlet_id, service_ids=service_ids, business_date=day,
+                                called=ticket, now=now)
         if ticket is None:
             return None
         ticket.outlet = counter.outlet  # already read with the counter
