@@ -30,11 +30,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.phones import mask_phone
+from config.qr import qr_svg
 from halls.models import HallService, OpeningException, Outlet
 from halls.selectors import outlet_is_open, outlet_opening_intervals
 
 from ..models import Ticket, TicketRating
 from ..selectors import hall_diversions, halls_waiting_counts, service_summaries, ticket_live_state
+from ..services import step_away_choices
 
 # Tokens are URL-safe base64 (secrets.token_urlsafe) and hall codes capitals,
 # digits and dashes: anything else (a NUL, which PostgreSQL text cannot hold)
@@ -83,6 +85,20 @@ def ticket_phase(live: dict) -> str:
     return "waiting"
 
 
+def ticket_presence(live: dict) -> str:
+    """Which presence panel the ticket page shows beside its phase: `remote`
+    (a phone ticket to check in on arrival), `away` (its holder stepped
+    away), `here` (waiting, and may step away), or "" (nothing to offer).
+    ticket.js applies the same rule to every live frame."""
+    if live["status"] != "waiting":
+        return ""
+    if live.get("check_in_required"):
+        return "remote"
+    if live.get("away_until"):
+        return "away"
+    return "here" if live.get("step_away_left") else ""
+
+
 def wait_minutes(seconds: int | None) -> int | None:
     return None if seconds is None else -(-seconds // 60)
 
@@ -124,7 +140,13 @@ def ticket_page(request, token):
         "rangeShownMinutes": RANGE_SHOWN_MINUTES,
         "services": _hall_service_names(ticket.outlet_id),
         "rated": rating.score if rating else None,
+        "hall": ticket.outlet.code,
+        "businessDate": ticket.business_date.isoformat(),
+        "awayUrl": reverse("ticket-step-away", kwargs={"token": ticket.token}),
+        "backUrl": reverse("ticket-come-back", kwargs={"token": ticket.token}),
+        "checkInUrl": reverse("ticket-check-in", kwargs={"token": ticket.token}),
     }
+    presence = ticket_presence(live)
     return render(
         request,
         "queueing/customer/ticket.html",
@@ -141,6 +163,13 @@ def ticket_page(request, token):
             "rating": rating,
             "scores": SCORES,
             "near_position": settings.QUEUE_NEAR_TURN_POSITION,
+            "presence": presence,
+            "away_until_hm": (live.get("away_until") or "")[11:16],
+            "step_away_choices": step_away_choices(),
+            # The kiosk's scanner reads the page's own link from the phone's screen.
+            "ticket_qr": qr_svg(request.build_absolute_uri()) if ticket.awaiting_arrival else "",
+            "arrival_grace_minutes": settings.QUEUE_ARRIVAL_GRACE_MINUTES,
+            "reinstate_places": settings.QUEUE_REINSTATE_PLACES,
         },
     )
 
