@@ -33,7 +33,7 @@ from config.api import InvalidInput
 from config.tasks import enqueue
 from halls.models import Outlet
 
-from ..days import hall_day_live
+from ..days import business_day_live, hall_day_live
 from ..errors import (
     AlreadyAway,
     HallKeyExpired,
@@ -237,8 +237,10 @@ def ticket_check_in_at_hall(*, outlet: Outlet, token: str | None = None, number:
 
 def hall_check_in_key(*, outlet: Outlet, now: datetime | None = None) -> str:
     """The key in the hall's check-in QR code: its code and live business day,
-    signed. Valid that business day only: print the code each day."""
-    day = hall_day_live(outlet, now)
+    signed. Valid that business day only: print the code each day. (Read
+    from `outlet` itself, not the cached setup: pages that show the code do
+    not need it.)"""
+    day = business_day_live(outlet, now)
     return signing.dumps({"h": outlet.code, "d": day.isoformat()}, salt=HALL_KEY_SALT, compress=True)
 
 

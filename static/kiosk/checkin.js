@@ -38,10 +38,10 @@
   function showDone() {
     const ticket = flow.ticket;
     const screen = K.screenEl("checkin-done");
-    screen.querySelector("[data-ticket-number]").textContent = ticket.number;
-    K.setText(screen.querySelector("[data-ticket-service]"), ticket.service_name, ticket.service_name);
+    screen.querySelector("[data-checkin-number]").textContent = ticket.number;
+    K.setText(screen.querySelector("[data-checkin-service]"), ticket.service_name, ticket.service_name);
     const ahead = Math.max(0, (ticket.position || 1) - 1);
-    K.setText(screen.querySelector("[data-ticket-ahead]"),
+    K.setText(screen.querySelector("[data-checkin-ahead]"),
       `前面还有 ${ahead} 位，请留意叫号`, `${ahead} ahead of you; watch the screen for your number`);
   }
 
@@ -55,6 +55,8 @@
   function reset() {
     Object.assign(flow, { prefix: null, number: null, ticket: null });
     scan.value = "";
+    K.screenEl("checkin-done").querySelectorAll("[data-checkin-number], [data-checkin-service], [data-checkin-ahead]")
+      .forEach((el) => el.replaceChildren());
     const first = K.screenEl("checkin-number").querySelector("[data-checkin-prefix]");
     if (first) choosePrefix(first.dataset.checkinPrefix);
   }

@@ -99,8 +99,8 @@ def test_the_kiosk_checks_in_the_ticket_whose_code_it_scans(new_page, screenshot
 
     done = screen(page, "checkin-done")
     expect(done).to_be_visible()
-    expect(done.locator("[data-ticket-number]")).to_have_text(ticket.number)
-    expect(done.locator("[data-ticket-ahead]")).to_contain_text("前面还有 1 位")
+    expect(done.locator("[data-checkin-number]")).to_have_text(ticket.number)
+    expect(done.locator("[data-checkin-ahead]")).to_contain_text("前面还有 1 位")
     screenshot(page, "kiosk-check-in-done")
     assert Ticket.objects.get(pk=ticket.pk).awaiting_arrival is False
 
@@ -123,5 +123,5 @@ def test_the_kiosk_checks_in_by_number_and_the_phones_last_four_digits(new_page,
     press_digits(page, "checkin-last4", PHONE[-4:])
     page.locator("[data-checkin-submit]").click()
 
-    expect(screen(page, "checkin-done").locator("[data-ticket-number]")).to_have_text(ticket.number)
+    expect(screen(page, "checkin-done").locator("[data-checkin-number]")).to_have_text(ticket.number)
     assert Ticket.objects.get(pk=ticket.pk).awaiting_arrival is False
