@@ -1,5 +1,7 @@
 """Reads of the live queue shared by the API, the displays and the services."""
 
+import hashlib
+import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -643,3 +645,79 @@ def handle_time_rows(*, since: datetime, until: datetime, outlet_id: int | None 
     with connection.cursor() as cursor:
         cursor.execute(sql, params + ([outlet_id] if outlet_id is not None else []))
         return cursor.fetchall()
+
+
+# The hall picker's waits: the whole city's lines played in one batch, kept
+# this long (every phone opening /m/ reads the same figures).
+HALLS_WAITS_CACHE_SECONDS = 15
+# A nearby hall is suggested when a service's wait here reaches its target,
+# and the other hall, this close, waits at most this share of it.
+NEARBY_KM = 5.0
+NEARBY_HALLS_READ = 8
+NEARBY_SHORTER_SHARE = 0.6
+
+
+def halls_new_ticket_waits(outlet_ids, now: datetime | None = None, *,
+                           halls: dict | None = None) -> dict[int, dict[int, int]]:
+    """{outlet id: {service id: seconds}}: what a ticket taken now would wait
+    at each hall, for many halls in a few queries whatever their number
+    (halls_lines; `halls`: the outlets with their hours, when the caller
+    has them); kept HALLS_WAITS_CACHE_SECONDS."""
+    outlet_ids = sorted(set(outlet_ids))
+    if not outlet_ids:
+        return {}
+    digest = hashlib.sha1(",".join(map(str, outlet_ids)).encode()).hexdigest()[:16]
+
+    def compute():
+        lines = halls_lines(outlet_ids, now, halls=halls)
+        return {oid: {sid: e.seconds for sid, e in line["estimates"].services.items()} for oid, line in lines.items()}
+
+    return cached(f"halls-waits:{digest}", compute, HALLS_WAITS_CACHE_SECONDS)
+
+
+def _km(a_lat, a_lng, b_lat, b_lng) -> float:
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b_lng - a_lng) / 2) ** 2
+    return 2 * 6371 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def nearby_shorter_waits(*, outlet: Outlet, summaries: list[dict], candidates) -> dict[str, dict]:
+    """For each service of `summaries` (service_summaries of `outlet`) whose
+    wait has reached its target: the nearest hall among `candidates` (open
+    halls with a queue) within NEARBY_KM that offers it and waits at most
+    NEARBY_SHORTER_SHARE of it. {service code: {to_code, to_name,
+    to_address, km, to_wait_seconds}}. One batch of lines for the few
+    nearest halls."""
+    if outlet.lat is None or outlet.lng is None:
+        return {}
+    targets = {
+        hs.service.code: (hs.target_wait_seconds or hs.service.target_wait_seconds)
+        for hs in HallService.objects.filter(outlet=outlet).select_related("service")
+    }
+    long = [s for s in summaries if s["estimated_wait_seconds"] >= targets.get(s["code"], 600)]
+    if not long:
+        return {}
+    near = sorted(
+        ((_km(float(outlet.lat), float(outlet.lng), float(h.lat), float(h.lng)), h) for h in candidates
+         if h.pk != outlet.pk and h.lat is not None and h.lng is not None),
+        key=lambda pair: pair[0],
+    )
+    near = [(km, h) for km, h in near if km <= NEARBY_KM][:NEARBY_HALLS_READ]
+    if not near:
+        return {}
+    offered = defaultdict(dict)
+    for outlet_id, code, service_id in HallService.objects.filter(
+            outlet_id__in=[h.pk for _, h in near], is_active=True).values_list("outlet_id", "service__code",
+                                                                               "service_id"):
+        offered[outlet_id][code] = service_id
+    waits = halls_new_ticket_waits([h.pk for _, h in near])
+    found = {}
+    for summary in long:
+        for km, hall in near:
+            service_id = offered[hall.pk].get(summary["code"])
+            wait = waits.get(hall.pk, {}).get(service_id) if service_id else None
+            if wait is not None and wait <= NEARBY_SHORTER_SHARE * summary["estimated_wait_seconds"]:
+                found[summary["code"]] = {"to_code": hall.code, "to_name": hall.name, "to_address": hall.address,
+                                          "km": round(km, 1), "to_wait_seconds": wait}
+                break
+    return found

@@ -3,6 +3,8 @@ ticket checking in by its location or by the hall's code, and the kiosk's
 check-in screen (the ticket's QR code, or its number and the phone's last
 four digits)."""
 
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -125,3 +127,38 @@ def test_the_kiosk_checks_in_by_number_and_the_phones_last_four_digits(new_page,
 
     expect(screen(page, "checkin-done").locator("[data-checkin-number]")).to_have_text(ticket.number)
     assert Ticket.objects.get(pk=ticket.pk).awaiting_arrival is False
+
+
+def test_the_hall_picker_shows_waits_and_a_busy_hall_points_to_a_nearby_quieter_one(new_page, screenshot):
+    busy = build_floor(name="郑州金水路营业厅", lat=34.78, lng=113.68)
+    quiet = build_floor(name="郑州花园路营业厅", lat=34.785, lng=113.68)
+    for _ in range(12):
+        take(busy)
+    page = new_page(*PHONE_SIZE)
+
+    page.goto("/m/")
+    expect(page.locator(f'[data-hall="{busy.hall.code}"] [data-wait-span]')).to_contain_text("分钟")
+    screenshot(page, "mobile-halls-waits")
+    page.goto(f"/m/{busy.hall.code}/")
+
+    banner = page.locator('[data-nearby-for="payment"]')
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(quiet.hall.name)
+    screenshot(page, "mobile-nearby-hall")
+    page.locator('input[name=service][value="enquiry"]').check()
+    expect(banner).to_be_hidden()
+
+
+def test_staff_print_the_halls_check_in_code_for_the_day(new_page, screenshot):
+    floor = build_floor(name="郑州金水路营业厅")
+    client = Client()
+    client.force_login(floor.agent)
+    page = new_page(900, 1200)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "domain": "127.0.0.1", "path": "/"}])
+
+    page.goto(f"/manage/{floor.hall.code}/check-in-qr/")
+
+    expect(page.locator("[data-check-in-qr] svg")).to_be_visible()
+    screenshot(page, "manage-check-in-code")
