@@ -1,5 +1,5 @@
-"""QR codes as inline SVG (receipts, pay screens, booking codes): no images on disk, nothing
-fetched from outside."""
+"""QR codes as inline SVG (receipts, pay screens, booking codes, ticket pages, a
+hall's check-in code): no images on disk, nothing fetched from outside."""
 
 import io
 import re

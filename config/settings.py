@@ -248,7 +248,8 @@ CELERY_BEAT_SCHEDULE.update({
 })
 QUEUE_MAX_CALLS = env.int("QUEUE_MAX_CALLS", default=3)
 # 过号顺延: a no-show of today waits again, after this many waiting tickets of
-# its line (or last), at most this many times a ticket.
+# its line (or last), at most this many times a ticket; a phone ticket checking
+# in after its grace is placed the same way.
 QUEUE_REINSTATE_PLACES = env.int("QUEUE_REINSTATE_PLACES", default=3)
 QUEUE_REINSTATE_MAX = env.int("QUEUE_REINSTATE_MAX", default=1)
 # A called ticket not started this long after its call is called again once,
@@ -264,6 +265,21 @@ QUEUE_PHONE_DAILY_LIMIT = env.int("QUEUE_PHONE_DAILY_LIMIT", default=5)
 # when the estimated wait drops under this many seconds.
 QUEUE_NEAR_TURN_POSITION = env.int("QUEUE_NEAR_TURN_POSITION", default=3)
 QUEUE_NEAR_TURN_SECONDS = env.int("QUEUE_NEAR_TURN_SECONDS", default=300)
+# 暂离: a waiting customer may step away this many times a ticket, for 5, 10
+# or 15 minutes at most this long; their ticket is passed over meanwhile and
+# keeps its place.
+QUEUE_STEP_AWAY_MAX_MINUTES = env.int("QUEUE_STEP_AWAY_MAX_MINUTES", default=15)
+QUEUE_STEP_AWAY_MAX_TIMES = env.int("QUEUE_STEP_AWAY_MAX_TIMES", default=1)
+# A phone ticket (at a hall with remote check-in) is called only after its
+# holder checks in. Its place is kept this many minutes after its turn first
+# came; checking in later places it as a reinstated ticket.
+QUEUE_ARRIVAL_GRACE_MINUTES = env.int("QUEUE_ARRIVAL_GRACE_MINUTES", default=10)
+# Checking in by the phone's location: within this many metres of the hall.
+QUEUE_CHECK_IN_RADIUS_METRES = env.int("QUEUE_CHECK_IN_RADIUS_METRES", default=150)
+for _name in ("QUEUE_STEP_AWAY_MAX_MINUTES", "QUEUE_STEP_AWAY_MAX_TIMES",
+              "QUEUE_ARRIVAL_GRACE_MINUTES", "QUEUE_CHECK_IN_RADIUS_METRES"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must not be negative.")
 # A hall's waiting counts (to its displays) and places in line (to customers
 # following their tickets) go out at most once in this many milliseconds: a
 # change in a quiet hall at once, the changes that follow within the interval

@@ -47,6 +47,11 @@ class Outlet(models.Model):
         help_text="转到另一业务的号码在新队列中的位置 / Where a ticket transferred to another service "
                   "stands in its new line: ahead of its normal tickets, by its issue time, or last.",
     )
+    remote_check_in = models.BooleanField(
+        "手机取号需到店签到", default=True, db_default=True,
+        help_text="手机取的号到店签到后才叫号 / Tickets taken by phone are called only after their holder "
+                  "checks in at the hall.",
+    )
 
     class Meta:
         verbose_name = "网点"

@@ -1,4 +1,5 @@
-"""QR codes as inline SVG: the project's helper (config.qr), as the kiosk has always imported it."""
+"""QR codes as inline SVG (receipts, pay screens): config.qr, shared with the
+queue's own pages."""
 
 from config.qr import qr_svg
 

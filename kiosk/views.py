@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from config.api import DomainError, InvalidInput
 from config.ratelimit import client_address
 from queueing.selectors import service_summaries
+from queueing.services import hall_check_in_key
 
 from . import services
 from .models import KioskDevice
@@ -84,6 +85,12 @@ def kiosk_home(request, code):
         "printer": "network" if device.printer_address else "browser",
         "topup": limits,
         "data_packs": services.data_packs(),
+        # Phone tickets check in here on arrival (queueing.services.presence):
+        # the hall's code of the day, for a phone to scan from the screen.
+        "check_in": device.outlet.remote_check_in,
+        "check_in_url": request.build_absolute_uri(
+            reverse("check-in-by-code", kwargs={"key": hall_check_in_key(outlet=device.outlet)})),
+        "prefixes": sorted({service["prefix"] for service in hall_services}),
     }
     return render(request, "kiosk/kiosk.html", context)
 

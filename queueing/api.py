@@ -30,13 +30,16 @@ from .serializers import (
     DisplayDeviceOutSerializer,
     DisplayHeartbeatInSerializer,
     DisplayHeartbeatOutSerializer,
+    HallTicketCheckInInSerializer,
     MissedTicketSerializer,
     PoolTicketOutSerializer,
     QueueSnapshotSerializer,
+    TicketCheckInInSerializer,
     TicketIssueInSerializer,
     TicketOutSerializer,
     TicketRatingInSerializer,
     TicketRatingOutSerializer,
+    TicketStepAwayInSerializer,
 )
 
 
@@ -121,6 +124,82 @@ class TicketCancelApi(APIView):
         if not Ticket.objects.filter(token=token).exists():
             raise NotFound("No such ticket.")
         ticket = services.ticket_cancel(token=token)
+        return Response(_ticket_data(ticket, request))
+
+
+class TicketStepAwayApi(APIView):
+    """暂离: the holder steps away for a few minutes; the ticket keeps its place
+    and is passed over until then (queueing.services.presence)."""
+
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(request=TicketStepAwayInSerializer, responses=TicketOutSerializer,
+                   summary="Step away for a few minutes, keeping the place (holder of the token)")
+    def post(self, request, token):
+        fields = validated(TicketStepAwayInSerializer, request.data)
+        ticket = services.ticket_step_away(token=token, minutes=fields["minutes"])
+        return Response(_ticket_data(ticket, request))
+
+
+class TicketComeBackApi(APIView):
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(request=None, responses=TicketOutSerializer,
+                   summary="Back before the step-away's time is up (holder of the token)")
+    def post(self, request, token):
+        ticket = services.ticket_come_back(token=token)
+        return Response(_ticket_data(ticket, request))
+
+
+class TicketCheckInApi(APIView):
+    """The holder of a phone ticket says they have arrived: with the hall's
+    check-in code (scanned in the hall) or the phone's location. A ticket
+    that needs no check-in is answered as it is."""
+
+    permission_classes = []
+    authentication_classes = []
+
+    @extend_schema(request=TicketCheckInInSerializer, responses=TicketOutSerializer,
+                   summary="Check in on arrival (holder of the token)")
+    def post(self, request, token):
+        fields = validated(TicketCheckInInSerializer, request.data)
+        if fields.get("hall_key"):
+            ticket = services.ticket_check_in_by_hall_key(token=token, hall_key=fields["hall_key"])
+        else:
+            ticket = services.ticket_check_in_by_location(token=token, lat=fields["lat"], lng=fields["lng"])
+        return Response(_ticket_data(ticket, request))
+
+
+class HallTicketCheckInApi(APIView):
+    """A kiosk of the hall (or its staff) checks in a phone ticket whose
+    holder has arrived: its QR code, or its number and the phone's last four
+    digits."""
+
+    permission_classes = []
+
+    @extend_schema(request=HallTicketCheckInInSerializer, responses=TicketOutSerializer,
+                   summary="Check in a ticket at the hall (kiosk or staff)")
+    def post(self, request, code):
+        outlet = _get_hall(code)
+        device = request_device(request)
+        if device is not None:
+            if device.outlet_id != outlet.pk:
+                raise Forbidden("该终端不属于此营业厅 / This kiosk belongs to another hall.")
+            how, actor = services.CheckInHow.KIOSK, None
+        elif request.user.is_authenticated:
+            if not user_can_act_on(request.user, outlet):
+                raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+            how, actor = services.CheckInHow.STAFF, request.user
+        else:
+            raise NotAuthenticated("请在取号机上签到 / Check in at the hall's kiosk.")
+        fields = validated(HallTicketCheckInInSerializer, request.data)
+        ticket = services.ticket_check_in_at_hall(
+            outlet=outlet, token=fields.get("token"), number=fields.get("number"),
+            phone_last4=fields.get("phone_last4"), how=how, actor=actor,
+        )
+        ticket = Ticket.objects.select_related("outlet", "service", "counter").get(pk=ticket.pk)
         return Response(_ticket_data(ticket, request))
 
 

@@ -76,4 +76,64 @@ class AlreadyRated(DomainError):
 class NotReinstatable(DomainError):
     code = "not_reinstatable"
     message = "该号码不能顺延 / This ticket cannot be reinstated."
+# --- Presence: stepping away and checking in (queueing.services.presence) ----
+
+
+class NotArrived(DomainError):
+    code = "not_arrived"
+    message = "请先到店签到 / Check in at the hall first."
+    status = 409
+
+
+class AlreadyAway(DomainError):
+    code = "already_away"
+    message = "您已暂离 / You have already stepped away."
+    status = 409
+
+
+class NotAway(DomainError):
+    code = "not_away"
+    message = "您没有暂离 / You have not stepped away."
+    status = 409
+
+
+class StepAwayLimit(DomainError):
+    code = "step_away_limit"
+    message = "本号暂离次数已用完 / This ticket cannot step away again."
+    status = 409
+
+
+class TicketNotFound(DomainError):
+    code = "ticket_not_found"
+    message = "未找到该号码，请核对号码和手机尾号 / No such ticket; check the number and the phone's last four digits."
+    status = 404
+
+
+class OtherHallTicket(DomainError):
+    code = "other_hall"
+    message = "该号码不是本营业厅的 / This ticket is for another hall."
+    status = 409
+
+
+class HallKeyInvalid(DomainError):
+    code = "hall_key_invalid"
+    message = "签到码无效，请扫描营业厅内的签到码 / This check-in code is not valid; scan the code in the hall."
+    status = 400
+
+
+class HallKeyExpired(DomainError):
+    code = "hall_key_expired"
+    message = "签到码已过期，请扫描营业厅内今天的签到码 / This check-in code has expired; scan today's code in the hall."
+    status = 400
+
+
+class TooFar(DomainError):
+    code = "too_far"
+    message = "您离营业厅还有些距离，到店后再签到 / You are not at the hall yet; check in when you arrive."
+    status = 409
+
+
+class HallWithoutLocation(DomainError):
+    code = "hall_without_location"
+    message = "该营业厅不支持定位签到，请在取号机或扫码签到 / This hall cannot check you in by location; use the kiosk or the code in the hall."
     status = 409

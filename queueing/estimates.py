@@ -225,3 +225,22 @@ def _sharing(counters, service_id) -> set:
 
 def _indexes(waiting, service_id):
     return (i for i, row in enumerate(waiting) if row[1] == service_id)
+
+
+def absent_estimates(result: LineEstimate, line: list[tuple]) -> None:
+    """Give the tickets that were not played (their holders not here now:
+    queueing.presence) the wait they would have if they were: that of the
+    first played ticket of their service after them, whose turn they would
+    take, or else a new ticket's; one whose holder stepped away, not before
+    they are back. `line`: (ticket id, service id, played, seconds until back)
+    in call order. Adds to `result.tickets`."""
+    next_played: dict = {}
+    for ticket_id, service_id, played, back_in in reversed(line):
+        if played:
+            next_played[service_id] = ticket_id
+            continue
+        estimate = result.tickets.get(next_played.get(service_id)) or result.services.get(service_id)
+        if estimate is None:
+            continue
+        shift = max(0, int(math.ceil(back_in)) - estimate.seconds)
+        result.tickets[ticket_id] = Estimate(estimate.seconds + shift, estimate.low + shift, estimate.high + shift)

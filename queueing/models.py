@@ -128,6 +128,17 @@ class Ticket(models.Model):
     # arrival, a booking checked in for its slot). Waits are still counted
     # from `issued_at`.
     queued_at = models.DateTimeField("排队时间")
+    # Presence (queueing.presence): a phone ticket waits for its holder to
+    # check in at the hall before it can be called; a holder who stepped
+    # away is passed over until `away_until`. Neither moves the ticket in
+    # its line.
+    awaiting_arrival = models.BooleanField("待到店签到", default=False, db_default=False)
+    arrived_at = models.DateTimeField("签到时间", null=True, blank=True)
+    # The first time a counter passed the ticket over because its holder had
+    # not arrived: the grace for a late arrival runs from here.
+    passed_over_at = models.DateTimeField("轮到未到", null=True, blank=True)
+    away_until = models.DateTimeField("暂离至", null=True, blank=True)
+    away_count = models.PositiveSmallIntegerField("暂离次数", default=0, db_default=0)
     first_called_at = models.DateTimeField("首次叫号", null=True, blank=True)
     called_at = models.DateTimeField("叫号时间", null=True, blank=True)
     started_at = models.DateTimeField("开始办理", null=True, blank=True)
@@ -196,6 +207,15 @@ class Ticket(models.Model):
             models.Index(fields=["pool_counter", "pool_due_at"], condition=Q(parked=True), name="ticket_pool_counter"),
             models.Index(fields=["pool_agent", "pool_due_at"], condition=Q(parked=True), name="ticket_pool_agent"),
             models.Index(fields=["outlet", "business_date"], name="ticket_hall_day"),
+            # The waiting tickets that may not be callable now (not arrived,
+            # or away at some time): few, so that counting those ahead of a
+            # ticket (ticket_position) and marking the ones passed over
+            # (call-next) read a handful of rows.
+            models.Index(
+                fields=["outlet", "business_date", "service"],
+                condition=Q(status="waiting") & (Q(awaiting_arrival=True) | Q(away_until__isnull=False)),
+                name="ticket_waiting_absent",
+            ),
             # The closing task: which halls have tickets of a day still open.
             models.Index(
                 fields=["business_date", "outlet"],
@@ -220,6 +240,10 @@ class TicketEventKind(models.TextChoices):
     TRANSFERRED = "transferred", "转移"
     REINSTATED = "reinstated", "过号顺延"
     PARKED = "parked", "暂存"
+    STEPPED_AWAY = "stepped_away", "暂离"
+    CAME_BACK = "came_back", "暂离返回"
+    CHECKED_IN = "checked_in", "到店签到"
+    PLACED_LATE = "placed_late", "迟到顺延"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

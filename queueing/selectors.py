@@ -1,5 +1,7 @@
 """Reads of the live queue shared by the API, the displays and the services."""
 
+import hashlib
+import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -14,7 +16,7 @@ from halls.models import Counter, CounterService, CounterState, HallService, Out
 from halls.selectors import hall_with_setup
 
 from .days import business_day_live, hall_day_live, halls_with_hours, live_days
-from .estimates import CounterNow, Estimate, Handle, line_estimates
+from .estimates import CounterNow, Estimate, Handle, absent_estimates, line_estimates
 from .models import (
     ACTIVE_AT_COUNTER,
     CALL_ORDER,
@@ -29,6 +31,7 @@ from .models import (
     TicketStatus,
     WaitingLine,
 )
+from .presence import ABSENT_INDEX_SQL, ABSENT_SQL, away_now, is_callable
 
 HANDLE_TIME_CACHE_SECONDS = 60
 MIN_HANDLE_SAMPLES = 3  # today's finished tickets of a service before their mean counts
@@ -270,7 +273,7 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
     query = (
         Ticket.objects.filter(outlet_id=outlet_id, status=TicketStatus.WAITING, parked=False, business_date=day)
         .order_by(*CALL_ORDER)
-        .values_list("id", "service_id", "priority_rank", "queued_at")
+        .values_list("id", "service_id", "priority_rank", "queued_at", "awaiting_arrival", "away_until")
     )
     rows = _waiting_rows(query if limit is None else query[:limit], now)
     rest = {}
@@ -282,14 +285,16 @@ def hall_line(*, outlet_id: int, outlet_code: str | None = None, now: datetime |
         rest = {sid: n - taken[sid] for sid, n in counts.items() if n > taken[sid]}
     current = _currents(now, _at_counters(outlet_id, day)
                         .values_list("counter_id", "service_id", "status", "called_at", "started_at"))
-    return _line_from(rows, current, routing, handle, rest)
+    return _line_from(rows, current, routing, handle, rest, now)
 
 
 def _waiting_rows(rows, now: datetime) -> list[tuple]:
-    """(id, service id, priority rank, seconds since it joined the line), as
-    the play of the line (queueing.estimates) reads them."""
-    return [(ticket_id, service_id, rank, (now - queued_at).total_seconds())
-            for ticket_id, service_id, rank, queued_at in rows]
+    """(id, service id, priority rank, seconds since it joined the line,
+    awaiting arrival, away until): the first four as the play of the line
+    (queueing.estimates) reads them, the last two for who is here now
+    (queueing.presence)."""
+    return [(ticket_id, service_id, rank, (now - queued_at).total_seconds(), awaiting_arrival, away_until)
+            for ticket_id, service_id, rank, queued_at, awaiting_arrival, away_until in rows]
 
 
 def _currents(now: datetime, rows) -> dict[int, tuple]:
@@ -301,7 +306,11 @@ def _currents(now: datetime, rows) -> dict[int, tuple]:
     }
 
 
-def _line_from(rows, current, routing, handle, rest) -> dict:
+def _line_from(rows, current, routing, handle, rest, now) -> dict:
+    """The line played from `rows` (_waiting_rows, in call order). Only the
+    tickets callable now (queueing.presence) are played, each counter taking
+    them by its work profile; one that is not callable gets the place and
+    wait it would have if it were, and still counts as waiting."""
     setup = routing.get("setup", {})
     # In the order of their ids: counters free at the same moment call in that order.
     counters = [CounterNow(counter_id, services, current.get(counter_id), *setup.get(counter_id, ()))
@@ -309,14 +318,25 @@ def _line_from(rows, current, routing, handle, rest) -> dict:
     handle = dict(handle)
     for service_id in {s for c in counters for s in c.services} | {row[1] for row in rows} | set(rest):
         handle.setdefault(service_id, Handle.default(300.0))
-    estimates = line_estimates(counters=counters, waiting=rows, handle=handle, planned=routing["competitors"],
+    present, line = [], []
+    for ticket_id, service_id, rank, waited, awaiting_arrival, away_until in rows:
+        here = is_callable(awaiting_arrival, away_until, now)
+        if here:
+            present.append((ticket_id, service_id, rank, waited))
+        back_in = (away_until - now).total_seconds() if not here and not awaiting_arrival else 0.0
+        line.append((ticket_id, service_id, here, back_in))
+    estimates = line_estimates(counters=counters, waiting=present, handle=handle, planned=routing["competitors"],
                                rest=rest)
+    if len(present) < len(rows):
+        absent_estimates(estimates, line)
     # Positions: 1 + the waiting tickets, among the services its counters may
     # call, that the counters take before it as the line is played forward
     # (each counter by its profile); a ticket no open counter serves, in
     # call order. Where every counter calls all its competitors in call
-    # order, this is the count ticket_position makes.
-    service_of = {row[0]: row[1] for row in rows}
+    # order, this is the count ticket_position makes. A ticket whose holder
+    # is not here: 1 + the callable tickets of its competitors ahead of it
+    # in call order, the place it would have if they were.
+    service_of = {row[0]: row[1] for row in present}
     competitors = routing["competitors"]
     seen = defaultdict(int)
     positions, waiting = {}, defaultdict(int)
@@ -324,11 +344,15 @@ def _line_from(rows, current, routing, handle, rest) -> dict:
         service_id = service_of[ticket_id]
         positions[ticket_id] = 1 + sum(seen[s] for s in competitors.get(service_id, {service_id}))
         seen[service_id] += 1
-    for row in rows:
-        ticket_id, service_id = row[0], row[1]
+    for ticket_id, service_id, *_ in present:
         if ticket_id not in positions:
             positions[ticket_id] = 1 + sum(seen[s] for s in competitors.get(service_id, {service_id}))
             seen[service_id] += 1
+    ahead = defaultdict(int)
+    for ticket_id, service_id, here, _ in line:
+        if not here:
+            positions[ticket_id] = 1 + sum(ahead[s] for s in competitors.get(service_id, {service_id}))
+        ahead[service_id] += here
         waiting[service_id] += 1
     for service_id, n in rest.items():
         waiting[service_id] += n
@@ -345,14 +369,16 @@ def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None =
     routings = halls_routing(outlet_ids)
     handles = halls_handle_stats(outlet_ids, timezone.localtime(now))
     rows, current = defaultdict(list), defaultdict(dict)
-    for ticket_id, outlet_id, service_id, rank, queued_at, day in (
+    for ticket_id, outlet_id, service_id, rank, queued_at, day, awaiting_arrival, away_until in (
         Ticket.objects.filter(outlet_id__in=outlet_ids, status=TicketStatus.WAITING, parked=False,
                               business_date__in=set(days.values()))
         .order_by("outlet_id", *CALL_ORDER)
-        .values_list("id", "outlet_id", "service_id", "priority_rank", "queued_at", "business_date")
+        .values_list("id", "outlet_id", "service_id", "priority_rank", "queued_at", "business_date",
+                     "awaiting_arrival", "away_until")
     ):
         if days.get(outlet_id) == day:
-            rows[outlet_id].append((ticket_id, service_id, rank, (now - queued_at).total_seconds()))
+            rows[outlet_id].append((ticket_id, service_id, rank, (now - queued_at).total_seconds(),
+                                    awaiting_arrival, away_until))
     oldest = min(days.values(), default=timezone.localdate(now))
     for outlet_id, counter_id, service_id, status, called, started, day in (
         Ticket.objects.filter(Q(status=TicketStatus.SERVING) | Q(status=TicketStatus.CALLED, business_date__gte=oldest),
@@ -364,7 +390,7 @@ def halls_lines(outlet_ids, now: datetime | None = None, *, halls: dict | None =
     lines = {}
     for outlet_id in outlet_ids:
         line = _line_from(rows.get(outlet_id, []), current.get(outlet_id, {}), routings[outlet_id],
-                          handles.get(outlet_id, {}), {})
+                          handles.get(outlet_id, {}), {}, now)
         lines[outlet_id] = {**line, "day": days.get(outlet_id), "handle": handles.get(outlet_id, {}),
                             "routing": routings[outlet_id]}
     return lines
@@ -511,15 +537,19 @@ def counter_boards(*, outlet_id: int, day: date | None = None) -> list[dict]:
     ]
 
 
-def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | None:
+def ticket_position(ticket: Ticket, *, routing: dict | None = None, now: datetime | None = None) -> int | None:
     """1 + the waiting tickets the hall's counters will call before this one.
 
     Counted from the back: every waiting ticket its counters may call in its
     priority class or a higher one (the kept line counts, this one included),
-    less those of its class behind it. A ticket just taken has nobody behind
-    it, so however long the line, this reads a few rows."""
+    less those of its class behind it, less those ahead of it whose holders
+    are not here now (queueing.presence: they are passed over). A ticket
+    just taken has nobody behind it, and the absent are few (a partial
+    index), so however long the line, this reads a few rows. A ticket whose
+    own holder is not here gets the place it would have if they were."""
     if ticket.status != TicketStatus.WAITING or ticket.parked:
         return None
+    now = now or timezone.now()
     routing = routing or hall_routing(outlet_id=ticket.outlet_id)
     if ticket.service_id in routing.get("inexact", ()):
         played = _played_position(ticket)
@@ -529,21 +559,29 @@ def ticket_position(ticket: Ticket, *, routing: dict | None = None) -> int | Non
     in_services = f"service_id IN ({', '.join(['%s'] * len(services))})"
     day = ticket.business_date
     # In SQL: this runs for every ticket issued, and building the same query
-    # with the ORM cost more than running it. One statement, so both counts
-    # come from one snapshot; the waiting-line index answers the second.
+    # with the ORM cost more than running it. One statement, so the counts
+    # come from one snapshot; the waiting-line index answers the second, the
+    # absent tickets' partial index the third.
     queued_at = connection.ops.adapt_datetimefield_value(ticket.queued_at)
+    table = Ticket._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COALESCE(SUM(waiting), 0) FROM {WaitingLine._meta.db_table} "
             f"WHERE outlet_id = %s AND business_date = %s AND {in_services} AND priority_rank <= %s), "
-            f"(SELECT COUNT(*) FROM {Ticket._meta.db_table} "
+            f"(SELECT COUNT(*) FROM {table} "
             f"WHERE outlet_id = %s AND status = '{TicketStatus.WAITING.value}' AND NOT parked AND {in_services} "
-            "AND priority_rank = %s AND business_date = %s AND (queued_at > %s OR (queued_at = %s AND id > %s)))",
+            "AND priority_rank = %s AND business_date = %s AND (queued_at > %s OR (queued_at = %s AND id > %s))), "
+            f"(SELECT COUNT(*) FROM {table} "
+            f"WHERE outlet_id = %s AND business_date = %s AND status = '{TicketStatus.WAITING.value}' "
+            f"AND {in_services} AND {ABSENT_INDEX_SQL} AND {ABSENT_SQL} "
+            "AND (priority_rank < %s OR (priority_rank = %s AND (queued_at < %s OR (queued_at = %s AND id < %s)))))",
             [ticket.outlet_id, day, *services, ticket.priority_rank,
-             ticket.outlet_id, *services, ticket.priority_rank, day, queued_at, queued_at, ticket.id],
+             ticket.outlet_id, *services, ticket.priority_rank, day, queued_at, queued_at, ticket.id,
+             ticket.outlet_id, day, *services, connection.ops.adapt_datetimefield_value(now),
+             ticket.priority_rank, ticket.priority_rank, queued_at, queued_at, ticket.id],
         )
-        in_line, behind = cursor.fetchone()
-        return max(int(in_line) - behind, 1)
+        in_line, behind, absent_ahead = cursor.fetchone()
+        return max(int(in_line) - behind - absent_ahead, 1)
 
 
 def _played_position(ticket: Ticket) -> int | None:
@@ -577,16 +615,26 @@ def ticket_progress(ticket: Ticket, *, just_issued: bool = False) -> dict:
     range. `just_issued`: the ticket has just joined the back of its line (its
     wait is a new ticket's, as the refresher last played the line)."""
     status, cancel_reason = ticket_view(ticket)
-    view = {"status": status, "cancel_reason": cancel_reason}
+    now = timezone.now()
+    waiting = status == TicketStatus.WAITING
+    away_until = away_now(ticket, now) if waiting else None
+    view = {
+        "status": status, "cancel_reason": cancel_reason,
+        # Presence (queueing.presence): a phone ticket waiting for its holder to
+        # check in, a holder away until a time (ISO), the step-aways left.
+        "check_in_required": waiting and ticket.awaiting_arrival,
+        "away_until": timezone.localtime(away_until).isoformat() if away_until else None,
+        "step_away_left": max(settings.QUEUE_STEP_AWAY_MAX_TIMES - ticket.away_count, 0) if waiting else 0,
+    }
     if status != TicketStatus.WAITING:
         waited = 0 if status in ACTIVE_AT_COUNTER else None
         return {**view, "position": None, "estimated_wait_seconds": waited, "estimated_wait_range": None}
     if ticket.parked:
         # Out of the line, in an agent's pool: no place; back when it is due.
         due = ticket.pool_due_at
-        left = max(0, int((due - timezone.now()).total_seconds())) if due else None
+        left = max(0, int((due - now).total_seconds())) if due else None
         return {**view, "position": None, "estimated_wait_seconds": left, "estimated_wait_range": None}
-    position = ticket_position(ticket)
+    position = ticket_position(ticket, now=now)
     estimate = None
     if just_issued and ticket.priority_rank == PRIORITY_RANK[Priority.NORMAL]:
         # As the refresher last played the line, a ticket taken now of this service.
@@ -758,3 +806,79 @@ def hall_missed_tickets(outlet: Outlet, *, limit: int = 10, now: datetime | None
          "reinstatable": t.reinstated_count < settings.QUEUE_REINSTATE_MAX}
         for t in rows
     ]
+
+
+# The hall picker's waits: the whole city's lines played in one batch, kept
+# this long (every phone opening /m/ reads the same figures).
+HALLS_WAITS_CACHE_SECONDS = 15
+# A nearby hall is suggested when a service's wait here reaches its target,
+# and the other hall, this close, waits at most this share of it.
+NEARBY_KM = 5.0
+NEARBY_HALLS_READ = 8
+NEARBY_SHORTER_SHARE = 0.6
+
+
+def halls_new_ticket_waits(outlet_ids, now: datetime | None = None, *,
+                           halls: dict | None = None) -> dict[int, dict[int, int]]:
+    """{outlet id: {service id: seconds}}: what a ticket taken now would wait
+    at each hall, for many halls in a few queries whatever their number
+    (halls_lines; `halls`: the outlets with their hours, when the caller
+    has them); kept HALLS_WAITS_CACHE_SECONDS."""
+    outlet_ids = sorted(set(outlet_ids))
+    if not outlet_ids:
+        return {}
+    digest = hashlib.sha1(",".join(map(str, outlet_ids)).encode()).hexdigest()[:16]
+
+    def compute():
+        lines = halls_lines(outlet_ids, now, halls=halls)
+        return {oid: {sid: e.seconds for sid, e in line["estimates"].services.items()} for oid, line in lines.items()}
+
+    return cached(f"halls-waits:{digest}", compute, HALLS_WAITS_CACHE_SECONDS)
+
+
+def _km(a_lat, a_lng, b_lat, b_lng) -> float:
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b_lng - a_lng) / 2) ** 2
+    return 2 * 6371 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def nearby_shorter_waits(*, outlet: Outlet, summaries: list[dict], candidates) -> dict[str, dict]:
+    """For each service of `summaries` (service_summaries of `outlet`) whose
+    wait has reached its target: the nearest hall among `candidates` (open
+    halls with a queue) within NEARBY_KM that offers it and waits at most
+    NEARBY_SHORTER_SHARE of it. {service code: {to_code, to_name,
+    to_address, km, to_wait_seconds}}. One batch of lines for the few
+    nearest halls."""
+    if outlet.lat is None or outlet.lng is None:
+        return {}
+    targets = {
+        hs.service.code: (hs.target_wait_seconds or hs.service.target_wait_seconds)
+        for hs in HallService.objects.filter(outlet=outlet).select_related("service")
+    }
+    long = [s for s in summaries if s["estimated_wait_seconds"] >= targets.get(s["code"], 600)]
+    if not long:
+        return {}
+    near = sorted(
+        ((_km(float(outlet.lat), float(outlet.lng), float(h.lat), float(h.lng)), h) for h in candidates
+         if h.pk != outlet.pk and h.lat is not None and h.lng is not None),
+        key=lambda pair: pair[0],
+    )
+    near = [(km, h) for km, h in near if km <= NEARBY_KM][:NEARBY_HALLS_READ]
+    if not near:
+        return {}
+    offered = defaultdict(dict)
+    for outlet_id, code, service_id in HallService.objects.filter(
+            outlet_id__in=[h.pk for _, h in near], is_active=True).values_list("outlet_id", "service__code",
+                                                                               "service_id"):
+        offered[outlet_id][code] = service_id
+    waits = halls_new_ticket_waits([h.pk for _, h in near])
+    found = {}
+    for summary in long:
+        for km, hall in near:
+            service_id = offered[hall.pk].get(summary["code"])
+            wait = waits.get(hall.pk, {}).get(service_id) if service_id else None
+            if wait is not None and wait <= NEARBY_SHORTER_SHARE * summary["estimated_wait_seconds"]:
+                found[summary["code"]] = {"to_code": hall.code, "to_name": hall.name, "to_address": hall.address,
+                                          "km": round(km, 1), "to_wait_seconds": wait}
+                break
+    return found

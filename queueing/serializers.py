@@ -1,3 +1,5 @@
+import re
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -47,6 +49,9 @@ class TicketOutSerializer(serializers.ModelSerializer):
     estimated_wait_range = serializers.SerializerMethodField()
     phone_masked = serializers.SerializerMethodField()
     track_url = serializers.SerializerMethodField()
+    check_in_required = serializers.SerializerMethodField()
+    away_until = serializers.SerializerMethodField()
+    step_away_left = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
@@ -56,6 +61,7 @@ class TicketOutSerializer(serializers.ModelSerializer):
             "channel", "position", "estimated_wait_seconds", "estimated_wait_range", "counter", "call_count",
             "parked", "phone_masked",
             "issued_at", "first_called_at", "called_at", "started_at", "finished_at", "track_url",
+            "check_in_required", "away_until", "step_away_left",
         ]
 
     def to_representation(self, ticket):
@@ -88,6 +94,9 @@ class TicketOutSerializer(serializers.ModelSerializer):
             "called_at": _datetime_out(ticket.called_at),
             "started_at": _datetime_out(ticket.started_at),
             "finished_at": _datetime_out(ticket.finished_at),
+            "check_in_required": self.get_check_in_required(ticket),
+            "away_until": progress.get("away_until"),
+            "step_away_left": progress.get("step_away_left", 0),
         }
         if "track_url" in self.Meta.fields:
             values["track_url"] = self.get_track_url(ticket)
@@ -119,6 +128,18 @@ class TicketOutSerializer(serializers.ModelSerializer):
     def get_estimated_wait_range(self, ticket) -> list[int] | None:
         """[low, high] seconds: about 80 % of waits fall in it."""
         return self._progress(ticket).get("estimated_wait_range")
+
+    def get_check_in_required(self, ticket) -> bool:
+        """A phone ticket called only after its holder checks in at the hall."""
+        return bool(self._progress(ticket).get("check_in_required", False))
+
+    def get_away_until(self, ticket) -> str | None:
+        """While the holder has stepped away (暂离): until when (ISO 8601); else null."""
+        return self._progress(ticket).get("away_until")
+
+    def get_step_away_left(self, ticket) -> int:
+        """How many more times the holder may step away."""
+        return self._progress(ticket).get("step_away_left", 0)
 
     def get_counter(self, ticket) -> int | None:
         return ticket.counter.number if ticket.counter_id else None
@@ -347,3 +368,53 @@ class CounterRequestOutSerializer(serializers.Serializer):
 
 class CounterRequestAnswerInSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
+
+
+class TicketStepAwayInSerializer(serializers.Serializer):
+    minutes = serializers.IntegerField(min_value=1, max_value=240)
+
+
+class TicketCheckInInSerializer(serializers.Serializer):
+    """The holder checks in with the hall's check-in code (`hall_key`, from
+    the QR code in the hall), or with the phone's location (`lat`, `lng`)."""
+
+    hall_key = serializers.CharField(required=False, max_length=500)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+
+    def validate(self, attrs):
+        if attrs.get("hall_key"):
+            return attrs
+        if attrs.get("lat") is None or attrs.get("lng") is None:
+            raise serializers.ValidationError(
+                "请扫描营业厅的签到码，或提供位置 / Send the hall's check-in code (hall_key), or lat and lng.")
+        return attrs
+
+
+# A ticket page link as its QR code holds it (or its token alone).
+_TICKET_LINK_RE = re.compile(r"(?:^|/t/)([A-Za-z0-9_-]{16,64})/?(?:[?#].*)?$", re.ASCII)
+
+
+class HallTicketCheckInInSerializer(serializers.Serializer):
+    """At the hall's kiosk: the ticket's QR code (the ticket page's link, or
+    its token), or its number and the last four digits of its phone."""
+
+    token = serializers.CharField(required=False, max_length=300)
+    number = serializers.RegexField(r"^[A-Za-z]{1,2}[0-9]{1,5}$", required=False, max_length=10)
+    phone_last4 = serializers.RegexField(r"^[0-9]{4}$", required=False,
+                                         error_messages={"invalid": "请输入手机号后四位 / Enter the last four digits."})
+
+    def validate_token(self, value):
+        match = _TICKET_LINK_RE.search(value.strip())
+        if match is None:
+            raise serializers.ValidationError("这不是排队号的二维码 / This is not a queue ticket's code.")
+        return match.group(1)
+
+    def validate(self, attrs):
+        if attrs.get("token"):
+            return attrs
+        if not attrs.get("number") or not attrs.get("phone_last4"):
+            raise serializers.ValidationError(
+                "请扫描号码二维码，或输入号码和手机后四位 / Scan the ticket's code, or enter its number and the "
+                "phone's last four digits.")
+        return attrs

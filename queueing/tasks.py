@@ -7,6 +7,7 @@ from .services import business_days_close as business_days_close_now
 from .services import handle_times_learn as handle_times_learn_now
 from .services import missed_calls_sweep as missed_calls_sweep_now
 from .services import texts_near_turn_send, texts_near_turn_started
+from .services import ticket_away_over as ticket_away_over_now
 
 
 @shared_task(acks_late=True)
@@ -34,3 +35,7 @@ def missed_calls_sweep() -> dict:
     """Call again, then mark as no-shows, the called tickets nobody came for
     (beat: every 15 seconds)."""
     return missed_calls_sweep_now()
+def ticket_away_over(ticket_id: int) -> bool:
+    """A step-away's time is up: the holder's page and the others' places
+    are refreshed (queued with the step-away, to run when it ends)."""
+    return ticket_away_over_now(ticket_id=ticket_id)

@@ -5,6 +5,7 @@ from . import api
 urlpatterns = [
     path("halls/<str:code>/queue/", api.HallQueueApi.as_view(), name="hall-queue"),
     path("halls/<str:code>/tickets/", api.TicketIssueApi.as_view(), name="ticket-issue"),
+    path("halls/<str:code>/tickets/check-in/", api.HallTicketCheckInApi.as_view(), name="hall-ticket-check-in"),
     path("halls/<str:code>/tickets/<str:number>/cancel/", api.HallTicketCancelApi.as_view(),
          name="hall-ticket-cancel"),
     path("halls/<str:code>/tickets/missed/", api.HallMissedTicketsApi.as_view(), name="ticket-missed"),
@@ -17,6 +18,9 @@ urlpatterns = [
     path("halls/<str:code>/displays/heartbeat/", api.DisplayHeartbeatApi.as_view(), name="display-heartbeat"),
     path("tickets/<str:token>/", api.TicketDetailApi.as_view(), name="ticket-detail"),
     path("tickets/<str:token>/cancel/", api.TicketCancelApi.as_view(), name="ticket-cancel"),
+    path("tickets/<str:token>/away/", api.TicketStepAwayApi.as_view(), name="ticket-step-away"),
+    path("tickets/<str:token>/back/", api.TicketComeBackApi.as_view(), name="ticket-come-back"),
+    path("tickets/<str:token>/check-in/", api.TicketCheckInApi.as_view(), name="ticket-check-in"),
     path("tickets/<str:token>/rating/", api.TicketRatingApi.as_view(), name="ticket-rating"),
     path("counters/<int:counter_id>/", api.CounterDetailApi.as_view(), name="counter-detail"),
     path("counters/<int:counter_id>/open/", api.CounterOpenApi.as_view(), name="counter-open"),

@@ -28,11 +28,33 @@ from .handle_times import handle_times_learn
 from .issuing import ticket_issue_allowed
 from .missed import missed_calls_sweep, ticket_reinstate
 from .pools import NotInPool, ticket_call_from_pool, ticket_park
+from .presence import (
+    CheckInHow,
+    hall_check_in_key,
+    hall_of_check_in_key,
+    step_away_choices,
+    ticket_away_over,
+    ticket_check_in_at_hall,
+    ticket_check_in_by_hall_key,
+    ticket_check_in_by_location,
+    ticket_come_back,
+    ticket_step_away,
+)
 from .texts import texts_near_turn_send, texts_near_turn_started
 from .tickets import format_number, ticket_cancel, ticket_cancel_by_staff, ticket_issue
 
 __all__ = [
     "NotInPool",
+    "CheckInHow",
+    "hall_check_in_key",
+    "hall_of_check_in_key",
+    "step_away_choices",
+    "ticket_away_over",
+    "ticket_check_in_at_hall",
+    "ticket_check_in_by_hall_key",
+    "ticket_check_in_by_location",
+    "ticket_come_back",
+    "ticket_step_away",
     "NotPossibleNow",
     "counter_profile_set",
     "ticket_call_from_pool",

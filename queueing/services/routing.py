@@ -31,7 +31,9 @@ from halls.models import Counter, CounterService, HallService, RoutingProfile, S
 from ..days import hall_day_live
 from ..estimates import profile_key
 from ..models import CALL_ORDER, Ticket, TicketStatus
+from ..presence import callable_now
 from ..selectors import pool_owned_by, with_queue_mates
+from .presence import tickets_passed_over
 
 # A weighted pick is read without a lock, then locked; when a colleague took
 # it meanwhile, the pick is made again, at most this many times.
@@ -91,7 +93,16 @@ def next_for_counter(counter: Counter, now: datetime) -> Ticket | None:
             return due
     if not setup.services:
         return None
-    line = _line(counter, day)
+    ticket = _pick(_line(counter, day, now), setup, now)
+    if counter.outlet.remote_check_in:
+        # Phone tickets whose turn came before their holders arrived: their grace starts.
+        tickets_passed_over(outlet_id=counter.outlet_id, service_ids=list(setup.services), business_date=day,
+                            called=ticket, now=now)
+    return ticket
+
+
+def _pick(line, setup: CounterSetup, now: datetime) -> Ticket | None:
+    """The ticket of `line` the counter's profile takes, locked."""
     if setup.profile == RoutingProfile.STRICT:
         for turn in _turns(setup.services):
             ticket = _locked(line.filter(service_id__in=turn)).order_by(*CALL_ORDER).first()
@@ -103,10 +114,12 @@ def next_for_counter(counter: Counter, now: datetime) -> Ticket | None:
     return _locked(line.filter(service_id__in=list(setup.services))).order_by(*CALL_ORDER).first()
 
 
-def _line(counter: Counter, day):
-    """The hall's general line of the day: the waiting tickets not parked in a pool."""
-    return Ticket.objects.filter(outlet_id=counter.outlet_id, status=TicketStatus.WAITING, parked=False,
-                                 business_date=day)
+def _line(counter: Counter, day, now: datetime):
+    """The hall's general line of the day that may be called now: the waiting
+    tickets not parked in a pool, whose holders are here (queueing.presence:
+    the others keep their places and are passed over)."""
+    return Ticket.objects.filter(callable_now(now), outlet_id=counter.outlet_id, status=TicketStatus.WAITING,
+                                 parked=False, business_date=day)
 
 
 def _locked(tickets):

@@ -89,6 +89,8 @@ def texts_near_turn_send(*, outlet_id: int) -> int:
             text=(
                 f"【营业厅排队】您在{ticket.outlet.name}的 {ticket.number} 号前面还有 {line['position'] - 1} 位，"
                 f"预计约 {minutes} 分钟，请留意叫号。"
+                # A phone ticket is called only once its holder has checked in.
+                + ("到店后请在取号机或扫码签到。" if ticket.awaiting_arrival else "")
             ),
             purpose="ticket_near_turn",
             dedupe_key=f"ticket-{ticket.pk}-near-{ticket.wait_event_id}",

@@ -28,6 +28,7 @@ from ..models import (
     TicketEventKind,
     TicketStatus,
 )
+from .presence import needs_check_in
 from .records import after_ticket_change, line_join, line_leave, sequence_next, ticket_event
 from .texts import texts_near_turn_on_commit
 
@@ -99,6 +100,7 @@ def ticket_issue(
                 phone=phone or "",
                 issued_at=now,
                 queued_at=min(queued_at, now) if queued_at is not None else now,
+                awaiting_arrival=needs_check_in(outlet=outlet, channel=channel),
                 idempotency_key=idempotency_key or None,
                 issued_by=actor if actor is not None and actor.is_authenticated else None,
             )

@@ -30,11 +30,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.phones import mask_phone
+from config.qr import qr_svg
 from halls.models import HallService, OpeningException, Outlet
 from halls.selectors import outlet_is_open, outlet_opening_intervals
 
 from ..models import Ticket, TicketRating
-from ..selectors import hall_diversions, halls_waiting_counts, service_summaries, ticket_live_state
+from ..selectors import (
+    hall_diversions,
+    halls_new_ticket_waits,
+    halls_waiting_counts,
+    nearby_shorter_waits,
+    service_summaries,
+    ticket_live_state,
+)
+from ..services import step_away_choices
 
 # Tokens are URL-safe base64 (secrets.token_urlsafe) and hall codes capitals,
 # digits and dashes: anything else (a NUL, which PostgreSQL text cannot hold)
@@ -83,6 +92,20 @@ def ticket_phase(live: dict) -> str:
     return "waiting"
 
 
+def ticket_presence(live: dict) -> str:
+    """Which presence panel the ticket page shows beside its phase: `remote`
+    (a phone ticket to check in on arrival), `away` (its holder stepped
+    away), `here` (waiting, and may step away), or "" (nothing to offer).
+    ticket.js applies the same rule to every live frame."""
+    if live["status"] != "waiting":
+        return ""
+    if live.get("check_in_required"):
+        return "remote"
+    if live.get("away_until"):
+        return "away"
+    return "here" if live.get("step_away_left") else ""
+
+
 def wait_minutes(seconds: int | None) -> int | None:
     return None if seconds is None else -(-seconds // 60)
 
@@ -124,7 +147,13 @@ def ticket_page(request, token):
         "rangeShownMinutes": RANGE_SHOWN_MINUTES,
         "services": _hall_service_names(ticket.outlet_id),
         "rated": rating.score if rating else None,
+        "hall": ticket.outlet.code,
+        "businessDate": ticket.business_date.isoformat(),
+        "awayUrl": reverse("ticket-step-away", kwargs={"token": ticket.token}),
+        "backUrl": reverse("ticket-come-back", kwargs={"token": ticket.token}),
+        "checkInUrl": reverse("ticket-check-in", kwargs={"token": ticket.token}),
     }
+    presence = ticket_presence(live)
     return render(
         request,
         "queueing/customer/ticket.html",
@@ -141,6 +170,13 @@ def ticket_page(request, token):
             "rating": rating,
             "scores": SCORES,
             "near_position": settings.QUEUE_NEAR_TURN_POSITION,
+            "presence": presence,
+            "away_until_hm": (live.get("away_until") or "")[11:16],
+            "step_away_choices": step_away_choices(),
+            # The kiosk's scanner reads the page's own link from the phone's screen.
+            "ticket_qr": qr_svg(request.build_absolute_uri()) if ticket.awaiting_arrival else "",
+            "arrival_grace_minutes": settings.QUEUE_ARRIVAL_GRACE_MINUTES,
+            "reinstate_places": settings.QUEUE_REINSTATE_PLACES,
         },
     )
 
@@ -175,16 +211,29 @@ def _queue_halls(*, around):
     )
 
 
+def _wait_spans(waits: dict) -> dict[int, tuple[int, int]]:
+    """{outlet id: (shortest, longest)} wait of a ticket taken now, in whole
+    minutes, over the hall's services."""
+    spans = {}
+    for outlet_id, by_service in waits.items():
+        if by_service:
+            minutes = [wait_minutes(seconds) for seconds in by_service.values()]
+            spans[outlet_id] = (min(minutes), max(minutes))
+    return spans
+
+
 @require_GET
 def take_number(request):
     """/m/: choose a hall."""
     now = timezone.now()
     halls = list(_queue_halls(around=now))
     waiting = halls_waiting_counts(h.id for h in halls)
+    waits = _wait_spans(halls_new_ticket_waits([h.id for h in halls], now, halls={h.id: h for h in halls}))
     rows = [
         {
             "hall": h,
             "waiting": waiting.get(h.id, 0),
+            "wait": waits.get(h.id),
             "is_open": outlet_is_open(h, now),
             "lat": "" if h.lat is None else f"{h.lat:f}",
             "lng": "" if h.lng is None else f"{h.lng:f}",
@@ -210,7 +259,12 @@ def take_number_waiting(request):
     """/m/waiting/: {hall code: waiting} for the hall picker to refresh its counts."""
     halls = dict(Outlet.objects.filter(is_active=True, has_queue=True).values_list("id", "code"))
     waiting = halls_waiting_counts(halls)
-    response = JsonResponse({"waiting": {code: waiting.get(pk, 0) for pk, code in halls.items()}})
+    waits = _wait_spans(halls_new_ticket_waits(halls))
+    response = JsonResponse({
+        "waiting": {code: waiting.get(pk, 0) for pk, code in halls.items()},
+        # Minutes a ticket taken now would wait: [shortest, longest] over the hall's services.
+        "waits": {code: list(waits[pk]) for pk, code in halls.items() if pk in waits},
+    })
     response["Cache-Control"] = "no-store"
     return response
 
@@ -262,6 +316,12 @@ def take_number_hall(request, code):
     if outlet is None:
         return _not_found(request, "未找到该营业厅", "We could not find this hall, or it does not take numbers.")
     names = _hall_service_names(outlet.id)
+    summaries = service_summaries(outlet_id=outlet.id)
+    # A service whose wait is long here: the nearest open hall with a much shorter one.
+    nearby = nearby_shorter_waits(
+        outlet=outlet, summaries=summaries,
+        candidates=(h for h in _queue_halls(around=now) if outlet_is_open(h, now)),
+    )
     return render(
         request,
         "queueing/customer/hall.html",
@@ -269,7 +329,14 @@ def take_number_hall(request, code):
             "hall": outlet,
             "services": [
                 {**s, "wait_minutes": wait_minutes(s["estimated_wait_seconds"])}
-                for s in service_summaries(outlet_id=outlet.id)
+                for s in summaries
+            ],
+            "nearby": [
+                {**n, "service": code, "service_name": names.get(code, {}).get("zh"),
+                 "wait_minutes": wait_minutes(n["to_wait_seconds"]),
+                 "here_minutes": wait_minutes(next(s["estimated_wait_seconds"] for s in summaries
+                                                   if s["code"] == code))}
+                for code, n in nearby.items()
             ],
             "is_open": outlet_is_open(outlet, now),
             "week": _opening_week(outlet, now),

@@ -41,8 +41,12 @@ def issue_window_key(settings) -> str:
 
 
 def take(floor, service="payment", phone=""):
+    """A ticket; one with a phone is taken by phone, and its holder has checked in."""
     channel = "mobile" if phone else "kiosk"
-    return act(services.ticket_issue, outlet=floor.hall, service_code=service, channel=channel, phone=phone)[0]
+    ticket = act(services.ticket_issue, outlet=floor.hall, service_code=service, channel=channel, phone=phone)[0]
+    if phone:
+        ticket = act(services.ticket_check_in_at_hall, outlet=floor.hall, token=ticket.token)
+    return ticket
 
 
 def open_ticket(new_page, ticket, **options):

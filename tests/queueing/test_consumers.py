@@ -20,8 +20,12 @@ def make_floor():
 
 @database_sync_to_async
 def issue(floor, phone=""):
+    """A ticket; one with a phone is taken by phone, and its holder has checked in."""
     channel = "mobile" if phone else "kiosk"
-    return services.ticket_issue(outlet=floor.hall, service_code="payment", channel=channel, phone=phone)[0]
+    ticket = services.ticket_issue(outlet=floor.hall, service_code="payment", channel=channel, phone=phone)[0]
+    if phone:
+        ticket = services.ticket_check_in_at_hall(outlet=floor.hall, token=ticket.token)
+    return ticket
 
 
 @database_sync_to_async
@@ -143,7 +147,8 @@ async def test_a_ticket_holder_gets_the_ticket_state_on_connect():
     assert frame == {"type": "ticket", "number": "A002", "status": "waiting", "cancel_reason": None, "position": 2,
                      "estimated_wait_seconds": frame["estimated_wait_seconds"],
                      "estimated_wait_range": frame["estimated_wait_range"], "counter": None,
-                     "counter_name": None, "service": "payment", "parked": False}
+                     "counter_name": None, "service": "payment", "parked": False,
+                     "check_in_required": False, "away_until": None, "step_away_left": 1}
 
 
 async def test_a_ticket_holder_sees_the_line_move_when_someone_ahead_is_called():

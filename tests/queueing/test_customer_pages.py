@@ -179,8 +179,10 @@ def test_the_hall_picker_asks_the_database_the_same_few_times_for_many_halls(db,
     for _ in range(30):
         build_floor()
 
-    # halls, their hours, their exceptions, the waiting counts (plus the session's few)
-    with django_assert_max_num_queries(6):
+    # halls, their hours, their exceptions, the waiting counts (plus the session's few), and
+    # every hall's line played at once for its waits: routing, handle times, waiting tickets,
+    # tickets at counters
+    with django_assert_max_num_queries(12):
         response = client.get("/m/")
 
     assert response.context["hall_count"] == 30
@@ -192,7 +194,9 @@ def test_the_waiting_counts_refresh_as_json_by_hall_code(floor, client):
 
     response = client.get("/m/waiting/")
 
-    assert response.json() == {"waiting": {floor.hall.code: 2}}
+    body = response.json()
+    assert body["waiting"] == {floor.hall.code: 2}
+    assert list(body["waits"]) == [floor.hall.code]
 
 
 # --- A hall: /m/{code}/ -----------------------------------------------------------

@@ -244,7 +244,9 @@ def _display_permissions():
 
 
 def test_the_lobby_display_renders_the_snapshot_without_personal_data(floor, client):
-    services.ticket_issue(outlet=floor.hall, service_code="payment", channel="mobile", phone="13812345678")
+    taken, _ = services.ticket_issue(outlet=floor.hall, service_code="payment", channel="mobile",
+                                     phone="13812345678")
+    services.ticket_check_in_at_hall(outlet=floor.hall, token=taken.token)
     services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
     ticket = services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
     services.ticket_issue(outlet=floor.hall, service_code="enquiry", channel="kiosk")

@@ -34,8 +34,12 @@ def worker(celery_eager):
 
 
 def take(floor, phone="", service="payment"):
+    """A ticket; one with a phone is taken by phone, and its holder has checked in."""
     channel = "mobile" if phone else "kiosk"
-    return services.ticket_issue(outlet=floor.hall, service_code=service, channel=channel, phone=phone)[0]
+    ticket = services.ticket_issue(outlet=floor.hall, service_code=service, channel=channel, phone=phone)[0]
+    if phone:
+        ticket = services.ticket_check_in_at_hall(outlet=floor.hall, token=ticket.token)
+    return ticket
 
 
 def texts(purpose=None, to=PHONE):

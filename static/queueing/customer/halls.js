@@ -4,7 +4,9 @@
  * filter by district (chips) and by name or address (search); "Nearest" asks
  * the browser for its location and sorts the halls by distance, computed
  * here from each hall's lat/lng (the location never leaves the phone); the
- * waiting counts refresh every 30 s while the page is in view.
+ * waiting counts and waits (the shortest and longest a ticket taken now
+ * would wait, over the hall's services) refresh every 30 s while the page is
+ * in view.
  */
 (function () {
   "use strict";
@@ -129,10 +131,13 @@
     try {
       const answer = await QmsApi.send("GET", root.dataset.waitingUrl);
       if (!answer.ok) return;
-      const { waiting } = answer.data;
+      const { waiting, waits } = answer.data;
       for (const item of items) {
         const count = waiting[item.dataset.hall];
         if (count != null) item.querySelector("[data-waiting]").textContent = String(count);
+        const span = (waits || {})[item.dataset.hall];
+        item.querySelector("[data-wait-span]").textContent = span
+          ? `约 ${span[0]}${span[1] !== span[0] ? `–${span[1]}` : ""} 分钟` : "";
       }
       state.refreshed += 1;
     } catch (err) { /* offline for a moment: the next round tries again */ }

@@ -44,6 +44,16 @@
     return QmsApi.storedKey(`qms-take:${root.dataset.hall}:${service}:${number}`);
   }
 
+  // A long wait here for the chosen service: show the nearby hall with a shorter one, if any.
+  function showNearby() {
+    const checked = form.querySelector("input[name=service]:checked");
+    root.querySelectorAll("[data-nearby-for]").forEach((el) => {
+      el.hidden = !checked || el.dataset.nearbyFor !== checked.value;
+    });
+  }
+  form.addEventListener("change", (event) => { if (event.target.name === "service") showNearby(); });
+  showNearby();
+
   // Only digits, and at most 11 of them (people paste "138 0013 8000").
   phone.addEventListener("input", () => {
     const digits = phone.value.replace(/[^0-9]/g, "").slice(0, 11);

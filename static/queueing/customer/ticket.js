@@ -9,7 +9,12 @@
  * (done, no-show, cancelled) nothing can change it any more and the socket is
  * let go.
  *
- * Cancelling and rating go through the public API with the ticket's token.
+ * Cancelling, rating, stepping away (暂离) and checking in on arrival go
+ * through the public API with the ticket's token. Beside its phase, the root
+ * carries the holder's presence (data-presence: remote, away, here; the
+ * server's ticket_presence) for the panels that go with it. The ticket is
+ * remembered in this browser (localStorage "qms-tickets"), so that scanning
+ * a hall's check-in code with the phone finds it.
  */
 (function () {
   "use strict";
@@ -113,6 +118,34 @@
     }
   }
 
+  function presenceOf(ticket) {
+    if (ticket.status !== "waiting") return "";
+    if (ticket.check_in_required) return "remote";
+    if (ticket.away_until && new Date(ticket.away_until).getTime() > Date.now()) return "away";
+    return ticket.step_away_left ? "here" : "";
+  }
+
+  let awayTimer = null;
+
+  function renderPresence(ticket, phase) {
+    const presence = presenceOf(ticket);
+    state.presence = presence;
+    root.dataset.presence = presence;
+    clearTimeout(awayTimer);
+    if (presence === "away") {
+      const hm = String(ticket.away_until).slice(11, 16); // the hall's local time, as sent
+      setText("[data-away-until]", hm);
+      setText("[data-away-until-en]", hm);
+      // Back in the line when the time is up, even before the server says so.
+      const left = new Date(ticket.away_until).getTime() - Date.now();
+      awayTimer = setTimeout(render, Math.min(Math.max(left + 500, 500), 2147483000));
+      bilingual($("[data-status-label]"), "暂离中", "Stepped away");
+    } else if (presence === "remote") {
+      bilingual($("[data-status-label]"), "待到店签到", "Check in on arrival");
+    }
+    return presence;
+  }
+
   function render() {
     const ticket = state.ticket;
     const phase = phaseOf(ticket);
@@ -128,6 +161,7 @@
     const [zh, en] = STATUS_LABELS[phase] || [phase, ""];
     bilingual($("[data-status-label]"), zh, en);
     if (phase === "waiting" || phase === "near") aheadHtml(ticket);
+    renderPresence(ticket, phase);
     const counter = ticket.counter == null ? "" : String(ticket.counter);
     setText("[data-counter]", counter);
     setText("[data-counter-en]", counter);
@@ -290,6 +324,82 @@
     return QmsApi.send("POST", url, { body: body || {}, timeoutMs: 0 });
   }
 
+  /** The live frame that an API answer (the ticket) amounts to. */
+  function frameOf(data) {
+    return {
+      type: "ticket", number: data.number, status: data.status, cancel_reason: data.cancel_reason,
+      position: data.position, estimated_wait_seconds: data.estimated_wait_seconds,
+      estimated_wait_range: data.estimated_wait_range, counter: data.counter, service: data.service,
+      check_in_required: data.check_in_required, away_until: data.away_until, step_away_left: data.step_away_left,
+      parked: data.parked,
+    };
+  }
+
+  /** Post an action and show its answer: the new state, or the error's message. */
+  async function act(button, url, body, fallback) {
+    button.disabled = true;
+    say("");
+    try {
+      const { status, data } = await post(url, body);
+      if (status === 200 && data && data.number) {
+        apply(frameOf(data));
+        return true;
+      }
+      say((data && data.error && data.error.message) || fallback);
+    } catch (err) {
+      say("网络异常，请重试 / Network problem; please try again.");
+    } finally {
+      button.disabled = false;
+    }
+    return false;
+  }
+
+  /* --- Stepping away and checking in ----------------------------------------- */
+
+  $$("[data-step-away]").forEach((button) => button.addEventListener("click", () => act(
+    button, cfg.awayUrl, { minutes: Number(button.dataset.stepAway) },
+    "暂离失败，请重试 / Could not step away; please try again.")));
+  $("[data-come-back]").addEventListener("click", (event) => act(
+    event.currentTarget, cfg.backUrl, {}, "操作失败，请重试 / Something went wrong; please try again."));
+
+  const hereButton = $("[data-check-in-here]");
+  hereButton.addEventListener("click", () => {
+    if (!navigator.geolocation) {
+      say("此浏览器无法定位，请在取号机或扫码签到 / This browser cannot share its location; check in at the kiosk or scan the hall's code.");
+      return;
+    }
+    hereButton.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      (where) => {
+        hereButton.disabled = false;
+        act(hereButton, cfg.checkInUrl, { lat: where.coords.latitude, lng: where.coords.longitude },
+          "签到失败，请在取号机签到 / Could not check you in; please use the kiosk.");
+      },
+      () => {
+        hereButton.disabled = false;
+        say("未能获取位置，请在取号机或扫码签到 / Your location is not available; check in at the kiosk or scan the hall's code.");
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+    );
+  });
+
+  /* --- Remembering the ticket in this browser --------------------------------- */
+
+  // For the hall's check-in code (/m/check-in/...): the phone's tickets of today.
+  function remember() {
+    try {
+      const key = "qms-tickets";
+      const cutoff = Date.now() - 2 * 24 * 3600 * 1000;
+      const token = cfg.wsPath.split("/")[3];
+      const kept = JSON.parse(localStorage.getItem(key) || "[]")
+        .filter((t) => t && t.token !== token && t.savedAt > cutoff);
+      if (!FINAL.has(state.ticket.status)) {
+        kept.push({ token, hall: cfg.hall, number: state.ticket.number, day: cfg.businessDate, savedAt: Date.now() });
+      }
+      localStorage.setItem(key, JSON.stringify(kept.slice(-10)));
+    } catch (err) { /* private mode: nothing remembered */ }
+  }
+
   /* --- Cancel ------------------------------------------------------------------ */
 
   const dialog = $("[data-cancel-dialog]");
@@ -306,10 +416,7 @@
     try {
       const { status, data, error } = await post(cfg.cancelUrl);
       if (status === 200 && data) {
-        apply({
-          type: "ticket", number: data.number, status: data.status, position: data.position, parked: data.parked,
-          estimated_wait_seconds: data.estimated_wait_seconds, estimated_wait_range: data.estimated_wait_range, counter: data.counter, service: data.service,
-        });
+        apply(frameOf(data));
       } else if (error && error.code === "ticket_not_waiting") {
         say("您的号码已被叫到，不能取消 / Your number has already been called, so it cannot be cancelled.");
       } else {
@@ -391,6 +498,7 @@
   /* --- Start -------------------------------------------------------------------- */
 
   render();
+  remember();
   if (!finished) connect();
   else finish();
 })();
