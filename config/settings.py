@@ -403,6 +403,10 @@ TOPUP_MIN_FEN = env.int("TOPUP_MIN_FEN", default=100)
 TOPUP_MAX_FEN = env.int("TOPUP_MAX_FEN", default=500_000)
 NUMBER_HOLD_SECONDS = env.int("NUMBER_HOLD_SECONDS", default=15 * 60)
 NUMBER_PREPAY_FEN = env.int("NUMBER_PREPAY_FEN", default=5_000)
+# Numbers one kiosk or customer may hold at once (asking for more: 409 number_hold_limit).
+NUMBER_HOLDS_PER_HOLDER = env.int("NUMBER_HOLDS_PER_HOLDER", default=2)
+if NUMBER_HOLD_SECONDS < 60 or NUMBER_HOLDS_PER_HOLDER < 1:
+    raise ImproperlyConfigured("NUMBER_HOLD_SECONDS must be at least 60 and NUMBER_HOLDS_PER_HOLDER at least 1.")
 CUSTOMER_SESSION_SECONDS = env.int("CUSTOMER_SESSION_SECONDS", default=30 * 60)
 # One-time codes per phone, and per kiosk (or client address without a kiosk).
 OTP_PHONE_LIMIT = env.int("OTP_PHONE_LIMIT", default=10)
@@ -433,6 +437,8 @@ CELERY_BEAT_SCHEDULE.update({
     # Paid orders whose fulfilment task was lost are fulfilled within seconds.
     "kiosk-fulfil-paid-orders": {"task": "kiosk.tasks.orders_fulfil_paid", "schedule": 10.0},
     "kiosk-release-number-holds": {"task": "kiosk.tasks.number_holds_release", "schedule": 60.0},
+    # Number orders unpaid when their hold ends expire; the numbers go back to stock.
+    "kiosk-expire-number-orders": {"task": "kiosk.tasks.number_orders_expire_unpaid", "schedule": 60.0},
     "kiosk-purge-credentials": {"task": "kiosk.tasks.self_service_purge", "schedule": 3600.0},
 })
 

@@ -175,6 +175,8 @@ class OrderStatus(models.TextChoices):
     FULFILLED = "fulfilled", "已完成"
     FAILED = "failed", "失败"
     REFUNDED = "refunded", "已退款"
+    # A number order not paid while its number was held: the number went back to stock.
+    EXPIRED = "expired", "已过期"
 
 
 class Order(models.Model):
@@ -225,7 +227,8 @@ class Order(models.Model):
                 condition=Q(status__in=[s.value for s in OrderStatus]), name="order_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status="created") | Q(paid_at__isnull=False), name="order_paid_has_paid_at"
+                condition=Q(status__in=["created", "expired"]) | Q(paid_at__isnull=False),
+                name="order_paid_has_paid_at",
             ),
         ]
         indexes = [models.Index(fields=["status", "paid_at"], name="order_status_paid")]

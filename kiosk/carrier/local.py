@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from config.api import NotFound
+from config.locks import transaction_lock
 
 from . import errors
 from .gateway import (
@@ -349,8 +350,14 @@ class LocalCarrier(CarrierGateway):
             raise NotFound("没有这个号码 / No such number in stock.")
         return number
 
-    def number_hold(self, msisdn: str, *, holder: str, at: datetime, seconds: int) -> HoldInfo:
+    def number_hold(
+        self, msisdn: str, *, holder: str, at: datetime, seconds: int, max_holds: int | None = None
+    ) -> HoldInfo:
         with transaction.atomic():
+            if max_holds is not None:
+                # Before the number's row (one order everywhere): the holder's
+                # holds are counted and a new one written by one request at a time.
+                transaction_lock(f"number-holds:{holder}")
             number = self._lock_number(msisdn)
             if number.status == NumberStatus.SOLD:
                 raise errors.NumberUnavailable()
@@ -359,6 +366,10 @@ class LocalCarrier(CarrierGateway):
                 if hold.holder != holder:
                     raise errors.NumberUnavailable()
                 return HoldInfo(msisdn, hold.token, hold.expires_at, hold.order_no)
+            if max_holds is not None and (
+                NumberHold.objects.filter(holder=holder, expires_at__gt=at).exclude(number=number).count() >= max_holds
+            ):
+                raise errors.HoldLimitReached()
             if hold is None:
                 hold = NumberHold(number=number)
             # Free, or its hold has lapsed: the new holder takes the (one) hold row over.
@@ -399,10 +410,11 @@ class LocalCarrier(CarrierGateway):
             ):
                 raise errors.HoldInvalid()
             if not hold.order_no:
+                # Paying takes a few minutes: the hold lasts at least that long
+                # past the order, once. Asking again keeps it no longer.
                 hold.order_no = order_no
-            # Paying takes a few minutes: the hold lasts at least that long past the order.
-            hold.expires_at = max(hold.expires_at, at + timedelta(seconds=seconds))
-            hold.save(update_fields=["order_no", "expires_at"])
+                hold.expires_at = max(hold.expires_at, at + timedelta(seconds=seconds))
+                hold.save(update_fields=["order_no", "expires_at"])
         return _number_info(number), hold.order_no
 
     def number_activate(

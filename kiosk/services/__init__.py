@@ -9,6 +9,7 @@ from .numbers import (
     holder_for_kiosk,
     holds_release_expired,
     number_hold,
+    number_orders_expire,
     number_purchase,
     number_release,
     number_search,
@@ -36,7 +37,7 @@ from .vas import vas_cancel, vas_catalogue, vas_confirm, vas_list, vas_request
 __all__ = [
     "SMS_HALL", "SYSTEM", "TOPUP_PRESETS_FEN", "Origin", "account_get", "account_overview", "action_log",
     "bills_list", "customer_session_end", "data_pack_buy", "data_packs", "holder_for_customer", "holder_for_kiosk",
-    "holds_release_expired", "kiosk_register", "kiosk_token_rotate", "number_hold", "number_purchase",
+    "holds_release_expired", "kiosk_register", "kiosk_token_rotate", "number_hold", "number_orders_expire", "number_purchase",
     "number_release", "number_search", "number_search_parse", "order_attach_pay_url", "order_fulfil", "order_get",
     "order_pay_url", "order_refund", "orders_fulfil_paid", "otp_request", "otp_verify", "payment_callback",
     "points_redeem", "redemption_history", "rewards_list", "sandbox_pay", "sms_inbound_handle", "topup_account",

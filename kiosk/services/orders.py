@@ -10,7 +10,8 @@ order whose task was lost. Fulfilment claims the order, calls the carrier
 outside any lock or transaction, and records the result (order_fulfil).
 
 Statuses: created -> paid -> fulfilled; paid -> failed -> refunded when the
-carrier refuses (the number went to someone else).
+carrier refuses (the number went to someone else); a number order not paid
+in time: created -> expired (and, paid after all, -> failed -> refunded).
 """
 
 import json
@@ -192,6 +193,19 @@ def payment_callback(*, raw_body: bytes, headers, now: datetime | None = None) -
                     return order
                 if notice.amount_fen != order.amount_fen:
                     raise AmountMismatch()
+                if order.status == OrderStatus.EXPIRED:
+                    # Paid after its number went back to stock: the money goes back.
+                    Payment.objects.create(
+                        order=order, txn_id=notice.txn_id, amount_fen=notice.amount_fen, provider=provider.name,
+                        raw=notice.raw[:4000], received_at=now,
+                    )
+                    order.status, order.paid_at = OrderStatus.FAILED, now
+                    order.failure_reason = "order_expired: paid after the order had expired"
+                    order.save(update_fields=["status", "paid_at", "failure_reason"])
+                    entry.detail["expired"] = True
+                    order_id = order.pk
+                    transaction.on_commit(lambda: enqueue("kiosk.tasks.order_refund", order_id), robust=True)
+                    return order
                 # A second transaction for an order already paid is kept (to be
                 # refunded by hand), and changes nothing else.
                 duplicate = order.status != OrderStatus.CREATED
