@@ -389,6 +389,13 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="outbox")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+# Texts cost money: past this many in a clock hour (0: no limit) only these
+# purposes still go (one-time codes, "your turn, counter N"); the others are
+# kept in the outbox as skipped, and the first one each hour is logged as an error.
+SMS_HOURLY_BUDGET = env.int("SMS_HOURLY_BUDGET", default=10_000)
+SMS_BUDGET_EXEMPT_PURPOSES = env.list("SMS_BUDGET_EXEMPT_PURPOSES", default=["otp", "ticket_called"])
+if SMS_HOURLY_BUDGET < 0:
+    raise ImproperlyConfigured("SMS_HOURLY_BUDGET must be 0 (no limit) or more.")
 
 # --- Self-service (kiosks, the mobile hall, the SMS hall) -------------------
 # The carrier's systems behind one interface; the default keeps them in this

@@ -8,6 +8,8 @@ class SmsStatus(models.TextChoices):
     QUEUED = "queued", "待发送"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
+    # Past the hourly budget (SMS_HOURLY_BUDGET): kept, never sent.
+    SKIPPED = "skipped", "超出预算未发送"
 
 
 class SmsMessage(models.Model):

@@ -1,26 +1,83 @@
 """Queueing texts. Every text is a row in the outbox first; a Celery task
 delivers it after commit and retries on failure, so a slow or broken gateway
-never blocks or breaks the action that caused the text."""
+never blocks or breaks the action that caused the text.
 
+Texts cost money: past SMS_HOURLY_BUDGET texts in a clock hour, only the
+purposes in SMS_BUDGET_EXEMPT_PURPOSES (one-time codes, "your turn" calls)
+still go; the others are kept in the outbox as `skipped`, and the first text
+over the budget each hour is logged as an error for the operators."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.ratelimit import window_count
 from config.tasks import enqueue
 
 from .backends import SmsDeliveryError, get_backend
 from .models import SmsMessage, SmsStatus
 
+logger = logging.getLogger(__name__)
+
+BUDGET_WINDOW_SECONDS = 3600
+
+
+def _budget_flag_key() -> str:
+    return f"sms-budget-exhausted:{int(time.time() // BUDGET_WINDOW_SECONDS)}"
+
+
+def _over_budget() -> bool:
+    """Count one more text this hour; True when it is past the budget (never
+    while the budget is off or the shared cache cannot count)."""
+    budget = settings.SMS_HOURLY_BUDGET
+    if not budget:
+        return False
+    used = window_count(scope="sms-budget", key="all", window_seconds=BUDGET_WINDOW_SECONDS)
+    if used is None or used <= budget:
+        return False
+    try:
+        first = cache.add(_budget_flag_key(), 1, timeout=BUDGET_WINDOW_SECONDS + 60)
+    except Exception:  # noqa: BLE001 - counted a moment ago; an alert per text beats none
+        first = True
+    if first:
+        logger.error(
+            "SMS hourly budget of %s texts reached: until the hour is over only %s texts are sent",
+            budget, ", ".join(settings.SMS_BUDGET_EXEMPT_PURPOSES) or "no",
+        )
+    return True
+
+
+def sms_budget_exhausted() -> bool:
+    """Whether this clock hour's text budget has run out (for the operators' screens)."""
+    try:
+        return bool(cache.get(_budget_flag_key()))
+    except Exception:  # noqa: BLE001
+        return False
+
 
 def sms_queue(*, to: str, text: str, purpose: str, dedupe_key: str | None = None) -> SmsMessage | None:
     """Record a text and deliver it after commit. With `dedupe_key`, a text
-    already queued under that key is not queued again (returns None)."""
+    already queued under that key is not queued again (returns None). Past
+    the hourly budget a text of a purpose not exempt from it is recorded as
+    `skipped` and not sent."""
+    skipped = _over_budget() and purpose not in settings.SMS_BUDGET_EXEMPT_PURPOSES
     try:
         with transaction.atomic():
-            message = SmsMessage.objects.create(to=to, text=text, purpose=purpose, dedupe_key=dedupe_key)
+            message = SmsMessage.objects.create(
+                to=to, text=text, purpose=purpose, dedupe_key=dedupe_key,
+                status=SmsStatus.SKIPPED if skipped else SmsStatus.QUEUED,
+                last_error="over the hourly budget" if skipped else "",
+            )
     except IntegrityError:
         if dedupe_key and SmsMessage.objects.filter(dedupe_key=dedupe_key).exists():
             return None
         raise
+    if skipped:
+        return message
     message_id = message.pk
     transaction.on_commit(lambda: enqueue("sms.tasks.sms_deliver", message_id), robust=True)
     return message

@@ -18,6 +18,7 @@ from kiosk.services import (
     number_purchase,
     sandbox_pay,
 )
+from sms.models import SmsMessage
 from tests.api_errors import assert_api_error
 
 from .conftest import customer_client
@@ -331,3 +332,12 @@ def test_a_payment_arriving_after_the_order_expired_is_refunded(stock, celery_ea
     order.refresh_from_db()
     assert order.status == "refunded"
     assert PhoneNumber.objects.get(msisdn="13783718888").status == NumberStatus.AVAILABLE
+
+
+def test_a_contact_phone_given_when_buying_a_number_is_never_texted(stock):
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB)
+
+    number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, contact_phone="13912345678",
+                    origin=WEB)
+
+    assert not SmsMessage.objects.filter(to="13912345678").exists()
