@@ -19,12 +19,30 @@ def client_address(request) -> str:
     """Who the request comes from, as the limits and the logs name clients:
     an IPv4 address, or an IPv6 client's /64 ("2001:db8:1:2::/64"), since
     one subscriber line or household is given a whole /64 and may pick any
-    address in it."""
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return client_key(forwarded.split(",")[0].strip())
-    return client_key(request.META.get("REMOTE_ADDR", "unknown"))
+    address in it.
+
+    The peer (REMOTE_ADDR), unless TRUSTED_PROXY_COUNT proxies stand in front:
+    then the Nth address of X-Forwarded-For from the right, the one the
+    outermost of our proxies saw. Entries further left are the client's own
+    to write, so they are never believed."""
+    peer = request.META.get("REMOTE_ADDR", "unknown")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if proxies else ""
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if entries:
+        # Fewer entries than proxies: the outermost one there is.
+        candidate = entries[-min(proxies, len(entries))]
+        if _is_address(candidate):
+            return client_key(candidate)
+    return client_key(peer)
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def client_key(address: str) -> str:

@@ -273,8 +273,15 @@ QUEUE_COUNTS_REFRESH_MS = env.int("QUEUE_COUNTS_REFRESH_MS", default=1000)
 DISPLAY_OFFLINE_AFTER_SECONDS = env.int("DISPLAY_OFFLINE_AFTER_SECONDS", default=90)
 DISPLAY_HEARTBEAT_LIMIT = env.int("DISPLAY_HEARTBEAT_LIMIT", default=120)
 DISPLAY_HEARTBEAT_WINDOW_SECONDS = env.int("DISPLAY_HEARTBEAT_WINDOW_SECONDS", default=60)
-# Behind a reverse proxy, the client address is the first of X-Forwarded-For.
-TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# The reverse proxies in front of the app (each appends to X-Forwarded-For):
+# 0 takes the client address from the connection; N takes the Nth address of
+# X-Forwarded-For from the right, the one the outermost proxy saw. (The former
+# TRUST_X_FORWARDED_FOR=true, behind one proxy that overwrites the header, is 1.)
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=1 if env.bool("TRUST_X_FORWARDED_FOR", default=False) else 0
+)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be between 0 (no proxy) and 10.")
 
 # --- Peak-flow warnings ---------------------------------------------------------
 # Services the kiosks also do: a warning about their line suggests sending
