@@ -403,6 +403,11 @@ SMS_HOURLY_BUDGET = env.int("SMS_HOURLY_BUDGET", default=10_000)
 SMS_BUDGET_EXEMPT_PURPOSES = env.list("SMS_BUDGET_EXEMPT_PURPOSES", default=["otp", "ticket_called"])
 if SMS_HOURLY_BUDGET < 0:
     raise ImproperlyConfigured("SMS_HOURLY_BUDGET must be 0 (no limit) or more.")
+CELERY_BEAT_SCHEDULE.update({
+    # Texts left queued (a lost task, no worker) go after all; one-time codes
+    # past their life are not sent, and their digits are blanked in the outbox.
+    "sms-outbox-sweep": {"task": "sms.tasks.sms_outbox_sweep", "schedule": 60.0},
+})
 
 # --- Self-service (kiosks, the mobile hall, the SMS hall) -------------------
 # The carrier's systems behind one interface; the default keeps them in this
@@ -475,7 +480,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Device tokens in logged addresses (/kiosk/{code}/?token=...) are masked (config/logs.py).
+    "filters": {"secrets": {"()": "config.logs.SecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

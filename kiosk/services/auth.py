@@ -81,6 +81,7 @@ def otp_request(*, phone: str, origin: Origin, now: datetime | None = None) -> O
                 to=phone,
                 text=f"【中国移动】您的验证码是{code}，5分钟内有效，请勿告诉他人。如非本人操作请忽略。",
                 purpose="otp",
+                expires_at=otp.expires_at,
             )
     return otp
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from kiosk.carrier.errors import HoldInvalid, NumberUnavailable
 from kiosk.carrier.models import NumberHold, NumberStatus, PhoneNumber
 from kiosk.carrier.number_patterns import number_patterns, number_tier
-from kiosk.models import Order
+from kiosk.models import Order, SelfServiceAction
 from kiosk.services import (
     Origin,
     holds_release_expired,
@@ -341,3 +341,12 @@ def test_a_contact_phone_given_when_buying_a_number_is_never_texted(stock):
                     origin=WEB)
 
     assert not SmsMessage.objects.filter(to="13912345678").exists()
+
+
+def test_the_action_log_keeps_a_customer_holders_phone_masked(db, stock):
+    number_hold(msisdn="13783718888", holder="customer:13912345678", origin=WEB)
+
+    action = SelfServiceAction.objects.get(action="number_hold")
+
+    assert "13912345678" not in str(action.detail)
+    assert action.detail["holder"] == "customer:139****5678"
