@@ -89,3 +89,11 @@ class RedemptionKeyReused(DomainError):
     code = "idempotency_key_reused"
     message = "This Idempotency-Key was already used for a different request."
     status = 409
+
+
+class PackKeyReused(DomainError):
+    """A data pack purchase's Idempotency-Key sent again for another pack."""
+
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+    status = 409

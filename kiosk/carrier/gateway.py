@@ -252,9 +252,14 @@ class CarrierGateway(ABC):
         return DATA_PACKS
 
     @abstractmethod
-    def data_pack_buy(self, msisdn: str, code: str, *, at: datetime) -> PackPurchaseInfo:
-        """Buy a pack for the month of `at`, paid from the balance.
-        Raises UnknownPack, InsufficientBalance, SubscriberNotFound."""
+    def data_pack_buy(
+        self, msisdn: str, code: str, *, at: datetime, idempotency_key: str | None = None
+    ) -> PackPurchaseInfo:
+        """Buy a pack for the month of `at`, paid from the balance. The same
+        `idempotency_key` for the same subscriber buys nothing more and
+        answers with the first purchase, however many arrive at once.
+        Raises UnknownPack, InsufficientBalance, SubscriberNotFound,
+        PackKeyReused (the key was used for another pack)."""
 
     # Points
     @abstractmethod

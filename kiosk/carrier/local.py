@@ -233,22 +233,46 @@ class LocalCarrier(CarrierGateway):
 
     # Data packs
 
-    def data_pack_buy(self, msisdn: str, code: str, *, at: datetime) -> PackPurchaseInfo:
+    def _pack_replay(self, subscriber: Subscriber, key: str, code: str) -> PackPurchaseInfo | None:
+        earlier = PackPurchase.objects.filter(subscriber=subscriber, idempotency_key=key).first()
+        if earlier is None:
+            return None
+        if earlier.code != code:
+            raise errors.PackKeyReused()
+        balance = Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
+        return PackPurchaseInfo(earlier.code, earlier.price_fen, earlier.data_kb, earlier.month, balance)
+
+    def data_pack_buy(
+        self, msisdn: str, code: str, *, at: datetime, idempotency_key: str | None = None
+    ) -> PackPurchaseInfo:
         pack = data_pack(code)
         month = month_of(at)
-        with transaction.atomic():
-            subscriber = self._subscriber(msisdn)
-            # Conditional: two purchases at once cannot both spend the last yuan.
-            paid = Subscriber.objects.filter(pk=subscriber.pk, balance_fen__gte=pack.price_fen).update(
-                balance_fen=F("balance_fen") - pack.price_fen
-            )
-            if not paid:
-                raise errors.InsufficientBalance()
-            PackPurchase.objects.create(
-                subscriber=subscriber, month=month, code=pack.code, name=pack.name, source=PackSource.PACK,
-                data_kb=pack.data_kb, price_fen=pack.price_fen, created_at=at,
-            )
-            balance = Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
+        subscriber = self._subscriber(msisdn)
+        if idempotency_key:
+            replay = self._pack_replay(subscriber, idempotency_key, pack.code)
+            if replay is not None:
+                return replay
+        try:
+            with transaction.atomic():
+                # Conditional: two purchases at once cannot both spend the last yuan.
+                paid = Subscriber.objects.filter(pk=subscriber.pk, balance_fen__gte=pack.price_fen).update(
+                    balance_fen=F("balance_fen") - pack.price_fen
+                )
+                if not paid:
+                    raise errors.InsufficientBalance()
+                PackPurchase.objects.create(
+                    subscriber=subscriber, month=month, code=pack.code, name=pack.name, source=PackSource.PACK,
+                    data_kb=pack.data_kb, price_fen=pack.price_fen, created_at=at,
+                    idempotency_key=idempotency_key or None,
+                )
+                balance = Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
+        except IntegrityError:
+            # The same key won a race a moment ago (its payment is kept, this
+            # one rolled back): that purchase is the answer.
+            replay = self._pack_replay(subscriber, idempotency_key, pack.code) if idempotency_key else None
+            if replay is None:
+                raise
+            return replay
         return PackPurchaseInfo(pack.code, pack.price_fen, pack.data_kb, month, balance)
 
     # Points

@@ -10,11 +10,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kiosk.carrier.errors import HoldLimitReached, InsufficientPoints, NumberUnavailable, OutOfStock
-from kiosk.carrier.models import NumberHold, NumberStatus, PhoneNumber, Redemption, Reward, Subscriber
+from kiosk.carrier.models import NumberHold, NumberStatus, PackPurchase, PhoneNumber, Redemption, Reward, Subscriber
 from kiosk.models import Order, OrderStatus, Payment
 from kiosk.payments import SandboxProvider
 from kiosk.services import (
     Origin,
+    data_pack_buy,
     holds_release_expired,
     number_hold,
     number_purchase,
@@ -186,3 +187,16 @@ def test_the_hold_sweep_skips_a_number_locked_elsewhere_and_releases_the_others_
     statuses = dict(PhoneNumber.objects.values_list("msisdn", "status"))
     assert statuses == {busy: NumberStatus.HELD, **{m: NumberStatus.AVAILABLE for m in numbers[1:]}}
     assert holds_release_expired() == 1  # the next sweep gets the one skipped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_retries_of_one_pack_purchase_at_once_buy_it_once(on_postgres):
+    SubscriberFactory(msisdn="13800138000", balance_fen=10_000)
+
+    results, errors = run_in_threads(8, lambda i: data_pack_buy(
+        phone="13800138000", code="G10", idempotency_key="pack-1", origin=WEB))
+
+    assert errors == []
+    assert len(results) == 8 and len(set(results)) == 1
+    assert PackPurchase.objects.count() == 1
+    assert Subscriber.objects.get().balance_fen == 9_000
