@@ -77,3 +77,9 @@ class NotReinstatable(DomainError):
     code = "not_reinstatable"
     message = "该号码不能顺延 / This ticket cannot be reinstated."
     status = 409
+
+
+class DisplayTokenInvalid(DomainError):
+    code = "display_token_invalid"
+    message = "显示屏令牌无效，请重新注册 / This display's token is missing or wrong; register it again."
+    status = 403
