@@ -422,6 +422,11 @@ TOPUP_MIN_FEN = env.int("TOPUP_MIN_FEN", default=100)
 TOPUP_MAX_FEN = env.int("TOPUP_MAX_FEN", default=500_000)
 NUMBER_HOLD_SECONDS = env.int("NUMBER_HOLD_SECONDS", default=15 * 60)
 NUMBER_PREPAY_FEN = env.int("NUMBER_PREPAY_FEN", default=5_000)
+# An order whose fulfilment raised, or whose refund failed, this many times is
+# parked: no sweep retries it, an error is logged, and staff settle it by hand.
+ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=5)
+if ORDER_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("ORDER_MAX_ATTEMPTS must be at least 1.")
 # Numbers one kiosk or customer may hold at once (asking for more: 409 number_hold_limit).
 NUMBER_HOLDS_PER_HOLDER = env.int("NUMBER_HOLDS_PER_HOLDER", default=2)
 if NUMBER_HOLD_SECONDS < 60 or NUMBER_HOLDS_PER_HOLDER < 1:
@@ -455,6 +460,8 @@ USAGE_REMINDER_WLAN_USED_UP = env.bool("USAGE_REMINDER_WLAN_USED_UP", default=Tr
 CELERY_BEAT_SCHEDULE.update({
     # Paid orders whose fulfilment task was lost are fulfilled within seconds.
     "kiosk-fulfil-paid-orders": {"task": "kiosk.tasks.orders_fulfil_paid", "schedule": 10.0},
+    # Failed orders whose refund errored are refunded again.
+    "kiosk-refund-failed-orders": {"task": "kiosk.tasks.orders_refund_failed", "schedule": 60.0},
     "kiosk-release-number-holds": {"task": "kiosk.tasks.number_holds_release", "schedule": 60.0},
     # Number orders unpaid when their hold ends expire; the numbers go back to stock.
     "kiosk-expire-number-orders": {"task": "kiosk.tasks.number_orders_expire_unpaid", "schedule": 60.0},

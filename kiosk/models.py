@@ -206,6 +206,11 @@ class Order(models.Model):
     # worker's that died, and may be taken over.
     fulfil_claim = models.CharField(max_length=32, blank=True)
     fulfil_claimed_at = models.DateTimeField("履约开始时间", null=True, blank=True)
+    # Fulfilments that raised and refunds that failed, counted; at
+    # ORDER_MAX_ATTEMPTS the order is parked: no sweep retries it, an error
+    # is logged, and the staff settle it by hand.
+    attempts = models.PositiveSmallIntegerField("失败次数", default=0)
+    parked_at = models.DateTimeField("转人工处理时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "订单"

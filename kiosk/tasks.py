@@ -11,6 +11,7 @@ from .services.numbers import holds_release_expired, number_orders_expire
 from .services.orders import order_fulfil as order_fulfil_now
 from .services.orders import order_refund as order_refund_now
 from .services.orders import orders_fulfil_paid as orders_fulfil_paid_now
+from .services.orders import orders_refund_failed as orders_refund_failed_now
 from .services.reminders import usage_reminders_check
 from .services.sms_hall import sms_dialogs_purge
 
@@ -38,6 +39,12 @@ def orders_fulfil_paid() -> int:
 def order_refund(order_id: int) -> None:
     """Give a failed order's money back (once: a refunded order is left alone)."""
     order_refund_now(order_id=order_id)
+
+
+@shared_task(acks_late=True)
+def orders_refund_failed() -> int:
+    """The refund sweep (every minute on beat): failed orders whose refund errored."""
+    return orders_refund_failed_now()
 
 
 @shared_task(acks_late=True)
