@@ -5,6 +5,7 @@ run on one machine (SQLite, in-process channel layer). See `.env.example` and
 the README for the full list.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -445,6 +446,18 @@ TOPUP_LOOKUP_WINDOW_SECONDS = env.int("TOPUP_LOOKUP_WINDOW_SECONDS", default=600
 KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=60)
 # Kiosks with a printer address print through this backend (ESC/POS over TCP).
 KIOSK_NETWORK_PRINTER = env.str("KIOSK_NETWORK_PRINTER", default="kiosk.printing.EscPosNetworkPrinter")
+# A kiosk's network printer must be on these networks and ports: the server
+# connects to it, and must not be pointed at its other neighbours.
+KIOSK_PRINTER_NETWORKS = env.list(
+    "KIOSK_PRINTER_NETWORKS", default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+)
+KIOSK_PRINTER_PORTS = env.list("KIOSK_PRINTER_PORTS", cast=int, default=[9100])
+try:
+    [ipaddress.ip_network(_net, strict=False) for _net in KIOSK_PRINTER_NETWORKS]
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"KIOSK_PRINTER_NETWORKS must be networks such as 10.0.0.0/8: {_exc}") from None
+if not all(0 < _port < 65536 for _port in KIOSK_PRINTER_PORTS):
+    raise ImproperlyConfigured("KIOSK_PRINTER_PORTS must be TCP ports (1-65535).")
 # Data-usage reminders (流量提醒), texted free of charge. Without a data plan: on
 # first going online in the month, and again at NO_PLAN_MB. With a plan: at
 # each percentage of the month's allowance left, under LOW_LEFT_MB left, and

@@ -13,6 +13,7 @@ Money is integer fen, data integer KB (1 MB = 1024 KB).
 import hashlib
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +22,8 @@ from django.utils import timezone
 from config.auth import HallDevice
 from config.phones import mask_phone
 from halls.models import Outlet
+
+from .printing import printer_address_error
 
 
 def token_digest(token: str) -> str:
@@ -66,6 +69,12 @@ class KioskDevice(HallDevice, models.Model):
 
     # The tickets a kiosk takes for customers (config.auth.HallDevice).
     ticket_channel = "kiosk"
+
+    def clean(self):
+        super().clean()
+        error = printer_address_error(self.printer_address) if self.printer_address else None
+        if error:
+            raise ValidationError({"printer_address": error})
 
     def __str__(self):
         return f"{self.name} @ {self.outlet.code}"
