@@ -18,9 +18,12 @@ django.setup(set_prefix=False)
 from django.conf import settings  # noqa: E402
 
 from config.checks import refuse_unsafe_start  # noqa: E402
+from config.logs import mask_daphne_access_log  # noqa: E402
 
 # A production server with published secrets does not start (config/checks.py).
 refuse_unsafe_start()
+# A kiosk's first address carries its device token: not in the access log.
+mask_daphne_access_log()
 
 
 class SyncChainASGIHandler(ASGIHandler):

@@ -14,3 +14,12 @@ def is_mobile(phone) -> bool:
 def mask_phone(phone: str) -> str:
     """138****1234: how a number is shown to anyone but its owner."""
     return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+
+
+# An 11-digit mobile number standing alone (not part of a longer number, such as an order number).
+PHONE_IN_TEXT = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])", re.ASCII)
+
+
+def mask_phones(text: str) -> str:
+    """`text` with every mobile number in it masked, 138****1234."""
+    return PHONE_IN_TEXT.sub(r"\1****\2", text)

@@ -5,6 +5,7 @@ run on one machine (SQLite, in-process channel layer). See `.env.example` and
 the README for the full list.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -296,8 +297,15 @@ QUEUE_COUNTS_REFRESH_MS = env.int("QUEUE_COUNTS_REFRESH_MS", default=1000)
 DISPLAY_OFFLINE_AFTER_SECONDS = env.int("DISPLAY_OFFLINE_AFTER_SECONDS", default=90)
 DISPLAY_HEARTBEAT_LIMIT = env.int("DISPLAY_HEARTBEAT_LIMIT", default=120)
 DISPLAY_HEARTBEAT_WINDOW_SECONDS = env.int("DISPLAY_HEARTBEAT_WINDOW_SECONDS", default=60)
-# Behind a reverse proxy, the client address is the first of X-Forwarded-For.
-TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# The reverse proxies in front of the app (each appends to X-Forwarded-For):
+# 0 takes the client address from the connection; N takes the Nth address of
+# X-Forwarded-For from the right, the one the outermost proxy saw. (The former
+# TRUST_X_FORWARDED_FOR=true, behind one proxy that overwrites the header, is 1.)
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=1 if env.bool("TRUST_X_FORWARDED_FOR", default=False) else 0
+)
+if not 0 <= TRUSTED_PROXY_COUNT <= 10:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be between 0 (no proxy) and 10.")
 
 # --- Appointments (预约) --------------------------------------------------------
 # A booking is checked in at the kiosk from this many minutes before its slot
@@ -440,6 +448,18 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="outbox")
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+# Texts cost money: past this many in a clock hour (0: no limit) only these
+# purposes still go (one-time codes, "your turn, counter N"); the others are
+# kept in the outbox as skipped, and the first one each hour is logged as an error.
+SMS_HOURLY_BUDGET = env.int("SMS_HOURLY_BUDGET", default=10_000)
+SMS_BUDGET_EXEMPT_PURPOSES = env.list("SMS_BUDGET_EXEMPT_PURPOSES", default=["otp", "ticket_called"])
+if SMS_HOURLY_BUDGET < 0:
+    raise ImproperlyConfigured("SMS_HOURLY_BUDGET must be 0 (no limit) or more.")
+CELERY_BEAT_SCHEDULE.update({
+    # Texts left queued (a lost task, no worker) go after all; one-time codes
+    # past their life are not sent, and their digits are blanked in the outbox.
+    "sms-outbox-sweep": {"task": "sms.tasks.sms_outbox_sweep", "schedule": 60.0},
+})
 
 # --- Self-service (kiosks, the mobile hall, the SMS hall) -------------------
 # The carrier's systems behind one interface; the default keeps them in this
@@ -454,6 +474,15 @@ TOPUP_MIN_FEN = env.int("TOPUP_MIN_FEN", default=100)
 TOPUP_MAX_FEN = env.int("TOPUP_MAX_FEN", default=500_000)
 NUMBER_HOLD_SECONDS = env.int("NUMBER_HOLD_SECONDS", default=15 * 60)
 NUMBER_PREPAY_FEN = env.int("NUMBER_PREPAY_FEN", default=5_000)
+# An order whose fulfilment raised, or whose refund failed, this many times is
+# parked: no sweep retries it, an error is logged, and staff settle it by hand.
+ORDER_MAX_ATTEMPTS = env.int("ORDER_MAX_ATTEMPTS", default=5)
+if ORDER_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("ORDER_MAX_ATTEMPTS must be at least 1.")
+# Numbers one kiosk or customer may hold at once (asking for more: 409 number_hold_limit).
+NUMBER_HOLDS_PER_HOLDER = env.int("NUMBER_HOLDS_PER_HOLDER", default=2)
+if NUMBER_HOLD_SECONDS < 60 or NUMBER_HOLDS_PER_HOLDER < 1:
+    raise ImproperlyConfigured("NUMBER_HOLD_SECONDS must be at least 60 and NUMBER_HOLDS_PER_HOLDER at least 1.")
 CUSTOMER_SESSION_SECONDS = env.int("CUSTOMER_SESSION_SECONDS", default=30 * 60)
 # One-time codes per phone, and per kiosk (or client address without a kiosk).
 OTP_PHONE_LIMIT = env.int("OTP_PHONE_LIMIT", default=10)
@@ -468,6 +497,18 @@ TOPUP_LOOKUP_WINDOW_SECONDS = env.int("TOPUP_LOOKUP_WINDOW_SECONDS", default=600
 KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=60)
 # Kiosks with a printer address print through this backend (ESC/POS over TCP).
 KIOSK_NETWORK_PRINTER = env.str("KIOSK_NETWORK_PRINTER", default="kiosk.printing.EscPosNetworkPrinter")
+# A kiosk's network printer must be on these networks and ports: the server
+# connects to it, and must not be pointed at its other neighbours.
+KIOSK_PRINTER_NETWORKS = env.list(
+    "KIOSK_PRINTER_NETWORKS", default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+)
+KIOSK_PRINTER_PORTS = env.list("KIOSK_PRINTER_PORTS", cast=int, default=[9100])
+try:
+    [ipaddress.ip_network(_net, strict=False) for _net in KIOSK_PRINTER_NETWORKS]
+except ValueError as _exc:
+    raise ImproperlyConfigured(f"KIOSK_PRINTER_NETWORKS must be networks such as 10.0.0.0/8: {_exc}") from None
+if not all(0 < _port < 65536 for _port in KIOSK_PRINTER_PORTS):
+    raise ImproperlyConfigured("KIOSK_PRINTER_PORTS must be TCP ports (1-65535).")
 # Data-usage reminders (流量提醒), texted free of charge. Without a data plan: on
 # first going online in the month, and again at NO_PLAN_MB. With a plan: at
 # each percentage of the month's allowance left, under LOW_LEFT_MB left, and
@@ -483,7 +524,11 @@ USAGE_REMINDER_WLAN_USED_UP = env.bool("USAGE_REMINDER_WLAN_USED_UP", default=Tr
 CELERY_BEAT_SCHEDULE.update({
     # Paid orders whose fulfilment task was lost are fulfilled within seconds.
     "kiosk-fulfil-paid-orders": {"task": "kiosk.tasks.orders_fulfil_paid", "schedule": 10.0},
+    # Failed orders whose refund errored are refunded again.
+    "kiosk-refund-failed-orders": {"task": "kiosk.tasks.orders_refund_failed", "schedule": 60.0},
     "kiosk-release-number-holds": {"task": "kiosk.tasks.number_holds_release", "schedule": 60.0},
+    # Number orders unpaid when their hold ends expire; the numbers go back to stock.
+    "kiosk-expire-number-orders": {"task": "kiosk.tasks.number_orders_expire_unpaid", "schedule": 60.0},
     "kiosk-purge-credentials": {"task": "kiosk.tasks.self_service_purge", "schedule": 3600.0},
 })
 
@@ -506,7 +551,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Device tokens in logged addresses (/kiosk/{code}/?token=...) are masked (config/logs.py).
+    "filters": {"secrets": {"()": "config.logs.SecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

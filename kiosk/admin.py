@@ -113,13 +113,13 @@ class OrderAdmin(ReadOnlyMixin, HallScopedAdmin):
     outlet_field = "kiosk__outlet"
     list_display = ["order_no", "kind", "status", "amount_yuan", "msisdn_masked", "kiosk", "created_at", "paid_at",
                     "fulfilled_at"]
-    list_filter = ["kind", "status"]
+    list_filter = ["kind", "status", ("parked_at", admin.EmptyFieldListFilter)]
     search_fields = ["order_no", "msisdn"]
     list_select_related = ["kiosk", "kiosk__outlet"]
     date_hierarchy = "created_at"
     # Hall managers read orders too: phone numbers are shown masked.
     fields = ["order_no", "kind", "status", "amount_yuan", "msisdn_masked", "customer_phone_masked", "kiosk",
-              "failure_reason", "detail", "created_at", "paid_at", "fulfilled_at"]
+              "failure_reason", "attempts", "parked_at", "detail", "created_at", "paid_at", "fulfilled_at"]
     readonly_fields = fields
     inlines = [PaymentInline]
 

@@ -249,11 +249,15 @@ class DataPackListApi(PublicListApi):
 
 
 class MeDataPackApi(CustomerApi):
-    @extend_schema(request=CodeInSerializer, responses={201: DataPackPurchaseOutSerializer},
-                   summary="Buy a data pack for this month, paid from the balance")
+    @extend_schema(request=CodeInSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: DataPackPurchaseOutSerializer},
+                   summary="Buy a data pack for this month, paid from the balance; Idempotency-Key honoured")
     def post(self, request):
         code = _valid(CodeInSerializer, request.data)["code"]
-        purchase = services.data_pack_buy(phone=self.phone(request), code=code, origin=request_origin(request))
+        purchase = services.data_pack_buy(
+            phone=self.phone(request), code=code, idempotency_key=idempotency_key(request),
+            origin=request_origin(request),
+        )
         return Response(DataPackPurchaseOutSerializer(purchase).data, status=status.HTTP_201_CREATED)
 
 

@@ -13,6 +13,7 @@ Money is integer fen, data integer KB (1 MB = 1024 KB).
 import hashlib
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +22,8 @@ from django.utils import timezone
 from config.auth import HallDevice, VerifiedCustomer
 from config.phones import mask_phone
 from halls.models import Outlet
+
+from .printing import printer_address_error
 
 
 def token_digest(token: str) -> str:
@@ -66,6 +69,12 @@ class KioskDevice(HallDevice, models.Model):
 
     # The tickets a kiosk takes for customers (config.auth.HallDevice).
     ticket_channel = "kiosk"
+
+    def clean(self):
+        super().clean()
+        error = printer_address_error(self.printer_address) if self.printer_address else None
+        if error:
+            raise ValidationError({"printer_address": error})
 
     def __str__(self):
         return f"{self.name} @ {self.outlet.code}"
@@ -175,6 +184,8 @@ class OrderStatus(models.TextChoices):
     FULFILLED = "fulfilled", "已完成"
     FAILED = "failed", "失败"
     REFUNDED = "refunded", "已退款"
+    # A number order not paid while its number was held: the number went back to stock.
+    EXPIRED = "expired", "已过期"
 
 
 class Order(models.Model):
@@ -204,6 +215,11 @@ class Order(models.Model):
     # worker's that died, and may be taken over.
     fulfil_claim = models.CharField(max_length=32, blank=True)
     fulfil_claimed_at = models.DateTimeField("履约开始时间", null=True, blank=True)
+    # Fulfilments that raised and refunds that failed, counted; at
+    # ORDER_MAX_ATTEMPTS the order is parked: no sweep retries it, an error
+    # is logged, and the staff settle it by hand.
+    attempts = models.PositiveSmallIntegerField("失败次数", default=0)
+    parked_at = models.DateTimeField("转人工处理时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "订单"
@@ -225,7 +241,8 @@ class Order(models.Model):
                 condition=Q(status__in=[s.value for s in OrderStatus]), name="order_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(status="created") | Q(paid_at__isnull=False), name="order_paid_has_paid_at"
+                condition=Q(status__in=["created", "expired"]) | Q(paid_at__isnull=False),
+                name="order_paid_has_paid_at",
             ),
         ]
         indexes = [models.Index(fields=["status", "paid_at"], name="order_status_paid")]

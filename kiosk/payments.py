@@ -44,7 +44,9 @@ class PaymentProvider(ABC):
 
     @abstractmethod
     def refund(self, order) -> None:
-        """Give the money of a paid order back (it could not be fulfilled)."""
+        """Give the money of a paid order back (it could not be fulfilled).
+        Once per order, however often asked (a retry after a lost answer, the
+        refund sweep): the order number is the refund's reference."""
 
 
 class SandboxProvider(PaymentProvider):

@@ -7,7 +7,8 @@ or an amount), labelled lines, a QR code's URL and a footer. Two ways print it:
   renders the receipt into its 80 mm print stylesheet and calls
   `window.print()` (a kiosk browser runs with silent printing).
 - A kiosk with a printer address (`host:port` on its device record, usually
-  port 9100) has the server send ESC/POS to that printer over TCP, through the
+  port 9100, on the networks and ports the settings KIOSK_PRINTER_NETWORKS and
+  KIOSK_PRINTER_PORTS allow) has the server send ESC/POS to that printer over TCP, through the
   backend named by the `KIOSK_NETWORK_PRINTER` setting (`EscPosNetworkPrinter`
   by default). A carrier with other printers plugs in its own class.
 
@@ -16,7 +17,10 @@ the order) was saved before, and the customer can print again.
 """
 
 import functools
+import ipaddress
+import logging
 import socket
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
@@ -24,6 +28,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from .errors import PrinterUnavailable
+
+logger = logging.getLogger(__name__)
 
 PAPER_COLUMNS = 48  # characters per line of 80 mm paper in the printer's font A
 
@@ -59,8 +65,17 @@ def _size(width: int, height: int) -> bytes:
     return GS + b"!" + bytes([((width - 1) << 4) | (height - 1)])
 
 
+def printable(value: str) -> str:
+    """`value` without control characters: receipt text comes partly from
+    people (a hall's name, a service's name, an order's details), and a
+    control character in it would be a printer command (ESC, GS: cut, open
+    the cash drawer, change the printer's settings). Only the commands this
+    module writes reach the printer."""
+    return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
+
+
 def _text(value: str) -> bytes:
-    return value.encode("gb18030", errors="replace")
+    return printable(value).encode("gb18030", errors="replace")
 
 
 def _display_width(value: str) -> int:
@@ -69,7 +84,7 @@ def _display_width(value: str) -> int:
 
 def _qr(data: str) -> bytes:
     """GS ( k: model 2, module size 6, error correction M, store and print."""
-    payload = data.encode("ascii", errors="replace")
+    payload = printable(data).encode("ascii", errors="replace")
 
     def command(fn: int, body: bytes) -> bytes:
         size = len(body) + 2
@@ -106,6 +121,48 @@ def escpos_bytes(receipt: Receipt) -> bytes:
     return b"".join(out)
 
 
+def printer_address_error(address: str) -> str | None:
+    """Why a printer address may not be used, or None. A printer is on the
+    hall's own network (KIOSK_PRINTER_NETWORKS, by default the private
+    ranges) and listens on a printer port (KIOSK_PRINTER_PORTS, 9100): the
+    server connects to it, so any other address would let a kiosk's settings
+    reach the server's other neighbours. A host name is checked when it is
+    resolved, at each print."""
+    try:
+        host, port = parse_address(address)
+    except ValueError:
+        return "填写 host:port，例如 10.0.0.8:9100 / Use host:port."
+    if port not in settings.KIOSK_PRINTER_PORTS:
+        ports = ", ".join(str(p) for p in settings.KIOSK_PRINTER_PORTS)
+        return f"打印机端口须为 {ports} / The printer port must be one of {ports}."
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if not _in_printer_networks(ip):
+        return "打印机须在营业厅内网 / The printer must be on the hall's network (KIOSK_PRINTER_NETWORKS)."
+    return None
+
+
+def _in_printer_networks(ip) -> bool:
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in settings.KIOSK_PRINTER_NETWORKS)
+
+
+def printer_target(address: str) -> tuple[str, int]:
+    """The IP address and port to connect to for `address`, checked against
+    the printer networks and ports after the name is resolved (the address
+    connected to is the one checked). Raises ValueError."""
+    error = printer_address_error(address)
+    if error:
+        raise ValueError(error)
+    host, port = parse_address(address)
+    for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        ip = ipaddress.ip_address(sockaddr[0])
+        if _in_printer_networks(ip):
+            return str(ip), port
+    raise ValueError(f"{host} is not on the printer networks")
+
+
 def parse_address(address: str) -> tuple[str, int]:
     host, sep, port = address.strip().rpartition(":")
     if not sep:
@@ -123,10 +180,14 @@ class EscPosNetworkPrinter(ReceiptPrinter):
 
     def print(self, receipt: Receipt, *, address: str) -> None:
         try:
-            host, port = parse_address(address)
+            host, port = printer_target(address)
+        except (OSError, ValueError) as exc:
+            logger.warning("Printer address %r refused: %s", address, exc)
+            raise PrinterUnavailable() from exc
+        try:
             with socket.create_connection((host, port), timeout=self.timeout_seconds) as conn:
                 conn.sendall(escpos_bytes(receipt))
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise PrinterUnavailable() from exc
 
 

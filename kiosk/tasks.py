@@ -7,9 +7,11 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from .services.auth import credentials_purge
-from .services.numbers import holds_release_expired
+from .services.numbers import holds_release_expired, number_orders_expire
 from .services.orders import order_fulfil as order_fulfil_now
+from .services.orders import order_refund as order_refund_now
 from .services.orders import orders_fulfil_paid as orders_fulfil_paid_now
+from .services.orders import orders_refund_failed as orders_refund_failed_now
 from .services.reminders import usage_reminders_check
 from .services.sms_hall import sms_dialogs_purge
 
@@ -31,6 +33,24 @@ def order_fulfil(self, order_id: int) -> str | None:
 def orders_fulfil_paid() -> int:
     """The sweep (every few seconds on beat): paid orders whose task was lost."""
     return orders_fulfil_paid_now()
+
+
+@shared_task(acks_late=True)
+def order_refund(order_id: int) -> None:
+    """Give a failed order's money back (once: a refunded order is left alone)."""
+    order_refund_now(order_id=order_id)
+
+
+@shared_task(acks_late=True)
+def orders_refund_failed() -> int:
+    """The refund sweep (every minute on beat): failed orders whose refund errored."""
+    return orders_refund_failed_now()
+
+
+@shared_task(acks_late=True)
+def number_orders_expire_unpaid() -> int:
+    """Number orders not paid while their number was held expire; the numbers go back to stock."""
+    return number_orders_expire()
 
 
 @shared_task(acks_late=True)

@@ -478,8 +478,10 @@ def _get_queue_hall(code: str) -> Outlet:
 
 class DisplayHeartbeatApi(APIView):
     """A wall display or counter screen says it is alive (every 30 s); the first
-    heartbeat registers it. Public: displays do not sign in, so no session
-    (and no CSRF) either; limited per client address."""
+    heartbeat registers it and answers with the device's token, which every
+    later heartbeat sends (`device_token`; 403 display_token_invalid
+    without it). Displays do not sign in, so no session (and no CSRF) either;
+    limited per client address."""
 
     permission_classes = []
     authentication_classes = []
@@ -499,15 +501,17 @@ class DisplayHeartbeatApi(APIView):
         data = DisplayHeartbeatInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        device = services.display_heartbeat(
+        device, token = services.display_heartbeat(
             outlet=outlet,
             device_id=fields["device_id"],
             kind=fields["kind"],
             counter_number=fields.get("counter"),
             name=fields.get("name", ""),
             user_agent=request.headers.get("User-Agent", ""),
+            device_token=fields.get("device_token", ""),
         )
-        return Response(DisplayHeartbeatOutSerializer({"device_id": device.device_id, "online": True}).data)
+        answer = {"device_id": device.device_id, "online": True, **({"device_token": token} if token else {})}
+        return Response(DisplayHeartbeatOutSerializer(answer).data)
 
 
 class DisplayListApi(generics.GenericAPIView):

@@ -137,3 +137,9 @@ class HallWithoutLocation(DomainError):
     code = "hall_without_location"
     message = "该营业厅不支持定位签到，请在取号机或扫码签到 / This hall cannot check you in by location; use the kiosk or the code in the hall."
     status = 409
+
+
+class DisplayTokenInvalid(DomainError):
+    code = "display_token_invalid"
+    message = "显示屏令牌无效，请重新注册 / This display's token is missing or wrong; register it again."
+    status = 403

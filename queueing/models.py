@@ -349,7 +349,8 @@ class DisplayKind(models.TextChoices):
 
 class DisplayDevice(models.Model):
     """A wall display or counter screen of a hall. It registers itself on its
-    first heartbeat; the manager sees which ones have gone quiet."""
+    first heartbeat, which gives it a token for the later ones; the manager
+    sees which ones have gone quiet."""
 
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="displays")
     device_id = models.CharField(max_length=64)
@@ -359,6 +360,10 @@ class DisplayDevice(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     registered_at = models.DateTimeField("注册时间", auto_now_add=True)
     last_seen_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    # The SHA-256 of the token its first heartbeat was given: every later
+    # heartbeat shows it. Empty for a device registered before tokens (its
+    # next heartbeat is given one).
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "显示屏"

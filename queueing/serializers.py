@@ -300,11 +300,15 @@ class DisplayHeartbeatInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DisplayKind.choices)
     counter = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=32767)
     name = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    # Given by the device's first heartbeat; required on every later one.
+    device_token = serializers.CharField(required=False, allow_blank=True, max_length=100, trim_whitespace=True)
 
 
 class DisplayHeartbeatOutSerializer(serializers.Serializer):
     device_id = serializers.CharField()
     online = serializers.BooleanField()
+    # Only in the answer to the heartbeat that registered the device: keep it.
+    device_token = serializers.CharField(required=False)
 
 
 class DisplayDeviceOutSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """SMS backends: where a queued text actually goes. Chosen by SMS_BACKEND.
 
 - outbox (default): the outbox table is the delivery; nothing leaves the system.
-- console: also writes each text to the log.
+- console: also writes each text to the log (the phone masked).
 - http: POSTs {"to", "text"} to SMS_GATEWAY_URL with SMS_GATEWAY_TOKEN.
 """
 
@@ -12,6 +12,8 @@ import urllib.request
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from config.phones import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ class ConsoleBackend:
     name = "console"
 
     def send(self, *, to: str, text: str) -> None:
-        logger.info("SMS to %s: %s", to, text)
+        logger.info("SMS to %s: %s", mask_phone(to), text)
 
 
 class HttpGatewayBackend:

@@ -65,6 +65,12 @@ class NumberUnavailable(DomainError):
     status = 409
 
 
+class HoldLimitReached(DomainError):
+    code = "number_hold_limit"
+    message = "您已预占的号码过多，请先购买或释放已选号码 / You already hold as many numbers as allowed; buy or release one first."
+    status = 409
+
+
 class HoldInvalid(DomainError):
     code = "hold_invalid"
     message = "号码预占已失效或不属于您，请重新选号 / The hold has expired or is not yours."
@@ -79,6 +85,14 @@ class UnknownPlan(DomainError):
 
 class RedemptionKeyReused(DomainError):
     """A redemption's Idempotency-Key sent again for another reward or quantity."""
+
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+    status = 409
+
+
+class PackKeyReused(DomainError):
+    """A data pack purchase's Idempotency-Key sent again for another pack."""
 
     code = "idempotency_key_reused"
     message = "This Idempotency-Key was already used for a different request."

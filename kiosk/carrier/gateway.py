@@ -252,9 +252,14 @@ class CarrierGateway(ABC):
         return DATA_PACKS
 
     @abstractmethod
-    def data_pack_buy(self, msisdn: str, code: str, *, at: datetime) -> PackPurchaseInfo:
-        """Buy a pack for the month of `at`, paid from the balance.
-        Raises UnknownPack, InsufficientBalance, SubscriberNotFound."""
+    def data_pack_buy(
+        self, msisdn: str, code: str, *, at: datetime, idempotency_key: str | None = None
+    ) -> PackPurchaseInfo:
+        """Buy a pack for the month of `at`, paid from the balance. The same
+        `idempotency_key` for the same subscriber buys nothing more and
+        answers with the first purchase, however many arrive at once.
+        Raises UnknownPack, InsufficientBalance, SubscriberNotFound,
+        PackKeyReused (the key was used for another pack)."""
 
     # Points
     @abstractmethod
@@ -279,9 +284,14 @@ class CarrierGateway(ABC):
         """Numbers free to choose at `at` (not sold, not held by anyone)."""
 
     @abstractmethod
-    def number_hold(self, msisdn: str, *, holder: str, at: datetime, seconds: int) -> HoldInfo:
+    def number_hold(
+        self, msisdn: str, *, holder: str, at: datetime, seconds: int, max_holds: int | None = None
+    ) -> HoldInfo:
         """Hide a number from everyone else until `at + seconds`; the same
-        holder asking again gets the same hold. Raises NumberUnavailable."""
+        holder asking again gets the same hold, unchanged (never longer). With
+        `max_holds`, a holder with that many live holds of other numbers gets
+        no more, however many ask at once. Raises NumberUnavailable,
+        HoldLimitReached."""
 
     @abstractmethod
     def number_release(self, msisdn: str, *, holder: str, at: datetime) -> bool:
@@ -292,7 +302,8 @@ class CarrierGateway(ABC):
         self, msisdn: str, *, holder: str, hold_token: str, order_no: str, at: datetime, seconds: int
     ) -> tuple[NumberInfo, str]:
         """Tie the holder's live hold to an order and keep it at least `seconds`
-        more. Returns the number and the order number the hold carries (an
+        more, once: when the order is placed (asking again with the same hold
+        keeps it no longer, or a holder could keep a number for ever). Returns the number and the order number the hold carries (an
         earlier order's, when it already had one). Raises HoldInvalid."""
 
     @abstractmethod

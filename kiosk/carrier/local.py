@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from config.api import NotFound
+from config.locks import transaction_lock
 
 from . import errors
 from .gateway import (
@@ -232,22 +233,46 @@ class LocalCarrier(CarrierGateway):
 
     # Data packs
 
-    def data_pack_buy(self, msisdn: str, code: str, *, at: datetime) -> PackPurchaseInfo:
+    def _pack_replay(self, subscriber: Subscriber, key: str, code: str) -> PackPurchaseInfo | None:
+        earlier = PackPurchase.objects.filter(subscriber=subscriber, idempotency_key=key).first()
+        if earlier is None:
+            return None
+        if earlier.code != code:
+            raise errors.PackKeyReused()
+        balance = Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
+        return PackPurchaseInfo(earlier.code, earlier.price_fen, earlier.data_kb, earlier.month, balance)
+
+    def data_pack_buy(
+        self, msisdn: str, code: str, *, at: datetime, idempotency_key: str | None = None
+    ) -> PackPurchaseInfo:
         pack = data_pack(code)
         month = month_of(at)
-        with transaction.atomic():
-            subscriber = self._subscriber(msisdn)
-            # Conditional: two purchases at once cannot both spend the last yuan.
-            paid = Subscriber.objects.filter(pk=subscriber.pk, balance_fen__gte=pack.price_fen).update(
-                balance_fen=F("balance_fen") - pack.price_fen
-            )
-            if not paid:
-                raise errors.InsufficientBalance()
-            PackPurchase.objects.create(
-                subscriber=subscriber, month=month, code=pack.code, name=pack.name, source=PackSource.PACK,
-                data_kb=pack.data_kb, price_fen=pack.price_fen, created_at=at,
-            )
-            balance = Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
+        subscriber = self._subscriber(msisdn)
+        if idempotency_key:
+            replay = self._pack_replay(subscriber, idempotency_key, pack.code)
+            if replay is not None:
+                return replay
+        try:
+            with transaction.atomic():
+                # Conditional: two purchases at once cannot both spend the last yuan.
+                paid = Subscriber.objects.filter(pk=subscriber.pk, balance_fen__gte=pack.price_fen).update(
+                    balance_fen=F("balance_fen") - pack.price_fen
+                )
+                if not paid:
+                    raise errors.InsufficientBalance()
+                PackPurchase.objects.create(
+                    subscriber=subscriber, month=month, code=pack.code, name=pack.name, source=PackSource.PACK,
+                    data_kb=pack.data_kb, price_fen=pack.price_fen, created_at=at,
+                    idempotency_key=idempotency_key or None,
+                )
+                balance = Subscriber.objects.values_list("balance_fen", flat=True).get(pk=subscriber.pk)
+        except IntegrityError:
+            # The same key won a race a moment ago (its payment is kept, this
+            # one rolled back): that purchase is the answer.
+            replay = self._pack_replay(subscriber, idempotency_key, pack.code) if idempotency_key else None
+            if replay is None:
+                raise
+            return replay
         return PackPurchaseInfo(pack.code, pack.price_fen, pack.data_kb, month, balance)
 
     # Points
@@ -349,8 +374,14 @@ class LocalCarrier(CarrierGateway):
             raise NotFound("没有这个号码 / No such number in stock.")
         return number
 
-    def number_hold(self, msisdn: str, *, holder: str, at: datetime, seconds: int) -> HoldInfo:
+    def number_hold(
+        self, msisdn: str, *, holder: str, at: datetime, seconds: int, max_holds: int | None = None
+    ) -> HoldInfo:
         with transaction.atomic():
+            if max_holds is not None:
+                # Before the number's row (one order everywhere): the holder's
+                # holds are counted and a new one written by one request at a time.
+                transaction_lock(f"number-holds:{holder}")
             number = self._lock_number(msisdn)
             if number.status == NumberStatus.SOLD:
                 raise errors.NumberUnavailable()
@@ -359,6 +390,10 @@ class LocalCarrier(CarrierGateway):
                 if hold.holder != holder:
                     raise errors.NumberUnavailable()
                 return HoldInfo(msisdn, hold.token, hold.expires_at, hold.order_no)
+            if max_holds is not None and (
+                NumberHold.objects.filter(holder=holder, expires_at__gt=at).exclude(number=number).count() >= max_holds
+            ):
+                raise errors.HoldLimitReached()
             if hold is None:
                 hold = NumberHold(number=number)
             # Free, or its hold has lapsed: the new holder takes the (one) hold row over.
@@ -399,10 +434,11 @@ class LocalCarrier(CarrierGateway):
             ):
                 raise errors.HoldInvalid()
             if not hold.order_no:
+                # Paying takes a few minutes: the hold lasts at least that long
+                # past the order, once. Asking again keeps it no longer.
                 hold.order_no = order_no
-            # Paying takes a few minutes: the hold lasts at least that long past the order.
-            hold.expires_at = max(hold.expires_at, at + timedelta(seconds=seconds))
-            hold.save(update_fields=["order_no", "expires_at"])
+                hold.expires_at = max(hold.expires_at, at + timedelta(seconds=seconds))
+                hold.save(update_fields=["order_no", "expires_at"])
         return _number_info(number), hold.order_no
 
     def number_activate(

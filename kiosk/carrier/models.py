@@ -148,12 +148,21 @@ class PackPurchase(models.Model):
     used_kb = models.PositiveBigIntegerField("已用(KB)", default=0)
     price_fen = models.PositiveIntegerField("价格(分)", default=0)
     created_at = models.DateTimeField("订购时间", default=timezone.now)
+    # The buyer's Idempotency-Key: a retried purchase buys nothing more.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
 
     class Meta:
         verbose_name = "流量包"
         verbose_name_plural = "流量包"
         ordering = ["subscriber", "month", "created_at", "id"]
-        constraints = [models.CheckConstraint(condition=Q(used_kb__lte=F("data_kb")), name="pack_used_within_data")]
+        constraints = [
+            models.CheckConstraint(condition=Q(used_kb__lte=F("data_kb")), name="pack_used_within_data"),
+            models.UniqueConstraint(
+                fields=["subscriber", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="pack_idempotency_key_unique",
+            ),
+        ]
         indexes = [models.Index(fields=["subscriber", "month"], name="pack_subscriber_month")]
 
     def __str__(self):

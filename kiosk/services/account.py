@@ -52,11 +52,17 @@ def data_packs() -> tuple[DataPack, ...]:
     return get_carrier().data_packs() or DATA_PACKS
 
 
-def data_pack_buy(*, phone: str, code: str, origin: Origin, now: datetime | None = None) -> PackPurchaseInfo:
-    """Buy a pack for this month, paid from the balance. Raises UnknownPack,
-    InsufficientBalance, SubscriberNotFound."""
+def data_pack_buy(
+    *, phone: str, code: str, origin: Origin, idempotency_key: str | None = None, now: datetime | None = None
+) -> PackPurchaseInfo:
+    """Buy a pack for this month, paid from the balance. A retry with the same
+    `idempotency_key` (the same customer's) buys nothing more and answers with
+    the first purchase. Raises UnknownPack, InsufficientBalance,
+    SubscriberNotFound, PackKeyReused (409 idempotency_key_reused: the key
+    was used for another pack)."""
     now = now or timezone.now()
-    with action_log(origin, "data_pack_buy", phone=phone, detail={"code": str(code)[:20]}) as entry:
-        purchase = get_carrier().data_pack_buy(phone, code, at=now)
+    detail = {"code": str(code)[:20], **({"idempotency_key": idempotency_key} if idempotency_key else {})}
+    with action_log(origin, "data_pack_buy", phone=phone, detail=detail) as entry:
+        purchase = get_carrier().data_pack_buy(phone, code, at=now, idempotency_key=idempotency_key)
         entry.detail.update(price_fen=purchase.price_fen, data_kb=purchase.data_kb, month=purchase.month)
     return purchase

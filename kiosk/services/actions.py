@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, transaction
 
 from config.api import DomainError
+from config.phones import mask_phones
 
 from ..models import ActionResult, SelfServiceAction, SelfServiceChannel
 
@@ -70,7 +71,9 @@ def _write(origin: Origin, action: str, entry: ActionEntry, result: str, error_c
         logger.warning("Self-service action %s (%s) not logged: transaction rolled back", action, result)
         return
     try:
-        detail = json.loads(json.dumps(entry.detail, cls=DjangoJSONEncoder))
+        # Phone numbers in the detail (a customer holder, a contact phone) are
+        # shown masked; the record's own phone column stays whole for lookups.
+        detail = json.loads(mask_phones(json.dumps(entry.detail, cls=DjangoJSONEncoder, ensure_ascii=False)))
         with transaction.atomic():
             SelfServiceAction.objects.create(
                 channel=origin.channel,

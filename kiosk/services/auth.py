@@ -2,7 +2,8 @@
 
 Rules: a code lives five minutes and allows five tries, after which it is
 dead; a new code at most once a minute per phone; codes are limited per
-phone and per kiosk (or per client address). Only an HMAC of a code and a
+phone and kiosk (or client address) together, and per kiosk (or client
+address). Only an HMAC of a code and a
 SHA-256 of a session token are stored.
 """
 
@@ -53,15 +54,18 @@ def otp_request(*, phone: str, origin: Origin, now: datetime | None = None) -> O
         latest = OtpCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
         if latest is not None and now - latest.created_at < OTP_RESEND_AFTER:
             raise OtpTooSoon()
-        rate_limit_hit(
-            scope="otp-phone", key=phone, limit=settings.OTP_PHONE_LIMIT,
-            window_seconds=settings.OTP_PHONE_WINDOW_SECONDS,
-            message="该号码获取验证码过于频繁，请稍后再试 / Too many codes for this number; try again later.",
-        )
         if origin.kiosk_id is not None:
             scope, key, limit = "otp-kiosk", str(origin.kiosk_id), settings.OTP_KIOSK_LIMIT
         else:
             scope, key, limit = "otp-client", origin.client or "unknown", settings.OTP_CLIENT_LIMIT
+        # Per phone and per place asking: a flood for someone's number from
+        # one kiosk or address stops there, and never locks the owner out of
+        # asking from their own phone or another kiosk.
+        rate_limit_hit(
+            scope="otp-phone", key=f"{phone}:{scope}:{key}", limit=settings.OTP_PHONE_LIMIT,
+            window_seconds=settings.OTP_PHONE_WINDOW_SECONDS,
+            message="该号码获取验证码过于频繁，请稍后再试 / Too many codes for this number; try again later.",
+        )
         rate_limit_hit(
             scope=scope, key=key, limit=limit, window_seconds=settings.OTP_SOURCE_WINDOW_SECONDS,
             message="获取验证码过于频繁，请稍后再试 / Too many codes from here; try again later.",
@@ -77,6 +81,7 @@ def otp_request(*, phone: str, origin: Origin, now: datetime | None = None) -> O
                 to=phone,
                 text=f"【中国移动】您的验证码是{code}，5分钟内有效，请勿告诉他人。如非本人操作请忽略。",
                 purpose="otp",
+                expires_at=otp.expires_at,
             )
     return otp
 

@@ -2,27 +2,34 @@
 
 A hold hides the number from every other kiosk and customer for
 NUMBER_HOLD_SECONDS (15 minutes); the same holder asking again gets the same
-hold. Buying turns the hold into an order; paying for the order sells and
-activates the number (orders.order_fulfil), once, however many race for it.
+hold, no longer. A holder (a kiosk, a customer) holds at most
+NUMBER_HOLDS_PER_HOLDER numbers at once. Buying turns the hold into an order
+and keeps the number NUMBER_HOLD_SECONDS more, once, to pay; an order not paid
+by then expires and the number goes back to stock (number_orders_expire).
+Paying for the order sells and activates the number (orders.order_fulfil),
+once, however many race for it.
 """
 
+import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from config.api import InvalidInput
-from config.phones import is_mobile
+from config.phones import is_mobile, mask_phone
 
 from ..carrier.gateway import HoldInfo, NumberResults, NumberSearch, get_carrier
 from ..carrier.models import NumberTier
 from ..carrier.number_patterns import PATTERNS
-from ..models import Order, OrderKind
+from ..models import Order, OrderKind, OrderStatus
 from .actions import Origin, action_log
 from .orders import order_attach_pay_url, order_no_new
 
+logger = logging.getLogger(__name__)
+EXPIRE_BATCH = 500
 DIGITS = re.compile(r"[0-9]{1,11}\Z", re.ASCII)
 
 
@@ -77,10 +84,15 @@ def number_search(*, search: NumberSearch, now: datetime | None = None) -> Numbe
 
 
 def number_hold(*, msisdn: str, holder: str, origin: Origin, now: datetime | None = None) -> HoldInfo:
-    """Hold a number for NUMBER_HOLD_SECONDS. Raises NumberUnavailable, NotFound."""
+    """Hold a number for NUMBER_HOLD_SECONDS. Raises NumberUnavailable,
+    HoldLimitReached (409: the holder already holds NUMBER_HOLDS_PER_HOLDER
+    other numbers), NotFound."""
     now = now or timezone.now()
     with action_log(origin, "number_hold", detail={"msisdn": msisdn, "holder": holder}) as entry:
-        hold = get_carrier().number_hold(msisdn, holder=holder, at=now, seconds=settings.NUMBER_HOLD_SECONDS)
+        hold = get_carrier().number_hold(
+            msisdn, holder=holder, at=now, seconds=settings.NUMBER_HOLD_SECONDS,
+            max_holds=settings.NUMBER_HOLDS_PER_HOLDER,
+        )
         entry.detail["expires_at"] = hold.expires_at
     return hold
 
@@ -128,6 +140,32 @@ def number_purchase(
         entry.detail["order_no"] = order.order_no
     order_attach_pay_url(order)
     return order
+
+
+def number_orders_expire(*, now: datetime | None = None) -> int:
+    """The sweep: number orders still unpaid NUMBER_HOLD_SECONDS after they
+    were placed (when their hold ends) expire, and their numbers go back to
+    stock. A payment that arrives later is refunded (orders.payment_callback).
+    Returns how many orders expired."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.NUMBER_HOLD_SECONDS)
+    expired = 0
+    for order_id in Order.objects.filter(
+        kind=OrderKind.NUMBER, status=OrderStatus.CREATED, created_at__lte=cutoff
+    ).order_by("created_at").values_list("pk", flat=True)[:EXPIRE_BATCH]:
+        with transaction.atomic():
+            # The order's lock orders this against a payment callback for it:
+            # whichever comes second sees what the first did.
+            order = Order.objects.select_for_update().filter(pk=order_id, status=OrderStatus.CREATED).first()
+            if order is None:
+                continue
+            order.status = OrderStatus.EXPIRED
+            order.save(update_fields=["status"])
+        expired += 1
+        logger.info("Number order %s expired unpaid; %s goes back to stock", order.order_no, mask_phone(order.msisdn))
+    if expired:
+        holds_release_expired(now=now)
+    return expired
 
 
 def holds_release_expired(*, now: datetime | None = None) -> int:

@@ -10,7 +10,8 @@ order whose task was lost. Fulfilment claims the order, calls the carrier
 outside any lock or transaction, and records the result (order_fulfil).
 
 Statuses: created -> paid -> fulfilled; paid -> failed -> refunded when the
-carrier refuses (the number went to someone else).
+carrier refuses (the number went to someone else); a number order not paid
+in time: created -> expired (and, paid after all, -> failed -> refunded).
 """
 
 import json
@@ -20,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.api import DomainError, InvalidInput
@@ -192,6 +193,19 @@ def payment_callback(*, raw_body: bytes, headers, now: datetime | None = None) -
                     return order
                 if notice.amount_fen != order.amount_fen:
                     raise AmountMismatch()
+                if order.status == OrderStatus.EXPIRED:
+                    # Paid after its number went back to stock: the money goes back.
+                    Payment.objects.create(
+                        order=order, txn_id=notice.txn_id, amount_fen=notice.amount_fen, provider=provider.name,
+                        raw=notice.raw[:4000], received_at=now,
+                    )
+                    order.status, order.paid_at = OrderStatus.FAILED, now
+                    order.failure_reason = "order_expired: paid after the order had expired"
+                    order.save(update_fields=["status", "paid_at", "failure_reason"])
+                    entry.detail["expired"] = True
+                    order_id = order.pk
+                    transaction.on_commit(lambda: enqueue("kiosk.tasks.order_refund", order_id), robust=True)
+                    return order
                 # A second transaction for an order already paid is kept (to be
                 # refunded by hand), and changes nothing else.
                 duplicate = order.status != OrderStatus.CREATED
@@ -235,9 +249,24 @@ def sandbox_pay(*, order_no: str, txn_id: str | None = None) -> Order:
 def _claimable(now: datetime) -> Q:
     """A paid order nobody is fulfilling: never claimed, or claimed by a
     worker that has not finished within the claim timeout (it died)."""
-    return Q(status=OrderStatus.PAID) & (
+    return Q(status=OrderStatus.PAID, parked_at__isnull=True) & (
         Q(fulfil_claimed_at__isnull=True) | Q(fulfil_claimed_at__lte=now - FULFIL_CLAIM_TIMEOUT)
     )
+
+
+def _attempt_failed(order_id: int, what: str, now: datetime) -> None:
+    """Count a failed fulfilment or refund; at ORDER_MAX_ATTEMPTS park the
+    order (no sweep retries it) and say so in the log for the staff."""
+    Order.objects.filter(pk=order_id).update(attempts=F("attempts") + 1)
+    parked = Order.objects.filter(
+        pk=order_id, parked_at__isnull=True, attempts__gte=settings.ORDER_MAX_ATTEMPTS
+    ).update(parked_at=now)
+    if parked:
+        order = Order.objects.get(pk=order_id)
+        logger.error(
+            "Order %s parked after %s failed attempts to %s: settle it by hand (status %s)",
+            order.order_no, order.attempts, what, order.status,
+        )
 
 
 def order_fulfil(*, order_id: int, now: datetime | None = None) -> Order | None:
@@ -274,7 +303,8 @@ def order_fulfil(*, order_id: int, now: datetime | None = None) -> Order | None:
     except DomainError as exc:
         ours.update(status=OrderStatus.FAILED, failure_reason=f"{exc.code}: {exc.message}"[:200])
     except BaseException:
-        ours.update(fulfil_claim="", fulfil_claimed_at=None)
+        if ours.update(fulfil_claim="", fulfil_claimed_at=None):
+            _attempt_failed(order_id, "fulfil it", now)
         raise
     else:
         ours.update(status=OrderStatus.FULFILLED, fulfilled_at=now)
@@ -285,15 +315,43 @@ def order_fulfil(*, order_id: int, now: datetime | None = None) -> Order | None:
     return order
 
 
-def order_refund(*, order_id: int) -> None:
-    """Give a failed order's money back through the provider, then mark it refunded."""
+def order_refund(*, order_id: int, now: datetime | None = None) -> None:
+    """Give a failed order's money back through the provider, then mark it
+    refunded. A refund that raises is counted (and at ORDER_MAX_ATTEMPTS the
+    order parked), then raised again; the refund sweep tries again later."""
     order = Order.objects.get(pk=order_id)
-    if order.status != OrderStatus.FAILED:
+    if order.status != OrderStatus.FAILED or order.parked_at is not None:
         return
-    with action_log(Origin(channel=SelfServiceChannel.SYSTEM, kiosk_id=order.kiosk_id), "order_refund",
-                    phone=order.customer_phone, detail={"order_no": order.order_no}):
-        get_payment_provider().refund(order)
-        Order.objects.filter(pk=order.pk, status=OrderStatus.FAILED).update(status=OrderStatus.REFUNDED)
+    try:
+        with action_log(Origin(channel=SelfServiceChannel.SYSTEM, kiosk_id=order.kiosk_id), "order_refund",
+                        phone=order.customer_phone, detail={"order_no": order.order_no}):
+            get_payment_provider().refund(order)
+            Order.objects.filter(pk=order.pk, status=OrderStatus.FAILED).update(status=OrderStatus.REFUNDED)
+    except Exception:
+        _attempt_failed(order.pk, "refund it", now or timezone.now())
+        raise
+
+
+def orders_refund_failed(*, now: datetime | None = None) -> int:
+    """The refund sweep: failed orders not refunded yet (the refund raised,
+    or its worker died), and not parked. An order that failed a moment ago
+    is left to the refund that follows its failure. Returns how many it
+    refunded."""
+    now = now or timezone.now()
+    ids = list(
+        Order.objects.filter(status=OrderStatus.FAILED, parked_at__isnull=True)
+        .filter(Q(fulfil_claimed_at__isnull=True) | Q(fulfil_claimed_at__lte=now - FULFIL_CLAIM_TIMEOUT))
+        .order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    refunded = 0
+    for order_id in ids:
+        try:
+            order_refund(order_id=order_id, now=now)
+        except Exception:  # noqa: BLE001 - one bad order must not stop the sweep
+            logger.warning("Could not refund order %s; the sweep tries again", order_id, exc_info=True)
+            continue
+        refunded += Order.objects.filter(pk=order_id, status=OrderStatus.REFUNDED).exists()
+    return refunded
 
 
 def orders_fulfil_paid(*, now: datetime | None = None) -> int:

@@ -1,10 +1,14 @@
 """Display devices: wall displays and counter screens register themselves on
-their first heartbeat; the hall's staff see which have gone quiet."""
+their first heartbeat, and show the token it gave them on every later one;
+the hall's staff see which have gone quiet."""
 
+import hashlib
+import hmac
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -12,17 +16,23 @@ from config.api import InvalidInput
 from halls.devices import DeviceSeen, device_source
 from halls.models import Counter, Outlet
 
+from ..errors import DisplayTokenInvalid
 from ..models import DisplayDevice, DisplayKind
 
 
 def display_heartbeat(*, outlet: Outlet, device_id: str, kind: str, counter_number: int | None = None,
-                      name: str = "", user_agent: str = "", now: datetime | None = None) -> DisplayDevice:
-    """Record that a display of `outlet` is alive; the first heartbeat registers it.
+                      name: str = "", user_agent: str = "", device_token: str = "",
+                      now: datetime | None = None) -> tuple[DisplayDevice, str]:
+    """Record that a display of `outlet` is alive; the first heartbeat registers
+    it. Returns (device, token): the token is given once, to a device being
+    registered (or one registered before tokens), and "" afterwards; every
+    later heartbeat must show it, so nobody else can speak for the device.
 
     A device is known by (outlet, device_id). `name` is kept when a heartbeat
     sends none, so a name given in the admin survives. Raises InvalidInput
     for an unknown kind, or a counter the hall does not have (a counter
-    screen names one, a lobby display none)."""
+    screen names one, a lobby display none); DisplayTokenInvalid (403) for a
+    known device without its token."""
     now = now or timezone.now()
     if kind not in DisplayKind.values:
         raise InvalidInput(fields={"kind": [f"Choose one of {', '.join(DisplayKind.values)}."]})
@@ -35,14 +45,41 @@ def display_heartbeat(*, outlet: Outlet, device_id: str, kind: str, counter_numb
             raise InvalidInput(fields={"counter": [f"This hall has no counter {counter_number}."]})
     elif counter_number is not None:
         raise InvalidInput(fields={"counter": ["A lobby display has no counter."]})
-    defaults = {"kind": kind, "counter": counter, "last_seen_at": now, "user_agent": user_agent[:300]}
+    fields = {"kind": kind, "counter": counter, "last_seen_at": now, "user_agent": user_agent[:300]}
     if name:
-        defaults["name"] = name
-    with transaction.atomic():
-        # update_or_create locks the row, and retries as an update when another
-        # first heartbeat of the same device wins the unique constraint.
-        device, _ = DisplayDevice.objects.update_or_create(outlet=outlet, device_id=device_id, defaults=defaults)
-    return device
+        fields["name"] = name
+    issued = ""
+    try:
+        with transaction.atomic():
+            device = (
+                DisplayDevice.objects.select_for_update().filter(outlet=outlet, device_id=device_id).order_by().first()
+            )
+            if device is None:
+                issued = secrets.token_urlsafe(32)
+                device = DisplayDevice.objects.create(
+                    outlet=outlet, device_id=device_id, token_hash=_digest(issued), **fields
+                )
+                return device, issued
+            if not device.token_hash:
+                issued = secrets.token_urlsafe(32)
+                device.token_hash = _digest(issued)
+            elif not (
+                isinstance(device_token, str) and device_token
+                and hmac.compare_digest(device.token_hash, _digest(device_token))
+            ):
+                raise DisplayTokenInvalid()
+            for field, value in fields.items():
+                setattr(device, field, value)
+            device.save()
+    except IntegrityError:
+        # Another first heartbeat of the same device id won: that device's
+        # token is not ours (the page registers again under a new id).
+        raise DisplayTokenInvalid() from None
+    return device, issued
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def display_offline_after() -> timedelta:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.locks import transaction_lock
 from halls.errors import HallClosed, NoQueue, UnknownService
 from halls.models import Outlet
 from halls.selectors import hall_offered_service, outlet_is_open
@@ -75,13 +76,11 @@ def ticket_issue(
     if not outlet_is_open(outlet, now):
         raise HallClosed()
     business_date = business_day_of(outlet, now)
-    if phone and channel == Channel.MOBILE:
-        taken = Ticket.objects.filter(phone=phone, business_date=business_date, channel=Channel.MOBILE).count()
-        if taken >= settings.QUEUE_PHONE_DAILY_LIMIT:
-            raise PhoneLimitReached()
 
     try:
         with transaction.atomic():
+            if phone and channel == Channel.MOBILE:
+                _phone_day_limit(phone, business_date)
             sequence = sequence_next(outlet_id=outlet.id, prefix=hall_service.prefix, business_date=business_date)
             if hall_service.daily_cap is not None and sequence > hall_service.daily_cap:
                 raise DailyCapReached()
@@ -126,6 +125,18 @@ def ticket_issue(
                 return existing, False
         raise
     return ticket, True
+
+
+def _phone_day_limit(phone: str, business_date) -> None:
+    """Raise PhoneLimitReached when `phone` already has QUEUE_PHONE_DAILY_LIMIT
+    mobile tickets of the day. In the issuing transaction, under a lock of the
+    phone and day (taken before any queue row, and only by mobile issues with
+    a phone): two issues at once for one phone count one after the other, so
+    the limit holds, while other phones and channels never wait for it."""
+    transaction_lock(f"phone-day:{phone}:{business_date}")
+    taken = Ticket.objects.filter(phone=phone, business_date=business_date, channel=Channel.MOBILE).count()
+    if taken >= settings.QUEUE_PHONE_DAILY_LIMIT:
+        raise PhoneLimitReached()
 
 
 def _replay_issue(outlet, key, service_code, phone) -> Ticket | None:

@@ -224,6 +224,30 @@ def test_a_display_registers_itself_with_a_heartbeat(new_page):
     assert (device.kind, device.counter.number) == ("counter", 3)
 
 
+def test_a_display_keeps_its_token_and_is_still_heard_after_a_reload(new_page):
+    floor = build_floor()
+    page = open_display(new_page, floor, "", width=800, height=480)
+    page.wait_for_function("localStorage.getItem('qms.display.token') !== null")
+    device_id = page.evaluate("localStorage.getItem('qms.display.device')")
+    DisplayDevice.objects.filter(outlet=floor.hall, device_id=device_id).update(last_seen_at=None)
+
+    page.reload()
+
+    device = _wait_for_heartbeat(floor.hall, device_id)
+    assert page.evaluate("localStorage.getItem('qms.display.device')") == device_id
+    assert device.last_seen_at is not None
+
+
+def _wait_for_heartbeat(hall, device_id, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        device = DisplayDevice.objects.filter(outlet=hall, device_id=device_id, last_seen_at__isnull=False).first()
+        if device is not None:
+            return device
+        time.sleep(0.05)
+    raise AssertionError(f"no second heartbeat from {device_id}")
+
+
 def _wait_for_device(hall, device_id, seconds=5.0):
     """The device row, polled until the heartbeat sent on load has landed."""
     deadline = time.monotonic() + seconds

@@ -113,6 +113,40 @@ def test_an_unknown_pack_is_refused(customer_api, subscriber):
                      "unknown_pack")
 
 
+def buy_pack(client, code, key):
+    return client.post("/api/v1/me/data-packs/", {"code": code}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_pack_bought_again_with_the_same_idempotency_key_is_bought_once(customer_api, subscriber):
+    first = buy_pack(customer_api, "G10", "pack-1")
+
+    again = buy_pack(customer_api, "G10", "pack-1")
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert PackPurchase.objects.count() == 1
+    assert Subscriber.objects.get().balance_fen == 12_880 - 1_000
+
+
+def test_the_same_idempotency_key_for_another_pack_is_refused(customer_api, subscriber):
+    buy_pack(customer_api, "G10", "pack-1")
+
+    response = buy_pack(customer_api, "G20", "pack-1")
+
+    assert_api_error(response, 409, "idempotency_key_reused")
+    assert PackPurchase.objects.count() == 1
+
+
+def test_another_customers_idempotency_key_is_not_theirs(customer_api, subscriber):
+    SubscriberFactory(msisdn="13900139000", balance_fen=10_000)
+    buy_pack(customer_api, "G10", "pack-1")
+
+    response = buy_pack(customer_client("13900139000"), "G10", "pack-1")
+
+    assert response.status_code == 201
+    assert PackPurchase.objects.count() == 2
+
+
 def test_data_fills_the_plan_then_the_packs_then_counts_as_overage(subscriber):
     at = datetime(2026, 11, 10, 12, tzinfo=SHANGHAI)
     get_carrier().data_pack_buy(subscriber.msisdn, "G5", at=at)

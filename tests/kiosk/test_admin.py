@@ -102,3 +102,15 @@ def test_a_printer_address_that_is_not_host_and_port_is_refused(superuser_client
     assert "host:port" in response.content.decode()
     kiosk.refresh_from_db()
     assert kiosk.printer_address == ""
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8:9100", "10.20.0.8:22", "127.0.0.1:6379", "169.254.169.254:9100"])
+def test_a_printer_address_outside_the_printer_networks_and_ports_is_refused(superuser_client, kiosk, address):
+    response = superuser_client.post(
+        reverse("admin:kiosk_kioskdevice_change", args=[kiosk.pk]),
+        {"outlet": kiosk.outlet_id, "name": kiosk.name, "is_active": "on", "printer_address": address},
+    )
+
+    assert response.status_code == 200
+    kiosk.refresh_from_db()
+    assert kiosk.printer_address == ""

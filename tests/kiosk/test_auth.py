@@ -232,3 +232,27 @@ def test_an_unknown_customer_token_is_refused(db):
     client.credentials(HTTP_AUTHORIZATION="Customer nope")
 
     assert_api_error(client.get("/api/v1/me/"), 401, "authentication_failed")
+
+
+def test_a_flood_of_codes_from_one_address_does_not_lock_the_owner_out(db, settings, fixed_clock):
+    settings.OTP_PHONE_LIMIT = 2
+    attacker = Origin(client="203.0.113.66")
+    start = timezone.now()
+    otp_request(phone=PHONE, origin=attacker, now=start)
+    otp_request(phone=PHONE, origin=attacker, now=start + timedelta(minutes=2))
+    with pytest.raises(RateLimited):
+        otp_request(phone=PHONE, origin=attacker, now=start + timedelta(minutes=4))
+
+    otp = otp_request(phone=PHONE, origin=Origin(client="198.51.100.7"), now=start + timedelta(minutes=6))
+
+    assert otp.phone == PHONE
+
+
+def test_a_flood_of_codes_from_one_kiosk_does_not_lock_the_owner_out_elsewhere(kiosk, settings, fixed_clock):
+    settings.OTP_PHONE_LIMIT = 1
+    start = timezone.now()
+    otp_request(phone=PHONE, origin=Origin.for_kiosk(kiosk.pk), now=start)
+    with pytest.raises(RateLimited):
+        otp_request(phone=PHONE, origin=Origin.for_kiosk(kiosk.pk), now=start + timedelta(minutes=2))
+
+    assert otp_request(phone=PHONE, origin=WEB, now=start + timedelta(minutes=4)).phone == PHONE

@@ -9,12 +9,13 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kiosk.carrier.errors import InsufficientPoints, NumberUnavailable, OutOfStock
-from kiosk.carrier.models import NumberStatus, PhoneNumber, Redemption, Reward, Subscriber
+from kiosk.carrier.errors import HoldLimitReached, InsufficientPoints, NumberUnavailable, OutOfStock
+from kiosk.carrier.models import NumberHold, NumberStatus, PackPurchase, PhoneNumber, Redemption, Reward, Subscriber
 from kiosk.models import Order, OrderStatus, Payment
 from kiosk.payments import SandboxProvider
 from kiosk.services import (
     Origin,
+    data_pack_buy,
     holds_release_expired,
     number_hold,
     number_purchase,
@@ -44,6 +45,18 @@ def test_fifty_kiosks_racing_for_one_number_hold_it_once(on_postgres):
 
     assert len(results) == 1
     assert len(errors) == 49 and all(isinstance(e, NumberUnavailable) for e in errors)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_kiosk_holding_eight_numbers_at_once_gets_no_more_than_its_cap(on_postgres, settings):
+    settings.NUMBER_HOLDS_PER_HOLDER = 2
+    numbers = [PhoneNumberFactory(msisdn=f"1378371000{i}").msisdn for i in range(8)]
+
+    results, errors = run_in_threads(8, lambda i: number_hold(msisdn=numbers[i], holder="kiosk:1", origin=WEB))
+
+    assert len(results) == 2
+    assert len(errors) == 6 and all(isinstance(e, HoldLimitReached) for e in errors)
+    assert NumberHold.objects.filter(holder="kiosk:1").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -152,8 +165,8 @@ def test_one_top_up_retried_at_once_makes_one_order(on_postgres):
 def test_the_hold_sweep_skips_a_number_locked_elsewhere_and_releases_the_others_at_once(on_postgres):
     start = timezone.now() - timedelta(minutes=20)
     numbers = [PhoneNumberFactory(msisdn=f"1378371000{i}").msisdn for i in range(4)]
-    for msisdn in numbers:
-        number_hold(msisdn=msisdn, holder="kiosk:1", origin=WEB, now=start)  # all four holds have ended
+    for i, msisdn in enumerate(numbers):
+        number_hold(msisdn=msisdn, holder=f"kiosk:{i}", origin=WEB, now=start)  # all four holds have ended
     busy = numbers[0]
     db = connection.settings_dict
     # Another process is settling the first number (a buyer's fulfilment, a
@@ -174,3 +187,16 @@ def test_the_hold_sweep_skips_a_number_locked_elsewhere_and_releases_the_others_
     statuses = dict(PhoneNumber.objects.values_list("msisdn", "status"))
     assert statuses == {busy: NumberStatus.HELD, **{m: NumberStatus.AVAILABLE for m in numbers[1:]}}
     assert holds_release_expired() == 1  # the next sweep gets the one skipped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_retries_of_one_pack_purchase_at_once_buy_it_once(on_postgres):
+    SubscriberFactory(msisdn="13800138000", balance_fen=10_000)
+
+    results, errors = run_in_threads(8, lambda i: data_pack_buy(
+        phone="13800138000", code="G10", idempotency_key="pack-1", origin=WEB))
+
+    assert errors == []
+    assert len(results) == 8 and len(set(results)) == 1
+    assert PackPurchase.objects.count() == 1
+    assert Subscriber.objects.get().balance_fen == 9_000

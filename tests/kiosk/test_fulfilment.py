@@ -19,7 +19,15 @@ from kiosk.carrier.local import LocalCarrier
 from kiosk.carrier.models import BalanceCredit, NumberStatus, PhoneNumber, Subscriber
 from kiosk.models import Order, OrderStatus
 from kiosk.payments import SandboxProvider
-from kiosk.services import Origin, number_hold, number_purchase, order_fulfil, orders_fulfil_paid, payment_callback
+from kiosk.services import (
+    Origin,
+    number_hold,
+    number_purchase,
+    order_fulfil,
+    orders_fulfil_paid,
+    orders_refund_failed,
+    payment_callback,
+)
 from kiosk.services.orders import FULFIL_CLAIM_TIMEOUT, topup_create
 
 from .factories import PhoneNumberFactory, SubscriberFactory
@@ -221,3 +229,90 @@ def test_activating_a_number_again_for_the_same_order_changes_nothing(db):
 
     assert Subscriber.objects.get(msisdn=NUMBER).balance_fen == 5_000
     assert PhoneNumber.objects.get(msisdn=NUMBER).sold_for == "N1"
+
+
+# --- Orders that keep failing ------------------------------------------------------------
+
+
+class RefundingProvider(SandboxProvider):
+    """The sandbox provider, noting refunds; its refunds fail while `failing`."""
+
+    refunded: list = []
+    failing = False
+
+    def refund(self, order) -> None:
+        if RefundingProvider.failing:
+            raise ConnectionError("provider unreachable")
+        RefundingProvider.refunded.append(order.order_no)
+
+
+@pytest.fixture
+def provider(settings):
+    settings.PAYMENT_PROVIDER = f"{__name__}.RefundingProvider"
+    RefundingProvider.refunded, RefundingProvider.failing = [], False
+    return RefundingProvider
+
+
+def failed_top_up() -> Order:
+    order = paid_top_up()
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.FAILED, failure_reason="carrier_refused")
+    return Order.objects.get(pk=order.pk)
+
+
+def test_a_failed_order_whose_refund_errored_is_refunded_by_the_sweep(db, provider):
+    order = failed_top_up()
+
+    refunded = orders_refund_failed()
+
+    assert refunded == 1
+    assert provider.refunded == [order.order_no]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUNDED
+
+
+def test_a_refund_that_keeps_failing_is_parked_with_an_alert(db, provider, settings, caplog):
+    settings.ORDER_MAX_ATTEMPTS = 3
+    provider.failing = True
+    order = failed_top_up()
+
+    for _ in range(4):
+        orders_refund_failed()
+
+    order.refresh_from_db()
+    assert order.parked_at is not None
+    assert order.status == OrderStatus.FAILED
+    assert [r for r in caplog.records if r.levelname == "ERROR" and order.order_no in r.getMessage()]
+
+
+def test_a_parked_order_is_left_alone_by_the_sweeps(db, provider):
+    order = failed_top_up()
+    Order.objects.filter(pk=order.pk).update(parked_at=timezone.now())
+
+    assert orders_refund_failed() == 0
+    assert provider.refunded == []
+
+
+def test_a_fulfilment_that_keeps_raising_is_parked_instead_of_retried_for_ever(db, carrier, settings, caplog):
+    settings.ORDER_MAX_ATTEMPTS = 2
+    order = paid_top_up(paid_at=timezone.now() - timedelta(minutes=1))
+
+    for _ in range(2):
+        carrier.fail_next = RuntimeError("unexpected")
+        orders_fulfil_paid()
+    carrier.fail_next = RuntimeError("unexpected")
+    orders_fulfil_paid()
+
+    order.refresh_from_db()
+    assert order.parked_at is not None
+    assert len(carrier.calls) == 2
+    assert [r for r in caplog.records if r.levelname == "ERROR" and order.order_no in r.getMessage()]
+
+
+def test_a_fulfilment_that_fails_once_is_retried(db, carrier, settings):
+    settings.ORDER_MAX_ATTEMPTS = 2
+    order = paid_top_up(paid_at=timezone.now() - timedelta(minutes=1))
+    carrier.fail_next = RuntimeError("unexpected")
+    orders_fulfil_paid()
+
+    orders_fulfil_paid()
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.FULFILLED

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.test import Client
 
-from kiosk.models import SelfServiceAction
+from kiosk.models import KioskDevice, SelfServiceAction
 from kiosk.printing import Receipt, escpos_bytes
 from kiosk.views import COOKIE
 from queueing import services as queueing
@@ -136,7 +136,14 @@ def test_a_ticket_of_another_hall_has_no_receipt_here(browser, kiosk):
     assert response.status_code == 404
 
 
-def test_printing_on_the_network_printer_sends_the_receipt_as_escpos(browser, kiosk, ticket):
+@pytest.fixture
+def local_printers_allowed(settings):
+    """The test's printers listen on this machine, on any port."""
+    settings.KIOSK_PRINTER_NETWORKS = ["127.0.0.0/8"]
+    settings.KIOSK_PRINTER_PORTS = list(range(1024, 65536))
+
+
+def test_printing_on_the_network_printer_sends_the_receipt_as_escpos(browser, kiosk, ticket, local_printers_allowed):
     printer = FakePrinter()
     kiosk.printer_address = f"127.0.0.1:{printer.port}"
     kiosk.save()
@@ -149,7 +156,7 @@ def test_printing_on_the_network_printer_sends_the_receipt_as_escpos(browser, ki
     assert printer.received.startswith(b"\x1b@")
 
 
-def test_a_printer_that_does_not_answer_is_a_503_and_the_ticket_stays(browser, kiosk, ticket):
+def test_a_printer_that_does_not_answer_is_a_503_and_the_ticket_stays(browser, kiosk, ticket, local_printers_allowed):
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
@@ -161,6 +168,43 @@ def test_a_printer_that_does_not_answer_is_a_503_and_the_ticket_stays(browser, k
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "printer_unavailable"
     assert Ticket.objects.filter(pk=ticket.pk, status="waiting").exists()
+
+
+def test_a_printer_address_outside_the_printer_networks_is_never_connected_to(browser, kiosk, ticket, settings):
+    printer = FakePrinter()
+    settings.KIOSK_PRINTER_NETWORKS = ["10.0.0.0/8"]
+    settings.KIOSK_PRINTER_PORTS = [printer.port]
+    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=f"127.0.0.1:{printer.port}")
+
+    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+    printer.close()
+
+    assert response.status_code == 503
+    assert printer.received == b""
+
+
+def test_a_printer_port_outside_the_printer_ports_is_never_connected_to(browser, kiosk, ticket, settings):
+    printer = FakePrinter()
+    settings.KIOSK_PRINTER_NETWORKS = ["127.0.0.0/8"]
+    settings.KIOSK_PRINTER_PORTS = [9100]
+    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=f"127.0.0.1:{printer.port}")
+
+    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+    printer.close()
+
+    assert response.status_code == 503
+    assert printer.received == b""
+
+
+def test_control_characters_in_receipt_text_never_reach_the_printer():
+    receipt = Receipt(title="营业厅\x1d\x56\x00", headline="A001", lines=(("名称", "x\x1bE\x01y\x10\x14"),))
+
+    data = escpos_bytes(receipt)
+
+    assert b"xEy" in data
+    assert b"\x1bE\x01y" not in data
+    assert b"\x1dV\x00" not in data
+    assert data.endswith(b"\x1dV\x42\x03")  # the product's own commands stay
 
 
 def test_each_print_attempt_is_in_the_self_service_log_with_its_kiosk(browser, kiosk, ticket):

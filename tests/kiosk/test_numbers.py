@@ -9,8 +9,16 @@ from rest_framework.test import APIClient
 from kiosk.carrier.errors import HoldInvalid, NumberUnavailable
 from kiosk.carrier.models import NumberHold, NumberStatus, PhoneNumber
 from kiosk.carrier.number_patterns import number_patterns, number_tier
-from kiosk.models import Order
-from kiosk.services import Origin, holds_release_expired, number_hold, number_purchase
+from kiosk.models import Order, SelfServiceAction
+from kiosk.services import (
+    Origin,
+    holds_release_expired,
+    number_hold,
+    number_orders_expire,
+    number_purchase,
+    sandbox_pay,
+)
+from sms.models import SmsMessage
 from tests.api_errors import assert_api_error
 
 from .conftest import customer_client
@@ -230,3 +238,115 @@ def test_a_sold_number_cannot_be_held(stock):
 
     with pytest.raises(NumberUnavailable):
         number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB)
+
+
+# --- Holding numbers for ever -------------------------------------------------------------
+
+
+def test_a_holder_may_hold_no_more_numbers_than_the_cap(kiosk_api, stock, settings):
+    settings.NUMBER_HOLDS_PER_HOLDER = 2
+    kiosk_api.post("/api/v1/numbers/13783718888/hold/")
+    kiosk_api.post("/api/v1/numbers/13783711888/hold/")
+
+    response = kiosk_api.post("/api/v1/numbers/15037199999/hold/")
+
+    assert_api_error(response, 409, "number_hold_limit")
+    assert PhoneNumber.objects.get(msisdn="15037199999").status == NumberStatus.AVAILABLE
+
+
+def test_asking_again_for_a_number_already_held_is_not_counted_against_the_cap(kiosk_api, stock, settings):
+    settings.NUMBER_HOLDS_PER_HOLDER = 1
+    first = kiosk_api.post("/api/v1/numbers/13783718888/hold/").json()
+
+    again = kiosk_api.post("/api/v1/numbers/13783718888/hold/")
+
+    assert again.status_code == 201
+    assert again.json() == first
+
+
+def test_an_ended_hold_does_not_count_against_the_cap(stock, settings):
+    settings.NUMBER_HOLDS_PER_HOLDER = 1
+    start = timezone.now()
+    number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB, now=start)
+
+    hold = number_hold(msisdn="13783711888", holder="kiosk:1", origin=WEB, now=start + timedelta(minutes=16))
+
+    assert hold.hold_token
+
+
+def test_buying_again_does_not_make_the_hold_last_longer(stock):
+    start = timezone.now()
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB, now=start)
+    number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, origin=WEB, now=start)
+    expires = NumberHold.objects.get().expires_at
+
+    number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, origin=WEB,
+                    now=start + timedelta(minutes=10))
+
+    assert NumberHold.objects.get().expires_at == expires
+
+
+def test_a_number_bought_late_in_its_hold_is_kept_long_enough_to_pay_once(stock, settings):
+    start = timezone.now()
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB, now=start)
+
+    number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, origin=WEB,
+                    now=start + timedelta(minutes=14))
+
+    assert NumberHold.objects.get().expires_at == start + timedelta(minutes=14, seconds=settings.NUMBER_HOLD_SECONDS)
+
+
+def test_an_unpaid_number_order_expires_and_its_number_goes_back_to_stock(api, stock):
+    start = timezone.now()
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB, now=start)
+    order = number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, origin=WEB, now=start)
+
+    expired = number_orders_expire(now=start + timedelta(minutes=15, seconds=1))
+
+    assert expired == 1
+    order.refresh_from_db()
+    assert order.status == "expired"
+    assert PhoneNumber.objects.get(msisdn="13783718888").status == NumberStatus.AVAILABLE
+    assert not NumberHold.objects.exists()
+
+
+def test_an_unpaid_number_order_within_its_time_is_left_alone(stock):
+    start = timezone.now()
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB, now=start)
+    order = number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, origin=WEB, now=start)
+
+    assert number_orders_expire(now=start + timedelta(minutes=14)) == 0
+    order.refresh_from_db()
+    assert order.status == "created"
+
+
+def test_a_payment_arriving_after_the_order_expired_is_refunded(stock, celery_eager, django_capture_on_commit_callbacks):
+    start = timezone.now()
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB, now=start)
+    order = number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, origin=WEB, now=start)
+    number_orders_expire(now=start + timedelta(minutes=16))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sandbox_pay(order_no=order.order_no)
+
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert PhoneNumber.objects.get(msisdn="13783718888").status == NumberStatus.AVAILABLE
+
+
+def test_a_contact_phone_given_when_buying_a_number_is_never_texted(stock):
+    hold = number_hold(msisdn="13783718888", holder="kiosk:1", origin=WEB)
+
+    number_purchase(msisdn="13783718888", holder="kiosk:1", hold_token=hold.hold_token, contact_phone="13912345678",
+                    origin=WEB)
+
+    assert not SmsMessage.objects.filter(to="13912345678").exists()
+
+
+def test_the_action_log_keeps_a_customer_holders_phone_masked(db, stock):
+    number_hold(msisdn="13783718888", holder="customer:13912345678", origin=WEB)
+
+    action = SelfServiceAction.objects.get(action="number_hold")
+
+    assert "13912345678" not in str(action.detail)
+    assert action.detail["holder"] == "customer:139****5678"

@@ -36,10 +36,54 @@ def test_a_first_heartbeat_registers_the_device(floor, api):
     response = heartbeat(api, floor.hall, name="大厅主屏")
 
     assert response.status_code == 200
-    assert response.json() == {"device_id": DEVICE, "online": True}
+    assert response.json() == {**response.json(), "device_id": DEVICE, "online": True}
     device = DisplayDevice.objects.get()
     assert (device.outlet, device.kind, device.counter, device.name) == (floor.hall, "lobby", None, "大厅主屏")
     assert device.last_seen_at is not None
+
+
+def test_a_first_heartbeat_gives_the_device_its_token(floor, api):
+    response = heartbeat(api, floor.hall)
+
+    token = response.json()["device_token"]
+    assert len(token) >= 32
+    assert token not in str(DisplayDevice.objects.values().get())  # only its hash is kept
+
+
+def test_a_heartbeat_with_the_devices_token_is_accepted(floor, api):
+    token = heartbeat(api, floor.hall).json()["device_token"]
+
+    response = heartbeat(api, floor.hall, device_token=token)
+
+    assert response.status_code == 200
+    assert "device_token" not in response.json()
+
+
+def test_a_heartbeat_without_the_devices_token_is_refused(floor, api):
+    heartbeat(api, floor.hall)
+    DisplayDevice.objects.update(last_seen_at=None)
+
+    response = heartbeat(api, floor.hall)
+
+    assert_api_error(response, 403, "display_token_invalid")
+    assert DisplayDevice.objects.get().last_seen_at is None
+
+
+def test_a_heartbeat_with_another_token_is_refused(floor, api):
+    heartbeat(api, floor.hall)
+
+    response = heartbeat(api, floor.hall, device_token="x" * 43)
+
+    assert_api_error(response, 403, "display_token_invalid")
+
+
+def test_a_device_registered_before_tokens_gets_one_on_its_next_heartbeat(floor, api):
+    DisplayDevice.objects.create(outlet=floor.hall, device_id=DEVICE, kind="lobby")
+
+    response = heartbeat(api, floor.hall)
+
+    assert response.status_code == 200
+    assert heartbeat(api, floor.hall, device_token=response.json()["device_token"]).status_code == 200
 
 
 def test_a_counter_screen_registers_with_its_counter(floor, api):
@@ -50,9 +94,10 @@ def test_a_counter_screen_registers_with_its_counter(floor, api):
 
 def test_a_second_heartbeat_updates_last_seen_without_a_second_device(floor):
     first = timezone.now() - timedelta(minutes=5)
-    services.display_heartbeat(outlet=floor.hall, device_id=DEVICE, kind="lobby", now=first)
+    _, token = services.display_heartbeat(outlet=floor.hall, device_id=DEVICE, kind="lobby", now=first)
 
-    services.display_heartbeat(outlet=floor.hall, device_id=DEVICE, kind="lobby", user_agent="Chromium/1")
+    services.display_heartbeat(outlet=floor.hall, device_id=DEVICE, kind="lobby", user_agent="Chromium/1",
+                               device_token=token)
 
     device = DisplayDevice.objects.get()
     assert device.last_seen_at > first
@@ -67,10 +112,10 @@ def test_a_heartbeat_over_http_records_the_user_agent(floor, api):
 
 
 def test_a_heartbeat_without_a_name_keeps_the_name_given_in_the_admin(floor, api):
-    heartbeat(api, floor.hall)
+    token = heartbeat(api, floor.hall).json()["device_token"]
     DisplayDevice.objects.update(name="入口左侧屏")
 
-    heartbeat(api, floor.hall)
+    heartbeat(api, floor.hall, device_token=token)
 
     assert DisplayDevice.objects.get().name == "入口左侧屏"
 
@@ -94,10 +139,10 @@ def test_heartbeats_need_no_sign_in_and_no_csrf_token(floor):
 
 def test_heartbeats_are_rate_limited_per_client_address(floor, api, settings):
     settings.DISPLAY_HEARTBEAT_LIMIT = 2
-    heartbeat(api, floor.hall)
-    heartbeat(api, floor.hall)
+    token = heartbeat(api, floor.hall).json()["device_token"]
+    heartbeat(api, floor.hall, device_token=token)
 
-    response = heartbeat(api, floor.hall)
+    response = heartbeat(api, floor.hall, device_token=token)
 
     assert_api_error(response, 429, "rate_limited")
 
@@ -145,7 +190,7 @@ def test_a_heartbeat_for_a_hall_without_a_queue_is_not_found(db, api):
 def test_a_display_is_online_within_the_threshold_and_offline_after_it(floor, settings):
     settings.DISPLAY_OFFLINE_AFTER_SECONDS = 90
     seen = timezone.now()
-    device = services.display_heartbeat(outlet=floor.hall, device_id=DEVICE, kind="lobby", now=seen)
+    device, _ = services.display_heartbeat(outlet=floor.hall, device_id=DEVICE, kind="lobby", now=seen)
 
     assert services.display_is_online(device, now=seen + timedelta(seconds=90))
     assert not services.display_is_online(device, now=seen + timedelta(seconds=91))

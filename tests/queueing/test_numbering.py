@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from halls.models import HallService
-from queueing.errors import DailyCapReached
+from queueing.errors import DailyCapReached, PhoneLimitReached
 from queueing.models import Ticket, TicketEvent, TicketSequence
 from queueing.services import ticket_issue
 from tests.queueing.factories import build_floor
@@ -139,6 +139,19 @@ def test_the_same_idempotency_key_sent_concurrently_gives_one_ticket(on_postgres
     assert Ticket.objects.count() == 1
     # The losers' numbers were given back: the next ticket is A002.
     assert issue(floor).number == "A002"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_mobile_tickets_for_one_phone_at_once_stop_at_the_daily_limit(on_postgres, settings):
+    settings.QUEUE_PHONE_DAILY_LIMIT = 5
+    floor = build_floor()
+
+    results, errors = run_in_threads(8, lambda i: ticket_issue(
+        outlet=floor.hall, service_code="payment", channel="mobile", phone="13800138000")[0].pk)
+
+    assert len(results) == 5
+    assert len(errors) == 3 and all(isinstance(e, PhoneLimitReached) for e in errors)
+    assert Ticket.objects.filter(phone="13800138000").count() == 5
 
 
 def test_an_idempotency_key_reused_for_another_phone_is_refused(floor):

@@ -356,3 +356,21 @@ def test_a_counter_opening_queues_one_near_turn_check_for_the_hall_however_long_
 
     assert near_turn_checks(callbacks) == [floor.hall.pk]
 
+
+
+# --- A phone given without proof --------------------------------------------------------
+
+
+def test_a_phone_given_with_a_mobile_ticket_gets_only_that_tickets_texts(floor, settings):
+    # Anyone may type anyone's number into a mobile ticket: it must not become
+    # a way to send that phone anything but the ticket's own texts.
+    settings.QUEUE_NEAR_TURN_POSITION = 3
+    ticket = take(floor, PHONE)
+    services.counter_open(counter_id=floor.counter2.pk, user=floor.agent)
+    services.texts_near_turn_send(outlet_id=floor.hall.pk)
+    services.ticket_call_next(counter_id=floor.counter2.pk, actor=floor.agent)
+
+    sent = texts()
+
+    assert {t.purpose for t in sent} <= {"ticket_near_turn", "ticket_called", "ticket_day_closed"}
+    assert sent and all(ticket.number in t.text for t in sent)

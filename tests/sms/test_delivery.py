@@ -3,6 +3,8 @@ that fails a few times still gets the text once; one that keeps failing
 leaves the text marked failed. The gateway is the outside system: a backend
 here (SMS_BACKEND names any class), the real task runs in Celery's eager mode."""
 
+import logging
+
 import pytest
 
 from sms.backends import SmsDeliveryError
@@ -100,3 +102,16 @@ def test_without_a_commit_nothing_is_delivered(db, gateway, worker, django_captu
     assert len(callbacks) == 1
     assert gateway.delivered == []
     assert SmsMessage.objects.get(pk=message.pk).status == SmsStatus.QUEUED
+
+
+# --- Personal data ----------------------------------------------------------------------
+
+
+def test_the_console_backend_logs_a_masked_phone(caplog):
+    from sms.backends import ConsoleBackend
+
+    with caplog.at_level(logging.INFO, logger="sms.backends"):
+        ConsoleBackend().send(to=PHONE, text="您好")
+
+    assert PHONE not in caplog.text
+    assert "138****8000" in caplog.text

@@ -14,7 +14,8 @@
  *   moment (events were lost) means a fresh snapshot; null means live events
  *   are unavailable, and the screen pings every few seconds until they are
  *   back, so it catches up within seconds of the server's recovery.
- * The device also registers itself and sends a heartbeat every 30 s.
+ * The device also registers itself and sends a heartbeat every 30 s, with the
+ * token its first heartbeat was given (kept in localStorage).
  */
 (function () {
   "use strict";
@@ -319,8 +320,13 @@
     return id;
   }
 
+  // The token the device's first heartbeat was given; every later one sends it.
+  const TOKEN_KEY = "qms.display.token";
+
   function heartbeat() {
     const body = { device_id: deviceId(), kind: config.kind, counter: config.counter };
+    const token = localStorage.getItem(TOKEN_KEY);
+    if (token) body.device_token = token;
     const name = new URLSearchParams(location.search).get("name");
     if (name) body.name = name.slice(0, 60);
     fetch(config.heartbeatUrl, {
@@ -328,6 +334,15 @@
       headers: { "Content-Type": "application/json" },
       credentials: "omit",
       body: JSON.stringify(body),
+    }).then(async (response) => {
+      const answer = await response.json().catch(() => ({}));
+      if (response.ok && answer.device_token) {
+        localStorage.setItem(TOKEN_KEY, answer.device_token);
+      } else if (response.status === 403 && answer.error && answer.error.code === "display_token_invalid") {
+        // This id is another device's (or its token was lost): register anew at the next beat.
+        localStorage.removeItem("qms.display.device");
+        localStorage.removeItem(TOKEN_KEY);
+      }
     }).catch(() => {});
   }
 
