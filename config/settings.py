@@ -181,6 +181,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {}
 
+# --- Health ---------------------------------------------------------------------
+# /health/ready/ gives each dependency this many seconds, and the Celery
+# workers this many to answer a ping (none answering is "degraded", still 200:
+# config/health.py). With HEALTH_REDIS_REQUIRED off, Redis away is "degraded"
+# too instead of 503 (the queue keeps working without it; see docs/deploy.md).
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+HEALTH_CELERY_TIMEOUT_SECONDS = env.float("HEALTH_CELERY_TIMEOUT_SECONDS", default=1.0)
+HEALTH_REDIS_REQUIRED = env.bool("HEALTH_REDIS_REQUIRED", default=True)
+if not 0 < HEALTH_CHECK_TIMEOUT_SECONDS <= 30 or not 0 < HEALTH_CELERY_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("HEALTH_CHECK_TIMEOUT_SECONDS and HEALTH_CELERY_TIMEOUT_SECONDS must be in (0, 30].")
+
 # --- API ------------------------------------------------------------------
 # Each server process remembers a valid staff API token this many seconds;
 # signing out or deactivating a user reaches the other processes that late.
@@ -444,6 +455,8 @@ DEMO_KIOSK_TOKEN = env.str("DEMO_KIOSK_TOKEN", default="demo-kiosk-token")
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and the metrics scraper talk plain HTTP to each process.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
