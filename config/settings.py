@@ -5,6 +5,7 @@ run on one machine (SQLite, in-process channel layer). See `.env.example` and
 the README for the full list.
 """
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_prometheus",
     "config.apps.ProjectConfig",
     "halls",
     "queueing",
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.api.ApiErrorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,6 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(VAR_DIR / "test-db.sqlite3"))}
     VAR_DIR.mkdir(exist_ok=True)
+# The same backends, counting queries, their time and errors for /metrics (django-prometheus).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,6 +200,25 @@ HEALTH_CELERY_TIMEOUT_SECONDS = env.float("HEALTH_CELERY_TIMEOUT_SECONDS", defau
 HEALTH_REDIS_REQUIRED = env.bool("HEALTH_REDIS_REQUIRED", default=True)
 if not 0 < HEALTH_CHECK_TIMEOUT_SECONDS <= 30 or not 0 < HEALTH_CELERY_TIMEOUT_SECONDS <= 30:
     raise ImproperlyConfigured("HEALTH_CHECK_TIMEOUT_SECONDS and HEALTH_CELERY_TIMEOUT_SECONDS must be in (0, 30].")
+
+# --- Metrics ----------------------------------------------------------------------
+# /metrics (config/metrics_view.py) answers requests straight from these
+# networks (comma-separated addresses or CIDR blocks; not through the proxy),
+# or carrying `Authorization: Bearer <METRICS_TOKEN>` when that is set.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    [ipaddress.ip_network(net) for net in METRICS_ALLOWED_IPS]
+except ValueError as bad:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {bad}") from None
+# Several processes on a host (Daphne, Celery) add up their metrics through
+# files in this directory (prometheus_client's multiprocess mode; read by it
+# at import, so set it in the environment of every process, and empty the
+# directory before they start). Unset: each process counts for itself.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must be an existing directory.")
 
 # --- API ------------------------------------------------------------------
 # Each server process remembers a valid staff API token this many seconds;
