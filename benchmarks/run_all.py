@@ -1,6 +1,6 @@
 """The benchmark suite, one after another, each rewriting its section of docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/run_all.py [--full] [--only NAME] [--no-write] [--dry-run]
+    .venv/bin/python benchmarks/run_all.py [--full] [--only NAME] [--no-write] [--dry-run] [--summary-only]
     make bench                  (the same; make bench ARGS=--full for the long forms)
 
 By default the short forms (a few minutes in all, on 2 cores): they show that
@@ -13,7 +13,11 @@ stay; a short run therefore replaces the long run's figures in the page.
 
 Then a summary: for each benchmark whether it finished, how long it took, its
 headline figures (the bold ones in its table) and every target it missed.
-Exits 1 when a benchmark failed or ran out of time.
+Exits 1 when a benchmark failed or ran out of time. With `--write` (the
+default) the page's own summary at its top (`<!-- benchmark:summary -->`) is
+rebuilt from every section the page holds, run now or before: each
+benchmark's headline figures, its command, machine and date. `--summary-only`
+rebuilds it without running anything.
 
 Each run is bounded: past its time limit the benchmark gets Ctrl-C (it stops
 its servers in `finally`), and a minute later its whole process group is
@@ -30,7 +34,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from harness import LOG_DIR, ROOT, section_markers
+from harness import DOCS, LOG_DIR, ROOT, section_markers, write_section
+
+SUMMARY = "summary"
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,13 @@ SUITE = [
               "--call-count", "300"],
         short_limit=15 * 60,
         full_limit=35 * 60,
+    ),
+    Benchmark(
+        "forecast",  # accuracy on held-out weeks, and the city's nightly forecast
+        short=["--timing-weeks", "1"],
+        full=[],
+        short_limit=20 * 60,
+        full_limit=30 * 60,
     ),
     Benchmark(
         "staffing",
@@ -191,7 +204,7 @@ def headline(section: str) -> tuple[list[str], list[str]]:
             continue
         if "**" in cells[1] or "**" in cells[0]:
             figures.append(f"{cells[0].strip('*')}: {cells[1].replace('**', '')}")
-        if cells[-1] == "**no**":
+        if cells[-1] in ("**no**", "**not met**"):
             missed.append(f"{cells[0].strip('*')} (target {cells[2]})")
     return figures, missed
 
@@ -217,6 +230,54 @@ def summary(outcomes: list[Outcome], full: bool, write: bool) -> str:
     return "\n".join(lines)
 
 
+def page_summary(page: str) -> str:
+    """The summary section of docs/benchmarks.md, from the sections in `page`:
+    one row per benchmark with its headline figures, when and where it ran,
+    and its command."""
+    rows = []
+    for bench in SUITE:
+        start, end = section_markers(bench.name)
+        if start not in page or end not in page:
+            rows.append(f"| {bench.name} | not run yet | | | |")
+            continue
+        section = page[page.index(start):page.index(end)]
+        figures, missed = headline(section)
+        command = next(iter(re.findall(r"`([^`]*benchmarks/[^`]+\.py[^`]*)`", section)), "")
+        when = re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d [A-Z]{2,5})", section)
+        where = re.search(r"(\d+ cores \(.*?\), [\d.]+ GiB RAM), PostgreSQL ([\d.]+)", section)
+        cell = "<br>".join(f.replace("|", "/") for f in figures if not f.endswith(": ")) or "(see its section)"
+        if missed:
+            cell += "<br>**missed:** " + "; ".join(m.replace("|", "/") for m in missed)
+        rows.append(f"| {bench.name} | {cell} | {when.group(1) if when else ''} | "
+                    f"{where.group(1) + ', PostgreSQL ' + where.group(2) if where else ''} | `{command}` |")
+    start, end = section_markers(SUMMARY)
+    return "\n".join([
+        start,
+        "## Summary",
+        "",
+        "Each benchmark's headline figures (the bold ones of its table), when and where it ran and the command that",
+        "gave them; the sections below have the rest. Rebuilt by `benchmarks/run_all.py` from the sections whenever",
+        "it writes (`--summary-only`: without running anything). A row is as old as its section.",
+        "",
+        "| benchmark | headline figures | run | machine | command |",
+        "| --- | --- | --- | --- | --- |",
+        *rows,
+        end,
+    ]) + "\n"
+
+
+def write_summary() -> None:
+    """Rebuild the summary, placed before the first benchmark's section when new."""
+    page = DOCS.read_text()
+    start, end = section_markers(SUMMARY)
+    summary_text = page_summary(page)
+    if start not in page:
+        first = re.search(r"^<!-- benchmark:\w", page, re.M).start()
+        DOCS.write_text(page[:first] + summary_text + "\n" + page[first:])
+    else:
+        write_section(summary_text, start, end)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="the long forms behind docs/benchmarks.md")
@@ -224,7 +285,12 @@ def main() -> int:
                         help="run only this benchmark (repeatable): " + ", ".join(b.name for b in SUITE))
     parser.add_argument("--no-write", dest="write", action="store_false", help="leave docs/benchmarks.md alone")
     parser.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
+    parser.add_argument("--summary-only", action="store_true",
+                        help="rebuild the summary at the top of docs/benchmarks.md from its sections, run nothing")
     args = parser.parse_args()
+    if args.summary_only:
+        write_summary()
+        return 0
     suite = [b for b in SUITE if not args.only or b.name in args.only]
 
     if args.dry_run:
@@ -233,6 +299,8 @@ def main() -> int:
             print(f".venv/bin/python benchmarks/{b.name}.py " + " ".join((b.full if args.full else b.short) + extra))
         return 0
     outcomes = [run(b, args.full, args.write) for b in suite]
+    if args.write:
+        write_summary()
     print(summary(outcomes, args.full, args.write))
     return 0 if outcomes and all(o.ok for o in outcomes) else 1
 

@@ -89,12 +89,13 @@ django_asgi_app = SyncChainASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.logs import SocketRequestId  # noqa: E402
 from config.routing import public_sockets, websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": public_sockets(URLRouter(websocket_urlpatterns)),
+        "websocket": SocketRequestId(public_sockets(URLRouter(websocket_urlpatterns))),
     }
 )
 

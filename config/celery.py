@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -30,3 +30,18 @@ def _refuse_unsafe_start(**kwargs):
         # Celery logs and swallows a signal receiver's exceptions; SystemExit it does not.
         print(refused, file=sys.stderr)
         raise SystemExit(1) from None
+
+
+@task_prerun.connect
+def _bind_task_to_logs(task_id=None, task=None, **kwargs):
+    """Every log line of a task carries its id and name (config/logs.py)."""
+    import structlog
+
+    structlog.contextvars.bind_contextvars(task_id=task_id, task=getattr(task, "name", None))
+
+
+@task_postrun.connect
+def _unbind_task_from_logs(**kwargs):
+    import structlog
+
+    structlog.contextvars.unbind_contextvars("task_id", "task")

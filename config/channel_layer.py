@@ -118,28 +118,28 @@ _watches = {}
 
 
 def watch_redis(layer, callback) -> None:
-    """Call `callback()` (a coroutine function) whenever the Redis behind
-    `layer` comes back after an outage or a restart. No-op for layers
-    without Redis (the in-process layer of a run without REDIS_URL)."""
+    """Call `callback()` (a coroutine function) whenever a Redis behind
+    `layer` (any of its shards) comes back after an outage or a restart.
+    No-op for layers without Redis (the in-process layer of a run without
+    REDIS_URL)."""
     hosts = getattr(layer, "_kwargs", {}).get("hosts") or []
-    if not hosts:
-        return
-    host = hosts[0]
-    url = host if isinstance(host, str) else host.get("address")
     loop = asyncio.get_running_loop()
-    watch = _watches.get(loop)
-    if watch is None:
-        if len(_watches) > 16:  # loops of tests come and go
-            for stale in [k for k in _watches if k.is_closed()]:
-                del _watches[stale]
-        watch = _watches[loop] = RedisWatch(url)
-    watch.add(callback)
+    for host in hosts:
+        url = host if isinstance(host, str) else host.get("address")
+        watch = _watches.get((loop, url))
+        if watch is None:
+            if len(_watches) > 16:  # loops of tests come and go
+                for stale in [k for k in _watches if k[0].is_closed()]:
+                    del _watches[stale]
+            watch = _watches[(loop, url)] = RedisWatch(url)
+        watch.add(callback)
 
 
 def unwatch_redis(callback) -> None:
     try:
-        watch = _watches.get(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
     except RuntimeError:
         return
-    if watch is not None:
-        watch.discard(callback)
+    for (watch_loop, _), watch in list(_watches.items()):
+        if watch_loop is loop:
+            watch.discard(callback)

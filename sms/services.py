@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.metrics import sms_handed_on_commit
 from config.ratelimit import window_count
 from config.tasks import enqueue
 
@@ -116,17 +117,22 @@ def sms_deliver_now(*, message_id: int) -> bool:
         backend.send(to=message.to, text=message.text)
     except SmsDeliveryError as exc:
         SmsMessage.objects.filter(pk=message_id).update(last_error=str(exc)[:300], backend=backend.name)
+        sms_handed_on_commit(purpose=message.purpose, outcome="error")
         raise
     SmsMessage.objects.filter(pk=message_id).update(
         status=SmsStatus.SENT, sent_at=timezone.now(), backend=backend.name, last_error=""
     )
+    sms_handed_on_commit(purpose=message.purpose, outcome="sent")
     return True
 
 
 def sms_mark_failed(*, message_id: int, error: str) -> None:
-    SmsMessage.objects.filter(pk=message_id).exclude(status=SmsStatus.SENT).update(
+    failed = SmsMessage.objects.filter(pk=message_id).exclude(status=SmsStatus.SENT).update(
         status=SmsStatus.FAILED, last_error=error[:300]
     )
+    if failed:
+        purpose = SmsMessage.objects.filter(pk=message_id).values_list("purpose", flat=True).first()
+        sms_handed_on_commit(purpose=purpose or "unknown", outcome="failed")
 
 
 def sms_outbox_sweep(*, now: datetime | None = None) -> dict:

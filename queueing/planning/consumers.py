@@ -24,6 +24,8 @@ def _floor_now(outlet) -> dict:
 
 
 class HallFloorConsumer(GroupsConsumer):
+    socket_kind = "floor"
+
     async def connect(self):
         code = self.scope["url_route"]["kwargs"]["code"]
         user = self.scope.get("user")

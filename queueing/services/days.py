@@ -21,6 +21,7 @@ from halls.models import Counter, CounterState
 
 from .. import events, refresh
 from ..days import business_day_close_at, business_day_live, hall_day_live, halls_with_hours
+from ..metrics import ticket_change_count
 from ..models import (
     ACTIVE_AT_COUNTER,
     OPEN_AT_CLOSE,
@@ -55,6 +56,7 @@ def _close_ticket(ticket: Ticket, *, at: datetime, hall_name: str, text: bool) -
     if text:
         text_day_closed(ticket, hall_name=hall_name)
     events.broadcast_ticket_on_commit(ticket.token, ticket.id)
+    ticket_change_count(ticket, kind=TicketEventKind.CANCELLED, at=at)  # Prometheus, after commit
     return TicketEvent(
         ticket=ticket, outlet_id=ticket.outlet_id, kind=TicketEventKind.CANCELLED, from_status=from_status,
         to_status=ticket.status, service_id=ticket.service_id,

@@ -5,6 +5,7 @@ every service of the queue; the caller holds the transaction."""
 from django.db import connection
 
 from .. import events, refresh
+from ..metrics import ticket_change_count
 from ..models import Ticket, TicketEvent
 from .texts import texts_near_turn_on_commit
 
@@ -52,6 +53,7 @@ def line_leave(ticket: Ticket) -> None:
 
 def ticket_event(ticket: Ticket, *, kind, from_status, at, actor=None, counter=None, detail=None,
                  request_key=None) -> TicketEvent:
+    ticket_change_count(ticket, kind=kind, at=at)  # Prometheus, after commit
     return TicketEvent.objects.create(
         ticket=ticket,
         outlet_id=ticket.outlet_id,
