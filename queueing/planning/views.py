@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from halls.models import Outlet
-from halls.roles import outlets_managed_by, user_manages, user_reads
+from halls.roles import outlets_managed_by, user_manages, user_reads, user_reads_people
 
 from .events import warning_payload
 from .floor import floor_payload, hall_floor
@@ -74,6 +74,7 @@ def manage_floor(request, code):
         "hall": outlet,
         "state": state,
         "can_act": user_manages(request.user, outlet),
+        "reads_people": user_reads_people(request.user, outlet),
         "several_halls": several_halls(request.user),
     })
 
@@ -89,5 +90,6 @@ def manage_plan(request, code):
     return render(request, "planning/plan.html", {
         "hall": outlet,
         "can_act": user_manages(request.user, outlet),
+        "reads_people": user_reads_people(request.user, outlet),
         "several_halls": several_halls(request.user),
     })
