@@ -209,11 +209,7 @@ class HallTicketCancelApi(APIView):
 
     @extend_schema(request=None, responses=TicketOutSerializer, summary="Cancel a waiting ticket (staff)")
     def post(self, request, code, number):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated("请先登录 / Sign in first.")
-        outlet = _get_hall(code)
-        if not user_can_act_on(request.user, outlet):
-            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        outlet = _staff_hall(request, code, queue_only=False)
         try:
             ticket = services.ticket_cancel_by_staff(outlet=outlet, number=number, actor=request.user)
         except Ticket.DoesNotExist:
@@ -226,11 +222,7 @@ class HallMissedTicketsApi(APIView):
 
     @extend_schema(responses=MissedTicketSerializer(many=True), summary="Today's latest no-shows (staff)")
     def get(self, request, code):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated("请先登录 / Sign in first.")
-        outlet = _get_hall(code)
-        if not user_can_act_on(request.user, outlet):
-            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        outlet = _staff_hall(request, code, queue_only=False)
         return Response(MissedTicketSerializer(hall_missed_tickets(outlet), many=True).data)
 
 
@@ -240,11 +232,7 @@ class HallTicketReinstateApi(APIView):
 
     @extend_schema(request=None, responses=TicketOutSerializer, summary="Reinstate a no-show (过号顺延)")
     def post(self, request, code, number):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated("请先登录 / Sign in first.")
-        outlet = _get_hall(code)
-        if not user_can_act_on(request.user, outlet):
-            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        outlet = _staff_hall(request, code, queue_only=False)
         try:
             ticket = services.ticket_reinstate(outlet=outlet, number=number, actor=request.user)
         except Ticket.DoesNotExist:
@@ -469,6 +457,18 @@ class CounterDetailApi(CounterApiBase):
         return self.respond(request, counter_id)
 
 
+def _staff_hall(request, code: str, *, queue_only: bool = False) -> Outlet:
+    """The hall `code` for a request by its staff: 401 unsigned, 404 no such
+    hall (with a queue, when `queue_only`), 403 not staff of it."""
+    if not request.user.is_authenticated:
+        # DRF's own exception, so the 401 carries WWW-Authenticate as HTTP requires.
+        raise NotAuthenticated("请先登录 / Sign in first.")
+    outlet = _get_queue_hall(code) if queue_only else _get_hall(code)
+    if not user_can_act_on(request.user, outlet):
+        raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+    return outlet
+
+
 def _get_queue_hall(code: str) -> Outlet:
     outlet = Outlet.objects.filter(code=code, is_active=True, has_queue=True).first()
     if outlet is None:
@@ -521,11 +521,7 @@ class DisplayListApi(generics.GenericAPIView):
 
     @extend_schema(responses=DisplayDeviceOutSerializer(many=True), summary="A hall's displays, online or not")
     def get(self, request, code):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated("请先登录 / Sign in first.")
-        outlet = _get_queue_hall(code)
-        if not user_can_act_on(request.user, outlet):
-            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        outlet = _staff_hall(request, code, queue_only=True)
         page = self.paginate_queryset(services.display_list(outlet=outlet))
         context = {"request": request, "now": timezone.now()}
         return self.get_paginated_response(DisplayDeviceOutSerializer(page, many=True, context=context).data)
@@ -554,11 +550,7 @@ class HallCounterRequestListApi(APIView):
 
     @extend_schema(responses=CounterRequestOutSerializer(many=True), summary="Open requests to open a counter")
     def get(self, request, code):
-        if not request.user.is_authenticated:
-            raise NotAuthenticated("请先登录 / Sign in first.")
-        outlet = _get_queue_hall(code)
-        if not user_can_act_on(request.user, outlet):
-            raise Forbidden("您不属于该营业厅 / You are not staff of this hall.")
+        outlet = _staff_hall(request, code, queue_only=True)
         requests = (
             CounterRequest.objects.filter(outlet=outlet, answered_at__isnull=True)
             .select_related("counter", "service", "requested_by")

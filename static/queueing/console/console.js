@@ -393,24 +393,28 @@
   function askTransfer() {
     if (state.busy || !allowed("transfer")) return;
     const box = transferDialog.querySelector("[data-transfer-options]");
-    box.replaceChildren(...transferTargets().map((service, i) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn-option";
-      button.dataset.transferService = service.code;
-      const kbd = document.createElement("kbd");
-      kbd.textContent = i < 9 ? String(i + 1) : "";
-      const zh = document.createElement("span");
-      zh.className = "opt-zh";
-      zh.textContent = `${service.prefix} · ${service.name}`;
-      const en = document.createElement("span");
-      en.className = "opt-en";
-      en.textContent = service.name_en;
-      button.append(kbd, zh, en);
-      return button;
-    }));
+    box.replaceChildren(...transferTargets().map((service, i) => serviceOption(service, i, "transferService")));
     openDialog(transferDialog);
   }
+
+  /** A dialog's option button for a service: its digit key, prefix and names; dataset[key] = its code. */
+  function serviceOption(service, i, key) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn-option";
+    button.dataset[key] = service.code;
+    const kbd = document.createElement("kbd");
+    kbd.textContent = i < 9 ? String(i + 1) : "";
+    const zh = document.createElement("span");
+    zh.className = "opt-zh";
+    zh.textContent = `${service.prefix} · ${service.name}`;
+    const en = document.createElement("span");
+    en.className = "opt-en";
+    en.textContent = service.name_en;
+    button.append(kbd, zh, en);
+    return button;
+  }
+  window.qmsServiceOption = serviceOption; // the number tools' dialog (numbers.js) builds the same
 
   pauseDialog.addEventListener("click", (event) => {
     const option = event.target.closest("[data-pause-reason]");

@@ -167,22 +167,7 @@
 
   function askIssue() {
     const box = issueDialog.querySelector("[data-issue-options]");
-    box.replaceChildren(...hallServices.map((service, i) => {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn-option";
-      button.dataset.issueService = service.code;
-      const kbd = document.createElement("kbd");
-      kbd.textContent = i < 9 ? String(i + 1) : "";
-      const zh = document.createElement("span");
-      zh.className = "opt-zh";
-      zh.textContent = `${service.prefix} · ${service.name}`;
-      const en = document.createElement("span");
-      en.className = "opt-en";
-      en.textContent = service.name_en;
-      button.append(kbd, zh, en);
-      return button;
-    }));
+    box.replaceChildren(...hallServices.map((service, i) => window.qmsServiceOption(service, i, "issueService")));
     open(issueDialog);
   }
 
