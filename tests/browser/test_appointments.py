@@ -84,21 +84,21 @@ def test_a_customer_books_on_the_phone_and_checks_in_at_the_kiosk(new_page, scre
     booking = Appointment.objects.get(code=code)
     assert (booking.phone, booking.status) == (PHONE, AppointmentStatus.BOOKED)
     kiosk, _ = open_kiosk(new_page, floor.hall)
-    kiosk.click('[data-go="checkin"]')
-    checkin = screen(kiosk, "checkin")
+    kiosk.click('[data-go="booking-checkin"]')
+    checkin = screen(kiosk, "booking-checkin")
     expect(checkin).to_be_visible()
     for key in code:
         checkin.locator(f'[data-code-key="{key}"]').click()
-    expect(checkin.locator("[data-checkin-code]")).to_have_text(code)
+    expect(checkin.locator("[data-booking-checkin-code]")).to_have_text(code)
     screenshot(kiosk, "kiosk-appointment-checkin")
-    checkin.locator("[data-checkin-submit]").click()
-    done = screen(kiosk, "checkin-ticket")
+    checkin.locator("[data-booking-checkin-submit]").click()
+    done = screen(kiosk, "booking-checkin-ticket")
     expect(done).to_be_visible()
     ticket = Ticket.objects.get(appointment__code=code)
-    expect(done.locator("[data-checkin-number]")).to_have_text(ticket.number)
+    expect(done.locator("[data-booking-checkin-number]")).to_have_text(ticket.number)
     assert ticket.channel == "appointment"
-    expect(done.locator("[data-checkin-print-status]")).to_contain_text("请取走")
-    kiosk.wait_for_function("document.querySelector('[data-screen=checkin-ticket] [data-checkin-qr] img').naturalWidth > 0")
+    expect(done.locator("[data-booking-checkin-print-status]")).to_contain_text("请取走")
+    kiosk.wait_for_function("document.querySelector('[data-screen=booking-checkin-ticket] [data-booking-checkin-qr] img').naturalWidth > 0")
     screenshot(kiosk, "kiosk-appointment-ticket")
 
 
@@ -116,7 +116,7 @@ def test_the_phone_page_cancels_a_booking(new_page, screenshot):
 def test_the_kiosk_home_screen_offers_check_in_and_keeps_its_tiles_on_a_landscape_screen(new_page, screenshot):
     page, _ = open_kiosk(new_page, width=LANDSCAPE[0], height=LANDSCAPE[1])
 
-    strip = page.locator('[data-screen="home"] [data-go="checkin"]').bounding_box()
+    strip = page.locator('[data-screen="home"] [data-go="booking-checkin"]').bounding_box()
 
     assert strip["y"] + strip["height"] <= LANDSCAPE[1]
     screenshot(page, "kiosk-home-landscape")
