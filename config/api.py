@@ -12,7 +12,9 @@ import traceback
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -157,6 +159,63 @@ _DRF_CODES = {
 }
 
 
+DATABASE_UNAVAILABLE = "database_unavailable"
+DATABASE_UNAVAILABLE_MESSAGE = "The service is briefly unavailable; please try again in a few seconds."
+
+
+def is_database_unavailable(exc) -> bool:
+    """Whether `exc` says the database could not be reached or the connection
+    was lost (server restarting, network cut, no pooled connection in time):
+    nothing was written, and the same request can simply be sent again."""
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+def _retry_after() -> dict:
+    from django.conf import settings
+
+    return {"Retry-After": str(settings.DB_UNAVAILABLE_RETRY_AFTER_SECONDS)}
+
+
+def _log_database_unavailable(exc, where) -> None:
+    logger.warning("Database unavailable at %s: %s", where, str(exc).strip().splitlines()[0] if str(exc) else
+                   exc.__class__.__name__)
+
+
+def database_unavailable_json() -> JsonResponse:
+    response = JsonResponse({"error": {"code": DATABASE_UNAVAILABLE, "message": DATABASE_UNAVAILABLE_MESSAGE}},
+                            status=503)
+    for header, value in _retry_after().items():
+        response[header] = value
+    return response
+
+
+def database_unavailable_page(request):
+    """The friendly page a person sees while the database is away."""
+    response = render(request, "503.html", status=503)
+    for header, value in _retry_after().items():
+        response[header] = value
+    return response
+
+
+def server_error(request):
+    """handler500: a database that went away while a request was outside any
+    view (a middleware, a context processor) still answers 503, not 500."""
+    import sys
+
+    from django.views.defaults import server_error as default_server_error
+
+    if is_database_unavailable(sys.exc_info()[1]):
+        if request.path.startswith("/api/"):
+            return database_unavailable_json()
+        return database_unavailable_page(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "internal_error", "message": "Something went wrong on our side; please try again."}},
+            status=500,
+        )
+    return default_server_error(request)
+
+
 def error_response(code, message, status_code, fields=None, headers=None):
     body = {"code": code, "message": _text(message)}
     if fields:
@@ -201,6 +260,11 @@ def exception_handler(exc, context):
             headers["Retry-After"] = str(int(exc.wait))
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return error_response(code, detail, status_code, headers=headers)
+    if is_database_unavailable(exc):
+        # The transaction rolled back with the connection: answer so that the
+        # client retries, and the pool drops the dead connection on return.
+        _log_database_unavailable(exc, context.get("view").__class__.__name__ if context else "?")
+        return error_response(DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE, 503, headers=_retry_after())
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__ if context else "?")
     return error_response("internal_error", "Something went wrong on our side; please try again.", 500)
 
@@ -227,7 +291,9 @@ def _has_nul(request) -> bool:
 
 class ApiErrorMiddleware:
     """Errors under /api/ that happen outside DRF views (unknown URL, a crash in
-    middleware) still answer in the contract's JSON shape."""
+    middleware) still answer in the contract's JSON shape; while the database
+    is unreachable, API requests answer 503 `database_unavailable` and pages a
+    friendly 503 page, both with Retry-After."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -248,6 +314,11 @@ class ApiErrorMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        if is_database_unavailable(exception):
+            _log_database_unavailable(exception, request.path)
+            if request.path.startswith("/api/"):
+                return database_unavailable_json()
+            return database_unavailable_page(request)
         if not request.path.startswith("/api/"):
             return None
         if isinstance(exception, DomainError):

@@ -113,7 +113,19 @@ if DB_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.po
         "max_size": DB_POOL_MAX_SIZE,
         # Seconds a request waits for a free connection before failing.
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # CONN_HEALTH_CHECKS (above) makes Django give the pool psycopg's
+        # check: a connection is checked as it leaves the pool, and one the
+        # database dropped (a restart, a network cut) is replaced instead of
+        # failing the request, so service resumes by itself once the database
+        # is back (tests/test_database_outage.py).
+        # Idle connections are closed after this many seconds (psycopg's default).
+        "max_idle": 600.0,
     }
+# While the database cannot be reached, requests answer 503 (the API's
+# `database_unavailable`, a friendly page for pages) with this Retry-After.
+DB_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int("DB_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5)
+if DB_UNAVAILABLE_RETRY_AFTER_SECONDS < 1:
+    raise ImproperlyConfigured("DB_UNAVAILABLE_RETRY_AFTER_SECONDS must be at least 1.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (Daphne, the worker, kiosks issuing at once) share one
     # file: wait for the write lock instead of failing, and take it at BEGIN so

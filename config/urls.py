@@ -33,3 +33,6 @@ urlpatterns = [
     path("", include("queueing.reports.page_urls")),
     path("", include("queueing.appointments.page_urls")),
 ]
+
+# A database away while a request was outside any view answers 503 (config/api.py).
+handler500 = "config.api.server_error"
