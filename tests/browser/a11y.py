@@ -88,6 +88,12 @@ _COVERED = """(selector) => {
             out.push(`"${name}" is cut off at the side (${Math.round(r.left)}..${Math.round(r.right)})`);
             continue;
         }
+        if (b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1) {
+            const s = getComputedStyle(b);
+            if (s.overflowX !== "visible" || s.overflowY !== "visible") {
+                out.push(`"${name}" cuts its own text off (${b.scrollWidth}x${b.scrollHeight} in ${b.clientWidth}x${b.clientHeight})`);
+            }
+        }
         const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
         if (!hit || !(hit === b || b.contains(hit))) {
             const what = hit ? hit.tagName.toLowerCase() + (hit.className ? "." + String(hit.className).trim().split(/\\s+/).join(".") : "") : "nothing";
@@ -101,7 +107,8 @@ _COVERED = """(selector) => {
 def assert_fits(page, name: str, buttons: str = "button, a[href], [role=button]") -> None:
     """Nothing on `page` overflows the viewport sideways, and every visible
     button matching `buttons` can be reached: scrolled to, its centre is the
-    button itself (or inside it), not something lying over it."""
+    button itself (or inside it), not something lying over it, and a button
+    that hides its overflow shows all of its text."""
     overflow = page.evaluate(_OVERFLOW)
     covered = page.evaluate(_COVERED, buttons)
     page.evaluate("window.scrollTo(0, 0)")

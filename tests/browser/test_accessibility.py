@@ -120,7 +120,7 @@ def test_the_console_sign_in_and_pickers(new_page):
     other = build_floor(code="A11Y-2", name="郑州花园路营业厅")
     member(floor.agent, other.hall, StaffRole.AGENT)
     page.goto("/console/")
-    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-hall-list] [data-hall-code]")).to_have_count(2)
     assert_accessible(page, "console hall picker")
 
 
