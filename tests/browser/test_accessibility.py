@@ -13,7 +13,7 @@ from tests.browser.conftest import act
 from tests.browser.kiosk_helpers import KIOSK_TOKEN, LANDSCAPE, LOADED, PORTRAIT, open_kiosk, press_digits, screen
 from tests.browser.test_console import button, issue, open_counter, settled, signed_in_page
 from tests.halls.factories import UserFactory, member
-from tests.kiosk.factories import SubscriberFactory
+from tests.kiosk.factories import PhoneNumberFactory, SubscriberFactory
 from tests.queueing.factories import build_floor
 
 PHONE = "13800138000"
@@ -80,6 +80,12 @@ def test_the_ticket_page_waiting_called_and_asking_to_check_in(new_page):
     act(services.ticket_call_next, counter_id=floor.counter1.pk, actor=floor.agent)
     expect(page.locator(".ticket-root")).to_have_attribute("data-phase", "called")
     assert_accessible(page, "ticket page, called")
+
+    act(services.ticket_start, counter_id=floor.counter1.pk, actor=floor.agent)
+    act(services.ticket_finish, counter_id=floor.counter1.pk, actor=floor.agent)
+    expect(page.locator("[data-rating-form]")).to_be_visible()
+    page.locator(".star").nth(3).click()
+    assert_accessible(page, "ticket page, done with its rating form")
 
     remote = take(floor, phone=PHONE)
     page.goto(f"/t/{remote.token}/")
@@ -229,6 +235,24 @@ def kiosk_screens(page, floor, check, *, large=False):
     check(page, "kiosk top-up, pay")
     go_home(page, large)
 
+    page.click('[data-go="numbers"]')
+    expect(screen(page, "numbers").locator("[data-num-results] [data-msisdn]").first).to_be_visible()
+    check(page, "kiosk numbers")
+    go_home(page, large)
+
+    page.click('[data-go="points"]')
+    expect(screen(page, "login")).to_be_visible()
+    press_digits(page, "login-phone", PHONE)
+    check(page, "kiosk sign-in")
+    go_home(page, large)
+
+    page.click('[data-go="take"]')
+    page.evaluate("window.qmsKiosk.setIdleSeconds(30, 29)")
+    expect(page.locator("[data-idle-warning]")).to_be_visible(timeout=3000)
+    check(page, "kiosk idle warning")
+    page.click("[data-idle-stay]")
+    go_home(page, large)
+
     page.click(".k-tool-checkin")
     expect(screen(page, "checkin").first).to_be_visible()
     check(page, "kiosk check-in")
@@ -245,6 +269,8 @@ def kiosk_screens(page, floor, check, *, large=False):
 def test_the_kiosks_screens_pass_axe(new_page, size):
     floor = build_floor(name="郑州金水路营业厅")
     SubscriberFactory(msisdn=PHONE, name="张伟", balance_fen=12_880)
+    for msisdn in ("13912345678", "13987658888"):
+        PhoneNumberFactory(msisdn=msisdn)
     page, _ = open_kiosk(new_page, floor.hall, width=size[0], height=size[1])
     kiosk_screens(page, floor, assert_accessible)
 
@@ -253,6 +279,8 @@ def test_the_kiosks_screens_pass_axe(new_page, size):
 def test_large_text_keeps_every_kiosk_screen_usable(new_page, size):
     floor = build_floor(name="郑州金水路营业厅")
     SubscriberFactory(msisdn=PHONE, name="张伟", balance_fen=12_880)
+    for msisdn in ("13912345678", "13987658888"):
+        PhoneNumberFactory(msisdn=msisdn)
     page, _ = open_kiosk(new_page, floor.hall, width=size[0], height=size[1])
 
     def check(page, name):
