@@ -4,16 +4,35 @@ usable in portrait and landscape (nothing wider than the screen, every main
 button in view and not covered)."""
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from halls.models import StaffRole
+from halls.roles import CITY_OPERATIONS_GROUP
 from queueing import services
 from tests.browser.a11y import assert_accessible, assert_fits
 from tests.browser.conftest import act
-from tests.browser.kiosk_helpers import KIOSK_TOKEN, LANDSCAPE, LOADED, PORTRAIT, open_kiosk, press_digits, screen
+from tests.browser.kiosk_helpers import (
+    KIOSK_TOKEN,
+    LANDSCAPE,
+    LOADED,
+    PORTRAIT,
+    open_kiosk,
+    press_digits,
+    screen,
+    sign_in,
+)
 from tests.browser.test_console import button, issue, open_counter, settled, signed_in_page
+from tests.browser.test_kiosk_account import a_phone
 from tests.halls.factories import UserFactory, member
-from tests.kiosk.factories import PhoneNumberFactory, SubscriberFactory
+from tests.kiosk.factories import (
+    PhoneNumberFactory,
+    RewardFactory,
+    SubscriberFactory,
+    VasFactory,
+    bills_for,
+    subscribe,
+)
 from tests.queueing.factories import build_floor
 
 PHONE = "13800138000"
@@ -171,10 +190,6 @@ def test_the_managers_floor_plan_reports_and_audit(new_page):
 
 
 def test_the_city_page(new_page):
-    from django.contrib.auth.models import Group
-
-    from halls.roles import CITY_OPERATIONS_GROUP
-
     build_floor(name="郑州金水路营业厅")
     user = UserFactory(username="city-a11y")
     user.groups.add(Group.objects.get_or_create(name=CITY_OPERATIONS_GROUP)[0])
@@ -301,3 +316,32 @@ def test_a_kiosk_receipt_as_printed(new_page):
     expect(page.locator("[data-print-area] [data-receipt-headline]")).not_to_be_empty()
     page.emulate_media(media="print")
     assert_accessible(page, "kiosk receipt, printed")
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large-text"])
+def test_a_signed_in_customers_kiosk_screens(new_page, large):
+    person = SubscriberFactory(msisdn=a_phone(), points=7_391, balance_fen=5_437)
+    subscribe(person, VasFactory(code="CL", name="彩铃", monthly_fee_fen=500))
+    VasFactory(code="SJB", name="手机报", monthly_fee_fen=300)
+    RewardFactory(code="UMB", name="晴雨伞", points=1_500, stock=3)
+    bills_for(person)
+    page, _ = open_kiosk(new_page)
+    if large:
+        page.click("[data-large-toggle]")
+    page.click('.k-tile[data-go="points"]')
+    sign_in(page, person.msisdn)
+
+    def check(name):
+        name = f"{name}{' (large text)' if large else ''}"
+        assert_accessible(page, name)
+        if large:
+            assert_fits(page, name, MAIN_BUTTONS)
+
+    for tile in ("points", "bills", "usage", "packs", "vas"):
+        if tile != "points":
+            page.click("[data-back]")
+            expect(screen(page, "home")).to_be_visible()
+            page.click(f'.k-tile[data-go="{tile}"]')
+        expect(screen(page, tile)).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        check(f"kiosk {tile}")
