@@ -68,10 +68,6 @@
     return fen % 100 === 0 ? `¥${fen / 100}` : K.yuan(fen);
   }
 
-  function grouped(msisdn) {
-    return `${msisdn.slice(0, 3)} ${msisdn.slice(3, 7)} ${msisdn.slice(7)}`;
-  }
-
   function sameTail(msisdn) {
     let run = 1;
     while (run < msisdn.length && msisdn[msisdn.length - 1 - run] === msisdn[msisdn.length - 1]) run += 1;
@@ -136,7 +132,6 @@
     button.type = "button";
     button.className = `k-nums-number k-tier-${number.tier}`;
     button.dataset.msisdn = number.msisdn;
-    button.setAttribute("aria-label", grouped(number.msisdn));
     const tier = document.createElement("span");
     tier.className = "k-nums-badge";
     tier.append(tierName(number));
