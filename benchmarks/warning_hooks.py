@@ -144,11 +144,13 @@ def copy_floor(args) -> None:
 # --- The worker ------------------------------------------------------------------
 
 
-def start_worker(env: dict, log_path) -> tuple[subprocess.Popen, object]:
+def start_worker(env: dict, log_path, nice: int = 0) -> tuple[subprocess.Popen, object]:
+    """The Celery worker; `nice`: its scheduling priority (docs/deploy.md: a
+    worker sharing cores with the servers runs at a lower one)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info", "--without-gossip",
+        (["nice", "-n", str(nice)] if nice else []) + [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info", "--without-gossip",
          "--without-mingle", "--without-heartbeat", "-n", f"warning-hooks-{os.getpid()}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -364,7 +366,7 @@ def run_round(args, floor, number: int, hook: bool) -> dict:
     copy_floor(args)
     log_path = LOG_DIR / f"celery-warning-hooks-{args.port}.log"
     queued_before = broker_waiting(env["REDIS_URL"])
-    worker, worker_log = start_worker(env, log_path)
+    worker, worker_log = start_worker(env, log_path, args.worker_nice)
     servers = start_servers(env, args.servers, args.port)
     try:
         wait_worker(worker, log_path)
@@ -508,7 +510,8 @@ def report(args, command, m, started, floor, rounds, issue, call) -> str:
 Command: `{command}`
 
 Machine: {machine_line(m)}; load average {m['load']} at the start. Run {started}. Everything on one
-machine: {args.servers} Daphne processes, one Celery worker (its default pool, a process per core),
+machine: {args.servers} Daphne processes, one Celery worker (its default pool, a process per core{
+    f"; at nice {args.worker_nice}, below the servers, in ON and OFF rounds alike" if args.worker_nice else ""}),
 PostgreSQL, Redis and the load client share the cores, as do whatever else the machine runs (the load
 average at each round's start is in the rounds' table).
 
@@ -580,6 +583,8 @@ def main() -> int:
     parser.add_argument("--displays-per-hall", type=int, default=0,
                         help="display sockets per hall, opened 20 at a time (the evaluations' broadcasts reach them)")
     parser.add_argument("--servers", type=int, default=2, help="Daphne processes")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="the worker's nice value (0: the servers' priority; 10: below them, as deployed on shared cores)")
     parser.add_argument("--warmup", type=int, default=500, help="untimed tickets per round before the timed load")
     parser.add_argument("--issue-count", type=int, default=2000, help="tickets in the closed loop")
     parser.add_argument("--concurrency", type=int, default=32, help="issuing clients in the closed loop")
