@@ -29,7 +29,6 @@ from itertools import islice
 from typing import Callable
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from halls.models import Counter, CounterService, HallService, OpeningException, OpeningHours, Outlet, StaffMembership
@@ -180,12 +179,14 @@ def _diversion_entry(diversion: HallDiversion) -> AuditEntry:
 
 
 def _admin_rows(outlet: Outlet) -> QuerySet:
-    """The admin's log entries about the hall's objects (as they are now)."""
-    types = ContentType.objects.get_for_models(*(model for model, _ in ADMIN_MODELS))
+    """The admin's log entries about the hall's objects (as they are now).
+    Their kinds by app and model name, not by content type ids a process
+    may have cached before the content types were made again."""
     about = Q(pk__in=[])
     for model, field in ADMIN_MODELS:
         ids = model.objects.filter(**{field: outlet.pk}).values_list("pk", flat=True)
-        about |= Q(content_type=types[model], object_id__in=[str(pk) for pk in ids])
+        about |= Q(content_type__app_label=model._meta.app_label, content_type__model=model._meta.model_name,
+                   object_id__in=[str(pk) for pk in ids])
     return LogEntry.objects.filter(about).select_related("user", "content_type")
 
 
