@@ -68,8 +68,8 @@
 
   // --- Data usage ------------------------------------------------------------------
 
-  /** A k-bar showing `percent` left; under 20% it turns to the warning colour. */
-  function fillBar(bar, percent) {
+  /** A k-bar showing `percent` left, named `label`; under 20% it turns to the warning colour. */
+  function fillBar(bar, percent, label) {
     bar.classList.toggle("is-low", percent < LOW_PERCENT);
     const fill = el("span");
     fill.style.width = `${Math.max(0, Math.min(100, percent))}%`;
@@ -78,11 +78,12 @@
     bar.setAttribute("aria-valuemin", "0");
     bar.setAttribute("aria-valuemax", "100");
     bar.setAttribute("aria-valuenow", String(percent));
+    bar.setAttribute("aria-label", label);
     return bar;
   }
 
   function usageBar(percent) {
-    return fillBar(el("div", "k-bar"), percent);
+    return fillBar(el("div", "k-bar"), percent, "剩余流量 / Data left");
   }
 
   function sourceTitle(allowance) {
@@ -126,7 +127,7 @@
     wlan.hidden = !usage.wlan_minutes_total;
     if (usage.wlan_minutes_total) {
       const percent = Math.floor((usage.wlan_minutes_left * 100) / usage.wlan_minutes_total);
-      fillBar(part("usage", "[data-usage-wlan-bar]"), percent);
+      fillBar(part("usage", "[data-usage-wlan-bar]"), percent, "剩余WLAN时长 / WLAN time left");
       K.setText(part("usage", "[data-usage-wlan-percent]"), `剩余 ${percent}%`, `${percent}% left`);
       K.setText(part("usage", "[data-usage-wlan]"),
         `剩余 ${usage.wlan_minutes_left} 分钟 · 已用 ${usage.wlan_minutes_used} 分钟 · 共 ${usage.wlan_minutes_total} 分钟`,
@@ -146,7 +147,7 @@
     A.forget(acct, fresh);
     A.clearScreens(["bills"], ["[data-bill-detail]"]);
     A.clearScreens(["usage"], ["[data-usage-overage]", "[data-usage-wlan-card]"]);
-    fillBar(part("usage", "[data-usage-wlan-bar]"), 0);
+    fillBar(part("usage", "[data-usage-wlan-bar]"), 0, "剩余WLAN时长 / WLAN time left");
   }
 
   // Two home tiles, two flows; they share this memory, and each reset forgets both.
