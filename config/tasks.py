@@ -5,8 +5,10 @@ Call `enqueue` from `transaction.on_commit`, with ids and small JSON-safe
 values, never model instances.
 """
 
+import functools
 from importlib import import_module
 
+from celery.exceptions import Retry
 from django.conf import settings
 
 from .celery import app
@@ -28,9 +30,24 @@ def enqueue(name: str, *args, countdown: float | None = None) -> None:
     if _setting("task_always_eager"):
         # A task is registered when its module is imported; a web process may not have yet.
         import_module(name.rpartition(".")[0])
-        # Not throw=True: that would raise the first retry instead of running it.
-        result = app.tasks[name].apply(args=args, throw=False)
+        result = _apply_with_retries(app.tasks[name], args)
         if _setting("task_eager_propagates"):
             result.maybe_throw()
         return
     app.send_task(name, args=list(args), countdown=countdown)
+
+
+def _apply_with_retries(task, args):
+    """Run `task` here, and each retry it asks for, until it ends; its final
+    result. Not throw=True: that would raise the first retry instead of
+    running it. Celery runs the retries of an eager task itself, but the
+    second and later with the task_eager_propagates setting, which raises the
+    retry instead of running it: those are run here, the same way."""
+    run = functools.partial(task.apply, args=args, throw=False)
+    while True:
+        try:
+            return run()
+        except Retry as retry:
+            if retry.sig is None:
+                raise
+            run = functools.partial(retry.sig.apply, throw=False)
