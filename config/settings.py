@@ -568,6 +568,15 @@ except ValueError as _exc:
     raise ImproperlyConfigured(f"KIOSK_PRINTER_NETWORKS must be networks such as 10.0.0.0/8: {_exc}") from None
 if not all(0 < _port < 65536 for _port in KIOSK_PRINTER_PORTS):
     raise ImproperlyConfigured("KIOSK_PRINTER_PORTS must be TCP ports (1-65535).")
+# A network print runs in a Celery worker, never in the kiosk's request: a
+# printer that fails is tried this many times in all (a second apart, then
+# two, four...). A receipt not printed this long after the kiosk asked is
+# failed instead: the customer has stopped waiting (the kiosk page waits as
+# long), and a receipt must not come out minutes later.
+KIOSK_PRINT_ATTEMPTS = env.int("KIOSK_PRINT_ATTEMPTS", default=3)
+KIOSK_PRINT_PATIENCE_SECONDS = env.int("KIOSK_PRINT_PATIENCE_SECONDS", default=120)
+if not 1 <= KIOSK_PRINT_ATTEMPTS <= 10 or not 30 <= KIOSK_PRINT_PATIENCE_SECONDS <= 900:
+    raise ImproperlyConfigured("KIOSK_PRINT_ATTEMPTS must be 1-10 and KIOSK_PRINT_PATIENCE_SECONDS 30-900.")
 # Data-usage reminders (流量提醒), texted free of charge. Without a data plan: on
 # first going online in the month, and again at NO_PLAN_MB. With a plan: at
 # each percentage of the month's allowance left, under LOW_LEFT_MB left, and
@@ -588,6 +597,8 @@ CELERY_BEAT_SCHEDULE.update({
     "kiosk-release-number-holds": {"task": "kiosk.tasks.number_holds_release", "schedule": 60.0},
     # Number orders unpaid when their hold ends expire; the numbers go back to stock.
     "kiosk-expire-number-orders": {"task": "kiosk.tasks.number_orders_expire_unpaid", "schedule": 60.0},
+    # Print jobs whose task was lost are sent again; those nobody waits for any more fail.
+    "kiosk-sweep-print-jobs": {"task": "kiosk.tasks.print_jobs_sweep", "schedule": 15.0},
     "kiosk-purge-credentials": {"task": "kiosk.tasks.self_service_purge", "schedule": 3600.0},
 })
 

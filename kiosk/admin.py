@@ -19,6 +19,7 @@ from .models import (
     Order,
     OtpCode,
     Payment,
+    PrintJob,
     SelfServiceAction,
     SmsDialog,
     UsageReminder,
@@ -94,6 +95,21 @@ class SelfServiceActionAdmin(ReadOnlyMixin, PhoneMaskedMixin, HallScopedAdmin):
     list_select_related = ["kiosk", "kiosk__outlet"]
     date_hierarchy = "at"
     fields = ["at", "channel", "kiosk", "phone_masked", "action", "result", "error_code", "detail"]
+    readonly_fields = fields
+
+
+@admin.register(PrintJob)
+class PrintJobAdmin(ReadOnlyMixin, HallScopedAdmin):
+    """What the kiosks' network printers were asked to print, and how it ended (kept a day)."""
+
+    outlet_field = "kiosk__outlet"
+    list_display = ["created_at", "kiosk", "what", "state", "attempts", "error_code", "finished_at"]
+    list_filter = ["state"]
+    search_fields = ["what", "kiosk__name", "kiosk__outlet__code"]
+    list_select_related = ["kiosk", "kiosk__outlet"]
+    date_hierarchy = "created_at"
+    fields = ["kiosk", "what", "state", "attempts", "error_code", "error", "created_at", "queued_at", "claimed_at",
+              "finished_at", "receipt"]
     readonly_fields = fields
 
 

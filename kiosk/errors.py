@@ -74,3 +74,25 @@ class PrinterUnavailable(DomainError):
     code = "printer_unavailable"
     message = "打印机暂时无法使用，您的号码已保存，可重新打印或扫码查看 / The printer is not available. Your ticket is saved: print again or scan the code."
     status = 503
+
+
+# What a print job that ended without printing says (kiosk.services.receipts):
+# stored on the job and shown at the kiosk, never raised to a request.
+
+
+class PrintTimedOut(DomainError):
+    code = "print_timeout"
+    message = "打印超时，未能打印，请重新打印或扫码查看 / Printing took too long and nothing was printed. Print again or scan the code."
+    status = 503
+
+
+class PrintInterrupted(DomainError):
+    code = "print_interrupted"
+    message = "打印中断，请检查是否已出票，可重新打印或扫码查看 / Printing was interrupted. Check for your receipt, print again or scan the code."
+    status = 503
+
+
+class PrintJobNotFound(DomainError):
+    code = "not_found"
+    message = "没有这个打印任务 / No such print job."
+    status = 404

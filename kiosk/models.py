@@ -1,6 +1,6 @@
 """Kiosk devices and the self-service records: one-time codes and customer
-sessions, orders and payments, second confirmations, usage reminders,
-SMS-hall dialogs and the self-service action log.
+sessions, network print jobs, orders and payments, second confirmations,
+usage reminders, SMS-hall dialogs and the self-service action log.
 
 They name a subscriber by phone number (msisdn), never by a row of the
 carrier's, so they work with any carrier plugged in behind
@@ -168,6 +168,55 @@ class SelfServiceAction(models.Model):
 
     def __str__(self):
         return f"{self.action} {mask_phone(self.phone)} {self.result}"
+
+
+# --- Network printing ----------------------------------------------------------------
+
+
+class PrintJobState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    PRINTING = "printing", "打印中"
+    PRINTED = "printed", "已打印"
+    FAILED = "failed", "失败"
+
+
+class PrintJob(models.Model):
+    """A receipt to print on a kiosk's network printer. The kiosk's request
+    writes it with the receipt as it stood then (`receipt`, the
+    kiosk.printing.Receipt as JSON) and a worker prints it: queued ->
+    printing -> printed, or back to queued for another attempt after a
+    printer failure, or failed (attempts used up, or nobody waits any more).
+    `error` is what the kiosk shows, in both languages."""
+
+    kiosk = models.ForeignKey(KioskDevice, verbose_name="自助终端", on_delete=models.CASCADE, related_name="print_jobs")
+    # ticket:<token> or order:<order no>
+    what = models.CharField("内容", max_length=80)
+    receipt = models.JSONField("凭条")
+    state = models.CharField("状态", max_length=10, choices=PrintJobState.choices, default=PrintJobState.QUEUED)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    error_code = models.CharField("错误码", max_length=50, blank=True)
+    error = models.CharField("错误信息", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", db_index=True)
+    # When it was last sent to the workers (created, retried, re-sent by the
+    # sweep): a queued job not taken long after is one whose task was lost.
+    queued_at = models.DateTimeField("排队时间")
+    # When a worker took it (queued -> printing).
+    claimed_at = models.DateTimeField("开始打印时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "打印任务"
+        verbose_name_plural = "打印任务"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in PrintJobState]), name="print_job_state_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "queued_at"], name="print_job_state_queued")]
+
+    def __str__(self):
+        return f"{self.what} {self.get_state_display()}"
 
 
 # --- Orders and payments ---------------------------------------------------------------

@@ -9,5 +9,6 @@ urlpatterns = [
     path("kiosk/<str:code>/qr.svg", views.qr_image, name="kiosk-qr"),
     re_path(RECEIPT + r"$", views.receipt_page, name="kiosk-receipt"),
     re_path(RECEIPT + r"print/$", views.receipt_print_view, name="kiosk-receipt-print"),
+    path("kiosk/<str:code>/receipt/print/<int:job_id>/", views.print_job_status, name="kiosk-print-job"),
     path("pay/sandbox/<str:order_no>/", pay_views.sandbox_pay_page, name="pay-sandbox"),
 ]

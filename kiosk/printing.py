@@ -12,8 +12,11 @@ or an amount), labelled lines, a QR code's URL and a footer. Two ways print it:
   backend named by the `KIOSK_NETWORK_PRINTER` setting (`EscPosNetworkPrinter`
   by default). A carrier with other printers plugs in its own class.
 
-A failed print raises `PrinterUnavailable`; what the receipt is for (the ticket,
-the order) was saved before, and the customer can print again.
+The server never prints from a request: the kiosk's request queues a print
+job (kiosk.services.receipts.print_job_create, with the receipt as JSON) and
+a Celery worker prints it (print_job_run). A failed print raises
+`PrinterUnavailable`; what the receipt is for (the ticket, the order) was
+saved before, and the customer can print again.
 """
 
 import functools
@@ -22,7 +25,7 @@ import logging
 import socket
 import unicodedata
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -43,6 +46,22 @@ class Receipt:
     qr_url: str = ""
     qr_caption: str = ""
     footer: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_json(self) -> dict:
+        """The receipt as JSON-safe data (a print job keeps it so)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Receipt":
+        return cls(
+            title=data["title"],
+            headline=data["headline"],
+            headline_label=data.get("headline_label", ""),
+            lines=tuple((label, value) for label, value in data.get("lines", ())),
+            qr_url=data.get("qr_url", ""),
+            qr_caption=data.get("qr_caption", ""),
+            footer=tuple(data.get("footer", ())),
+        )
 
 
 class ReceiptPrinter(ABC):

@@ -4,14 +4,18 @@ and are idempotent: running one twice changes nothing the second time."""
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
+from .models import PrintJobState
 from .services.auth import credentials_purge
 from .services.numbers import holds_release_expired, number_orders_expire
 from .services.orders import order_fulfil as order_fulfil_now
 from .services.orders import order_refund as order_refund_now
 from .services.orders import orders_fulfil_paid as orders_fulfil_paid_now
 from .services.orders import orders_refund_failed as orders_refund_failed_now
+from .services.receipts import print_job_run, print_jobs_purge
+from .services.receipts import print_jobs_sweep as print_jobs_sweep_now
 from .services.reminders import usage_reminders_check
 from .services.sms_hall import sms_dialogs_purge
 
@@ -65,7 +69,27 @@ def check_usage_reminders(msisdn: str, at: str | None = None) -> list[str]:
     return usage_reminders_check(msisdn=msisdn, now=datetime.fromisoformat(at) if at else None)
 
 
+@shared_task(bind=True, acks_late=True)
+def receipt_print(self, job_id: int) -> str | None:
+    """Print a queued print job on its kiosk's network printer, once: a job
+    printing, printed or failed is left alone, so a message delivered twice
+    prints one receipt. A printer that fails is tried again after 1, 2, 4...
+    seconds, KIOSK_PRINT_ATTEMPTS times in all; then the job fails."""
+    job = print_job_run(job_id=job_id)
+    if job is not None and job.state == PrintJobState.QUEUED:
+        # The attempt failed and attempts are left (a lost retry is sent again by the sweep).
+        raise self.retry(countdown=min(8, 2 ** max(0, job.attempts - 1)), max_retries=settings.KIOSK_PRINT_ATTEMPTS)
+    return job.state if job is not None else None
+
+
+@shared_task(acks_late=True)
+def print_jobs_sweep() -> int:
+    """The print sweep (every 15 s on beat): jobs whose task was lost are sent
+    again; those nobody waits for any more, or whose worker died, fail."""
+    return print_jobs_sweep_now()
+
+
 @shared_task(acks_late=True)
 def self_service_purge() -> int:
-    """Drop ended one-time codes, sessions and SMS-hall dialogs."""
-    return credentials_purge() + sms_dialogs_purge()
+    """Drop ended one-time codes, sessions and SMS-hall dialogs, and print jobs older than a day."""
+    return credentials_purge() + sms_dialogs_purge() + print_jobs_purge()

@@ -9,7 +9,10 @@
 /kiosk/{code}/receipt/{ticket|order}/{ref}/         the receipt, for the
     browser's 80 mm print stylesheet;
 /kiosk/{code}/receipt/{ticket|order}/{ref}/print/   (POST) print it on the
-    kiosk's network printer (ESC/POS);
+    kiosk's network printer (ESC/POS): 202 with the print job, which a
+    Celery worker prints;
+/kiosk/{code}/receipt/print/{job id}/   the print job's state, which the
+    kiosk follows until it is printed or failed;
 /kiosk/{code}/qr.svg?data=                         a QR code (pay screens).
 /pay/sandbox/{order_no}/   the sandbox payment provider's pay page, which a
     customer's phone opens from the QR code on a pay screen.
@@ -29,10 +32,10 @@ from queueing.selectors import service_summaries
 from queueing.services import hall_check_in_key
 
 from . import services
-from .models import KioskDevice
+from .models import KioskDevice, PrintJob, PrintJobState
 from .qr import qr_svg
 from .selectors import kiosk_for_token
-from .services.receipts import order_receipt, receipt_print, ticket_receipt
+from .services.receipts import order_receipt, print_job_create, print_job_get, ticket_receipt
 
 COOKIE = "qms_kiosk"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -83,6 +86,8 @@ def kiosk_home(request, code):
         "waiting_total": sum(service["waiting"] for service in hall_services),
         "idle_seconds": settings.KIOSK_IDLE_SECONDS,
         "printer": "network" if device.printer_address else "browser",
+        # The kiosk follows a network print as long as the server would print it.
+        "print_wait_seconds": settings.KIOSK_PRINT_PATIENCE_SECONDS,
         "topup": limits,
         "data_packs": services.data_packs(),
         # Phone tickets check in here on arrival (queueing.services.presence):
@@ -122,18 +127,47 @@ def _error_json(exc: DomainError):
     return JsonResponse(exc.as_dict(), status=exc.status)
 
 
+def _unknown_kiosk_json():
+    return JsonResponse({"error": {"code": "not_authenticated", "message": "未登记的终端 / Unknown kiosk."}},
+                        status=403)
+
+
+def _print_job_json(code: str, job: PrintJob, *, status: int = 200):
+    body = {
+        "id": job.pk,
+        "state": job.state,
+        "status_url": reverse("kiosk-print-job", kwargs={"code": code, "job_id": job.pk}),
+        "error": {"code": job.error_code, "message": job.error} if job.state == PrintJobState.FAILED else None,
+    }
+    return JsonResponse(body, status=status)
+
+
 @never_cache
 @require_POST
 def receipt_print_view(request, code, kind, ref):
+    """Queue the receipt for the kiosk's network printer: 202 with the print
+    job (a worker prints it; the kiosk follows its status_url)."""
     try:
         device, receipt = _receipt(request, code, kind, ref)
         if device is None:
-            return JsonResponse({"error": {"code": "not_authenticated", "message": "未登记的终端 / Unknown kiosk."}},
-                                status=403)
-        receipt_print(kiosk=device, receipt=receipt, what=f"{kind}:{ref}", origin=_origin(request, device))
+            return _unknown_kiosk_json()
+        job = print_job_create(kiosk=device, receipt=receipt, what=f"{kind}:{ref}", origin=_origin(request, device))
     except DomainError as exc:
         return _error_json(exc)
-    return JsonResponse({"printed": True})
+    return _print_job_json(code, job, status=202)
+
+
+@never_cache
+@require_GET
+def print_job_status(request, code, job_id):
+    device = _kiosk_of(request, code)
+    if device is None:
+        return _unknown_kiosk_json()
+    try:
+        job = print_job_get(kiosk=device, job_id=job_id)
+    except DomainError as exc:
+        return _error_json(exc)
+    return _print_job_json(code, job)
 
 
 @require_GET

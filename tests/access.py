@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from halls.models import StaffRole
 from halls.roles import CITY_OPERATIONS_GROUP
-from kiosk.models import CustomerSession, Order, token_digest
+from kiosk.models import CustomerSession, Order, PrintJob, token_digest
 from queueing import services as queue
 from queueing.models import CounterRequest, DisplayKind, HallDiversion, HallNotice
 from queueing.planning.models import PeakWarning, RosterShift, Suggestion
@@ -113,6 +113,7 @@ class HallObjects:
     kiosk: object
     kiosk_token: str
     order: Order
+    print_job: PrintJob
     display_id: str
 
     @property
@@ -152,6 +153,7 @@ class World:
             "token": h.ticket.token if caller == HOLDER else "not-a-ticket-token-0000",
             "ticket_token": h.ticket.token,
             "order_no": h.order.order_no,
+            "print_job_id": h.print_job.pk,
             "msisdn": self.msisdn,
             "vas_code": "VAS-MATRIX",
             "confirmation_id": "no-such-confirmation",
@@ -177,19 +179,22 @@ def _hall_objects(code: str, now) -> HallObjects:
     kiosk = KioskDeviceFactory(outlet=floor.hall, token=kiosk_token)
     order = Order.objects.create(order_no=f"M{secrets.token_hex(6).upper()}", kind="topup", amount_fen=5000,
                                  msisdn="13800138000", kiosk=kiosk, requester=f"kiosk:{kiosk.pk}", created_at=now)
+    print_job = PrintJob.objects.create(kiosk=kiosk, what=f"ticket:{ticket.token}", receipt={}, created_at=now,
+                                        queued_at=now)
     display_id = f"display-{code.lower()}-0001"
     queue.display_heartbeat(outlet=floor.hall, device_id=display_id, kind=DisplayKind.LOBBY)
     HallNotice.objects.create(outlet=floor.hall, level="notice", message="请使用自助终端", set_at=now)
     HallDiversion.objects.create(outlet=floor.hall, service=floor.payment, to_outlet=floor.hall, started_at=now,
                                  ended_at=now + timedelta(minutes=1))
     return HallObjects(floor, ticket, warning, suggestion, counter_request, shift, kiosk, kiosk_token, order,
-                       display_id)
+                       print_job, display_id)
 
 
 def build_world() -> World:
     """Halls A (PM-A) and B (PM-B), each with counters, services, a waiting
     ticket, a warning with a suggestion, a counter request, a shift, a kiosk
-    with an order and a display; the callers' users, tokens and sessions."""
+    with an order and a print job, and a display; the callers' users, tokens
+    and sessions."""
     now = timezone.now()
     a = _hall_objects("PM-A", now)
     b = _hall_objects("PM-B", now)

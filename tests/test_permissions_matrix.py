@@ -253,6 +253,8 @@ PAGES = [
     Row("GET /kiosk/{code}/receipt/order/{order_no}/", "kiosk_of_hall", refused=hides(403)),
     Row("POST /kiosk/{code}/receipt/ticket/{ticket_token}/print/", "kiosk_of_hall", refused=hides(403),
         also_ok=frozenset({503}), why="a kiosk without a network printer answers printer_unavailable (503)"),
+    Row("GET /kiosk/{code}/receipt/print/{print_job_id}/", "kiosk_of_hall", refused=hides(403),
+        why="the print job of the hall's kiosk; another kiosk's job is 404 (tests/kiosk/test_print_jobs.py)"),
     Row("GET /pay/sandbox/{order_no}/", "nobody", refused=hides(404), why="DEBUG only"),
     Row("GET /console/login/", "anyone"),
     Row("POST /console/logout/", "anyone"),

@@ -64,6 +64,15 @@ def action_log(origin: Origin, action: str, *, phone: str = "", detail: dict | N
         _write(origin, action, entry, ActionResult.OK, "")
 
 
+def action_record(origin: Origin, action: str, *, result: str, error_code: str = "", phone: str = "",
+                  detail: dict | None = None) -> None:
+    """Record an action whose end is known only later, away from the request
+    that asked for it (a print job a worker finished): what `action_log`
+    writes when its block ends."""
+    _write(origin, action, ActionEntry(phone=phone, kiosk_id=origin.kiosk_id, detail=dict(detail or {})), result,
+           error_code)
+
+
 def _write(origin: Origin, action: str, entry: ActionEntry, result: str, error_code: str) -> None:
     if transaction.get_connection().needs_rollback:
         # Inside a transaction that already failed nothing can be written; the

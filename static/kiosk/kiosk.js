@@ -219,7 +219,7 @@
   /** A POST to one of the kiosk's own pages (cookie and CSRF token). */
   function pagePost(path) {
     return QmsApi.request("POST", path, {
-      csrf: app.dataset.csrf, timeoutMs: 0,
+      csrf: app.dataset.csrf,
       networkMessage: "网络连接异常 / The kiosk cannot reach the system.", fallbackMessage: "打印失败 / Printing failed.",
     });
   }
@@ -335,15 +335,54 @@
 
   // --- Receipts ---------------------------------------------------------------
 
+  // A network print is done by the server's worker: the kiosk asks for it,
+  // then follows the print job this often, for as long as the server would
+  // still print it (KIOSK_PRINT_PATIENCE_SECONDS; it never prints later).
+  const PRINT_POLL_MS = 500;
+  const PRINT_WAIT_MS = (Number(app.dataset.printWaitSeconds) || 120) * 1000;
+  const PRINT_FAILED = "打印失败 / Printing failed.";
+  const PRINT_TOO_LONG = "打印超时，请重新打印或扫码查看 / Printing is taking too long. Print again or scan the code.";
+
+  function pause(ms) {
+    return new Promise((resolve) => { setTimeout(resolve, ms); });
+  }
+
+  /** Ask the server to print on the kiosk's network printer, and follow the
+   * print job until it is printed (resolves) or failed (rejects with the
+   * server's message), or the kiosk has waited long enough (rejects). */
+  async function printOnNetwork(base) {
+    const generation = state.resets;
+    let job = await pagePost(`${base}print/`);
+    const deadline = Date.now() + PRINT_WAIT_MS;
+    while (job.state !== "printed") {
+      if (job.state === "failed") {
+        const error = job.error || {};
+        throw new KioskError(503, error.code || "printer_unavailable", error.message || PRINT_FAILED);
+      }
+      if (Date.now() >= deadline) throw new KioskError(504, "print_timeout", PRINT_TOO_LONG);
+      // The customer has gone (the kiosk went home): nobody reads the answer.
+      if (state.resets !== generation) throw new KioskError(0, "print_abandoned", PRINT_FAILED);
+      await pause(PRINT_POLL_MS);
+      let answer = null;
+      try {
+        answer = await QmsApi.send("GET", job.status_url, { timeoutMs: 5000, fallbackMessage: PRINT_FAILED });
+      } catch (err) {
+        answer = null; // no answer this time (the network blinked): ask again
+      }
+      if (answer && answer.ok) job = answer.data;
+      else if (answer && answer.status < 500) throw answer.error; // the job is gone, or not this kiosk's
+    }
+  }
+
   /**
    * Print the receipt of a ticket or an order. Resolves true when printed.
    * Browser printing renders the receipt into the print area and prints it;
-   * a kiosk with a network printer asks the server to print.
+   * a kiosk with a network printer has the server print it.
    */
   async function printReceipt(kind, ref) {
     const base = `/kiosk/${encodeURIComponent(HALL)}/receipt/${kind}/${encodeURIComponent(ref)}/`;
     if (app.dataset.printer === "network") {
-      await pagePost(`${base}print/`);
+      await printOnNetwork(base);
       state.printed.push({ kind, ref, via: "network" });
       return true;
     }
@@ -353,7 +392,7 @@
       if (!response.ok) throw new Error(`receipt ${response.status}`);
       html = await response.text();
     } catch (err) {
-      throw new KioskError(0, "receipt", "打印失败 / Printing failed.");
+      throw new KioskError(0, "receipt", PRINT_FAILED);
     }
     const area = document.querySelector("[data-print-area]");
     area.innerHTML = html;
@@ -375,15 +414,19 @@
    */
   async function printWithStatus(kind, ref, status, reprint, stillCurrent = () => true) {
     const [printing, printed] = PRINT_TEXTS[kind];
+    // A network print may take a while: once the kiosk has gone home, its
+    // outcome belongs to a customer who left and must not reach the screen.
+    const generation = state.resets;
+    const current = () => state.resets === generation && stillCurrent();
     status.classList.remove("is-bad");
     setText(status, ...printing);
     reprint.hidden = true;
     try {
       await printReceipt(kind, ref);
-      if (!stillCurrent()) return;
+      if (!current()) return;
       setText(status, ...printed);
     } catch (err) {
-      if (!stillCurrent()) return;
+      if (!current()) return;
       status.classList.add("is-bad");
       status.replaceChildren(bilingual(errorMessage(err)));
     }

@@ -4,6 +4,9 @@ import time
 
 from playwright.sync_api import expect
 
+from kiosk.models import PrintJob, PrintJobState
+from kiosk.tasks import receipt_print
+from tests.browser.conftest import act
 from tests.kiosk.conftest import last_code
 from tests.kiosk.factories import KioskDeviceFactory
 from tests.queueing.factories import build_floor
@@ -57,3 +60,21 @@ def wait_until(condition, timeout=10.0):
         if time.monotonic() > deadline:
             raise AssertionError("the condition did not hold in time")
         time.sleep(0.1)
+
+
+def allow_local_printers(settings):
+    """The test's printers (tests/kiosk/printers.py) listen on this machine.
+    The printer's address is checked where it is printed to: in the worker,
+    which is this process (run_print_jobs)."""
+    settings.KIOSK_PRINTER_NETWORKS = ["127.0.0.0/8"]
+    settings.KIOSK_PRINTER_PORTS = list(range(1024, 65536))
+
+
+def run_print_jobs(count: int = 1):
+    """The Celery worker's part of network printing: once the kiosk has asked
+    for `count` prints, run the print task of each queued job here, retries
+    and all."""
+    queued = PrintJob.objects.filter(state=PrintJobState.QUEUED)
+    wait_until(lambda: queued.count() >= count)
+    for job_id in queued.values_list("pk", flat=True):
+        act(receipt_print.apply, args=[job_id])

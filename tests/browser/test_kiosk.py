@@ -1,21 +1,26 @@
 """The kiosk in Chromium at 1080x1920 and 1920x1080: the home screen, taking a
-number to its receipt, the two languages, large text and the idle timeout."""
+number to its receipt (printed by the browser, or by the server's worker on a
+network printer), the two languages, large text and the idle timeout."""
 
 from playwright.sync_api import expect
 
-from kiosk.models import CustomerSession
+from kiosk.errors import PrinterUnavailable
+from kiosk.models import CustomerSession, KioskDevice
 from queueing import services
 from queueing.models import Ticket
 from tests.browser.conftest import act
 from tests.browser.kiosk_helpers import (
     LANDSCAPE,
+    allow_local_printers,
     current_screen,
     open_kiosk,
     press_digits,
+    run_print_jobs,
     screen,
     sign_in,
 )
 from tests.kiosk.factories import SubscriberFactory
+from tests.kiosk.printers import FakePrinter, dead_printer_address
 from tests.queueing.factories import build_floor
 
 PHONE = "13800138000"
@@ -152,16 +157,44 @@ def test_a_closed_hall_says_so_and_takes_no_ticket(new_page):
     assert not Ticket.objects.exists()
 
 
-def test_a_failed_print_keeps_the_ticket_and_offers_to_print_again(new_page):
-    # A network printer address where nothing listens.
-    page, _ = open_kiosk(new_page, printer_address="127.0.0.1:9")
+def test_a_network_printer_prints_the_ticket_and_the_kiosk_says_so(new_page, settings):
+    allow_local_printers(settings)
+    printer = FakePrinter()
+    page, _ = open_kiosk(new_page, printer_address=printer.address)
+    number = take_number(page)
+    status = page.locator("[data-print-status] .t-zh")
+    expect(status).to_have_text("正在打印号票…")  # the server answered; the worker has not printed yet
 
+    run_print_jobs()
+    printer.close()
+
+    expect(status).to_have_text("请取走您的号票，留意叫号")
+    expect(page.locator("[data-reprint]")).to_be_visible()
+    assert number.encode("gb18030") in printer.received
+    assert [p["via"] for p in page.evaluate("window.qmsKiosk.state.printed")] == ["network"]
+
+
+def test_a_failed_print_keeps_the_ticket_and_offers_to_print_again(new_page, settings):
+    allow_local_printers(settings)
+    # A network printer address where nothing listens.
+    page, kiosk = open_kiosk(new_page, printer_address=dead_printer_address())
     number = take_number(page)
 
+    run_print_jobs()
+
     expect(page.locator("[data-print-status]")).to_have_class("k-print-status is-bad")
+    expect(page.locator("[data-print-status] .t-zh")).to_have_text(PrinterUnavailable.message.split(" / ")[0])
     expect(page.locator("[data-reprint]")).to_be_visible()
     expect(page.locator("[data-ticket-number]")).to_have_text(number)
     assert Ticket.objects.filter(number=number).exists()
+    # The printer is mended: printing again prints.
+    printer = FakePrinter()
+    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=printer.address)
+    page.locator("[data-reprint]").click()
+    run_print_jobs()
+    printer.close()
+    expect(page.locator("[data-print-status] .t-zh")).to_have_text("请取走您的号票，留意叫号")
+    assert number.encode("gb18030") in printer.received
 
 
 def test_the_english_switch_turns_every_label_to_english(new_page, screenshot):

@@ -1,12 +1,10 @@
-"""The kiosk page's server side: who may open it, receipts, printing."""
-
-import socket
-import threading
+"""The kiosk page's server side: who may open it, receipts, printing (the
+print jobs' own rules: test_print_jobs.py)."""
 
 import pytest
 from django.test import Client
 
-from kiosk.models import KioskDevice, SelfServiceAction
+from kiosk.models import KioskDevice, PrintJob, SelfServiceAction
 from kiosk.printing import Receipt, escpos_bytes
 from kiosk.views import COOKIE
 from queueing import services as queueing
@@ -15,6 +13,7 @@ from tests.halls.factories import OutletFactory
 from tests.queueing.factories import build_floor
 
 from .factories import KioskDeviceFactory
+from .printers import FakePrinter, dead_printer_address
 
 TOKEN = "kiosk-page-token"
 
@@ -40,27 +39,6 @@ def browser(kiosk):
 @pytest.fixture
 def ticket(floor):
     return queueing.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")[0]
-
-
-class FakePrinter:
-    """A network receipt printer on a loopback port that keeps what it receives."""
-
-    def __init__(self):
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.received = b""
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        conn, _ = self.server.accept()
-        with conn:
-            while chunk := conn.recv(65536):
-                self.received += chunk
-
-    def close(self):
-        self.thread.join(timeout=5)
-        self.server.close()
 
 
 def test_the_token_link_keeps_the_token_in_a_cookie_and_leaves_the_address_bar(kiosk):
@@ -143,57 +121,91 @@ def local_printers_allowed(settings):
     settings.KIOSK_PRINTER_PORTS = list(range(1024, 65536))
 
 
-def test_printing_on_the_network_printer_sends_the_receipt_as_escpos(browser, kiosk, ticket, local_printers_allowed):
+@pytest.fixture
+def print_now(celery_eager, django_capture_on_commit_callbacks):
+    """POST a print request; its task runs after commit, as the worker would."""
+
+    def post(client, url):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url)
+
+    return post
+
+
+def test_printing_on_the_network_printer_sends_the_receipt_as_escpos(browser, kiosk, ticket, local_printers_allowed,
+                                                                      print_now):
     printer = FakePrinter()
-    kiosk.printer_address = f"127.0.0.1:{printer.port}"
+    kiosk.printer_address = printer.address
     kiosk.save()
 
-    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+    response = print_now(browser, f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
     printer.close()
 
-    assert response.status_code == 200
+    assert response.status_code == 202
     assert ticket.number.encode("gb18030") in printer.received
     assert printer.received.startswith(b"\x1b@")
+    status = browser.get(response.json()["status_url"]).json()
+    assert (status["state"], status["error"]) == ("printed", None)
 
 
-def test_a_printer_that_does_not_answer_is_a_503_and_the_ticket_stays(browser, kiosk, ticket, local_printers_allowed):
-    closed = socket.create_server(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
-    kiosk.printer_address = f"127.0.0.1:{port}"
+def test_a_printer_that_does_not_answer_fails_the_print_and_the_ticket_stays(browser, kiosk, ticket,
+                                                                             local_printers_allowed, print_now):
+    kiosk.printer_address = dead_printer_address()
     kiosk.save()
 
+    response = print_now(browser, f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+
+    assert response.status_code == 202
+    status = browser.get(response.json()["status_url"]).json()
+    assert status["state"] == "failed"
+    assert status["error"]["code"] == "printer_unavailable"
+    assert Ticket.objects.filter(pk=ticket.pk, status="waiting").exists()
+
+
+def test_a_printer_address_outside_the_printer_networks_is_never_connected_to(browser, kiosk, ticket, settings,
+                                                                              print_now):
+    printer = FakePrinter()
+    settings.KIOSK_PRINTER_NETWORKS = ["10.0.0.0/8"]
+    settings.KIOSK_PRINTER_PORTS = [printer.port]
+    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=printer.address)
+
+    print_now(browser, f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+    printer.close()
+
+    assert PrintJob.objects.get().state == "failed"
+    assert printer.receipts == []
+
+
+def test_a_printer_port_outside_the_printer_ports_is_never_connected_to(browser, kiosk, ticket, settings, print_now):
+    printer = FakePrinter()
+    settings.KIOSK_PRINTER_NETWORKS = ["127.0.0.0/8"]
+    settings.KIOSK_PRINTER_PORTS = [9100]
+    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=printer.address)
+
+    print_now(browser, f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
+    printer.close()
+
+    assert PrintJob.objects.get().state == "failed"
+    assert printer.receipts == []
+
+
+def test_a_kiosk_without_a_printer_address_is_told_at_once_and_no_job_is_made(browser, kiosk, ticket):
     response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "printer_unavailable"
-    assert Ticket.objects.filter(pk=ticket.pk, status="waiting").exists()
+    assert not PrintJob.objects.exists()
 
 
-def test_a_printer_address_outside_the_printer_networks_is_never_connected_to(browser, kiosk, ticket, settings):
-    printer = FakePrinter()
-    settings.KIOSK_PRINTER_NETWORKS = ["10.0.0.0/8"]
-    settings.KIOSK_PRINTER_PORTS = [printer.port]
-    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=f"127.0.0.1:{printer.port}")
+def test_a_ticket_of_another_hall_is_not_printed_here(browser, kiosk, local_printers_allowed):
+    kiosk.printer_address = dead_printer_address()
+    kiosk.save()
+    other = queueing.ticket_issue(outlet=build_floor().hall, service_code="payment", channel="kiosk")[0]
 
-    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
-    printer.close()
+    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{other.token}/print/")
 
-    assert response.status_code == 503
-    assert printer.received == b""
-
-
-def test_a_printer_port_outside_the_printer_ports_is_never_connected_to(browser, kiosk, ticket, settings):
-    printer = FakePrinter()
-    settings.KIOSK_PRINTER_NETWORKS = ["127.0.0.0/8"]
-    settings.KIOSK_PRINTER_PORTS = [9100]
-    KioskDevice.objects.filter(pk=kiosk.pk).update(printer_address=f"127.0.0.1:{printer.port}")
-
-    response = browser.post(f"/kiosk/{kiosk.outlet.code}/receipt/ticket/{ticket.token}/print/")
-    printer.close()
-
-    assert response.status_code == 503
-    assert printer.received == b""
+    assert response.status_code == 404
+    assert not PrintJob.objects.exists()
 
 
 def test_control_characters_in_receipt_text_never_reach_the_printer():
