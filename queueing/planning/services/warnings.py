@@ -220,13 +220,15 @@ def _evaluate(floors: dict, now: datetime, *, always_tell: bool, floor_only: boo
         active[(warning.outlet_id, warning.kind, warning.subject)] = warning
     notices = {n.outlet_id: n for n in HallNotice.objects.filter(outlet_id__in=ids)}
     nearby = NearbyHalls(floors)
-    watched = events.halls_watched(ids) if floor_only else set()
+    # The halls with a live floor page open: only they hear their floor (a
+    # hall evaluated on request always does).
+    watched = set(ids) if always_tell and not floor_only else events.halls_watched(ids)
     risen, told, levels = [], [], {}
     for pk, floor in floors.items():
         try:
             plan = _plan(floor, {k[1:]: w for k, w in active.items() if k[0] == pk}, now, nearby)
             if plan["writes"] or (always_tell and not floor_only):
-                applied = _apply(floor, plan, notices.get(pk), now, nearby)
+                applied = _apply(floor, plan, notices.get(pk), now, nearby, told=pk in watched)
                 if applied is None:  # another evaluation of the hall holds it; its levels are its own
                     continue
                 risen += applied
@@ -281,7 +283,8 @@ def _plan(floor: HallFloor, active: dict, now: datetime, nearby) -> dict:
     return plan
 
 
-def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[PeakWarning] | None:
+def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby, *, told: bool = True
+           ) -> list[PeakWarning] | None:
     """Write the plan; the warnings that started or rose (None: another
     evaluation of the hall is writing, and this one wrote nothing)."""
     outlet = floor.outlet
@@ -310,18 +313,8 @@ def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[
                     changes.append(_change(warning, WarningChangeKind.LOWERED, now))
                 updated.append(warning)
         PeakWarning.objects.bulk_update(updated, ["level", "figure", "message", "threshold", "raised_at", "peak_level"])
-        started = []
-        for reading, level in plan["start"]:
-            try:
-                with transaction.atomic():
-                    warning = PeakWarning.objects.create(
-                        outlet=outlet, kind=reading.kind, service_id=reading.service_id, subject=reading.subject,
-                        level=level, peak_level=level, figure=reading.figure, threshold=reading.thresholds[level],
-                        message=reading.message, started_at=now,
-                    )
-            except IntegrityError:  # started meanwhile by an evaluation that ran without the hall's lock
-                continue
-            started.append(warning)
+        started = _start(outlet, plan["start"], now)
+        for warning in started:
             changes.append(_change(warning, WarningChangeKind.STARTED, now))
             risen.append(warning)
         WarningChange.objects.bulk_create(changes)
@@ -344,8 +337,34 @@ def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[
         if retexted:
             Suggestion.objects.bulk_update(retexted, ["text"])
         current = plan["current"] + started
-        _tell(outlet, floor, risen, current, notice, now)
+        _tell(outlet, floor, risen, current, notice, now, told=told)
     return risen
+
+
+def _start(outlet, starts, now) -> list[PeakWarning]:
+    """The warnings that start, written together (one at a time if one of
+    them was started meanwhile by an evaluation that ran without the hall's
+    lock: that one is left out)."""
+    fresh = [PeakWarning(outlet=outlet, kind=reading.kind, service_id=reading.service_id, subject=reading.subject,
+                         level=level, peak_level=level, figure=reading.figure, threshold=reading.thresholds[level],
+                         message=reading.message, started_at=now) for reading, level in starts]
+    if not fresh:
+        return []
+    try:
+        with transaction.atomic():
+            return PeakWarning.objects.bulk_create(fresh)
+    except IntegrityError:
+        pass
+    started = []
+    for warning in fresh:
+        warning.pk = None
+        try:
+            with transaction.atomic():
+                warning.save(force_insert=True)
+        except IntegrityError:
+            continue
+        started.append(warning)
+    return started
 
 
 def _customer_line(warning: PeakWarning, floor: HallFloor) -> str:
@@ -357,8 +376,9 @@ def _customer_line(warning: PeakWarning, floor: HallFloor) -> str:
     return f"{service.name}业务当前等候较长，敬请谅解 / {service.name_en}: longer waits than usual now"
 
 
-def _tell(outlet, floor, risen, current, notice, now) -> None:
-    """The displays' line, the managers' texts and the live floor (after commit)."""
+def _tell(outlet, floor, risen, current, notice, now, *, told: bool = True) -> None:
+    """The displays' line, the managers' texts and (`told`: a live floor page
+    is open) the live floor, after commit."""
     facing = [w for w in current if w.kind in CUSTOMER_KINDS]
     ours = notice is None or notice.source == NOTICE_SOURCE
     if facing and ours:
@@ -379,7 +399,8 @@ def _tell(outlet, floor, risen, current, notice, now) -> None:
         for phone in managers:
             sms_queue(to=phone, text=f"【客流预警】{outlet.name}：{warning.message.split(' / ')[0]}",
                       purpose="peak_warning", dedupe_key=f"warning-{warning.pk}-{warning.level}-{phone}")
-    events.broadcast_floor_on_commit(outlet.code, floor, current)
+    if told:
+        events.broadcast_floor_on_commit(outlet.code, floor, current)
 
 
 def warning_acknowledge(*, warning_id: int, actor, now: datetime | None = None) -> PeakWarning:
