@@ -14,7 +14,8 @@ drift of the machine's speed during the run falls on both alike:
 1. Builds the floor once, in a template database (qms_bench_hooks_floor):
    `--halls` halls open 24 hours with `--services` services and four counters
    each (ticket_issue's floor), `--open-counters` of them open per hall, each
-   with an agent of its own and a token.
+   with an agent of its own and a token, and `--waiting` tickets in each
+   service's line with the warnings they raise (a busy city at its peak).
 2. Each round: a fresh copy of the floor (qms_bench_hooks, from the template),
    `--servers` Daphne processes, one Celery worker (`celery -A config worker`,
    its default pool: a process per core) with the same environment but for
@@ -96,7 +97,7 @@ MINUTE_TASKS = ("queueing.planning.tasks.warnings_evaluate_all",)
 # --- The floor -------------------------------------------------------------------
 
 
-def build_floor(halls: int, services: int, open_counters: int) -> None:
+def build_floor(halls: int, services: int, open_counters: int, waiting: int = 0) -> None:
     """Runs in a child process with the servers' environment: ticket_issue's
     floor, then `open_counters` counters of each hall open, each signed in by an
     agent of its own with a token; the floor as JSON on stdout."""
@@ -125,6 +126,20 @@ def build_floor(halls: int, services: int, open_counters: int) -> None:
         counters.append({"id": counter.pk, "hall": counter.outlet.code, "token": Token.objects.create(user=agent).key})
     # Ordered by counter number, then hall: consecutive calls go to different halls.
     floor["counters"] = counters
+    if waiting:
+        # A busy city at its peak: `waiting` tickets in each service's line,
+        # and the warnings the minute's evaluation raises for them.
+        from halls.models import HallService, Outlet
+        from queueing.planning.services import warnings_evaluate_all
+
+        offers = {}
+        for outlet_id, code in HallService.objects.filter(is_active=True).values_list("outlet_id", "service__code"):
+            offers.setdefault(outlet_id, []).append(code)
+        for outlet in Outlet.objects.filter(pk__in=offers).order_by("pk"):
+            for _ in range(waiting):
+                for code in offers[outlet.pk]:
+                    queue_services.ticket_issue(outlet=outlet, service_code=code, channel="kiosk")
+        warnings_evaluate_all()
     print(json.dumps(floor))
 
 
@@ -132,7 +147,7 @@ def prepare_template(args, env: dict) -> dict:
     out = prepare_database(
         args.template, env,
         [sys.executable, __file__, "_build-floor", "--halls", str(args.halls), "--services", str(args.services),
-         "--open-counters", str(args.open_counters)],
+         "--open-counters", str(args.open_counters), "--waiting", str(args.waiting)],
         floor_timeout=600,
     )
     # Each round's copy starts with its pages all-visible and its statistics known.
@@ -527,7 +542,8 @@ average at each round's start is in the rounds' table).
 
 Floor: {len(floor['halls'])} halls open 24 hours, {len(floor['services'])} services and four counters each,
 {len(floor['counters'])} counters open (an agent and a token each), {args.displays_per_hall} display socket(s)
-per hall (with none, the evaluations' broadcasts reach no socket); every round starts from the same copy of it. Servers and worker: DEBUG off, Redis channel layer,
+per hall (with none, the evaluations' broadcasts reach no socket); {WAITING_ON.format(n=args.waiting) if getattr(args, 'waiting', 0)
+    else WAITING_OFF} Every round starts from the same copy of it. Servers and worker: DEBUG off, Redis channel layer,
 cache and broker{extra}; `PLANNING_EVALUATE_EVERY_SECONDS` at its default (10 s) unless set above. The hook
 ON is `PLANNING_EVALUATE_ON_CHANGE=true` (the default): each change of a hall's line has the worker
 evaluate its warnings, at most once per hall in that interval, the halls changed within
@@ -562,6 +578,11 @@ otherwise (the pairs disagree: the machine's noise is larger than the difference
 """
 
 
+WAITING_ON = """each service's line holds {n} waiting tickets and the
+wait warnings they raise when a round starts: a busy city at its peak, where every change of every line goes
+through the hook and the warnings hold their levels (`--waiting`)."""
+WAITING_OFF = """every line is empty when a round starts, so in the
+first minute every hall's warnings start and rise together, a storm of writes (`--waiting 0`)."""
 BEAT_ON = """Celery beat runs in the worker (`-B`) in
 every round, with the product's whole schedule, as deployed: the minute's evaluation of every hall and the
 sweeps run with the hook on and off alike, so the comparison is the hook's cost, what evaluating on change
@@ -587,8 +608,9 @@ def main() -> int:
         sub.add_argument("--halls", type=int, required=True)
         sub.add_argument("--services", type=int, required=True)
         sub.add_argument("--open-counters", type=int, required=True)
+        sub.add_argument("--waiting", type=int, default=0)
         a = sub.parse_args()
-        build_floor(a.halls, a.services, a.open_counters)
+        build_floor(a.halls, a.services, a.open_counters, a.waiting)
         return 0
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -597,6 +619,9 @@ def main() -> int:
     parser.add_argument("--halls", type=int, default=200, help="halls (the city has 212)")
     parser.add_argument("--services", type=int, default=3)
     parser.add_argument("--open-counters", type=int, default=2, choices=range(1, 5), help="open counters per hall")
+    parser.add_argument("--waiting", type=int, default=6,
+                        help="tickets waiting in each service's line when a round starts, their warnings raised "
+                             "(a busy city at its peak); 0: every round starts from empty lines")
     parser.add_argument("--displays-per-hall", type=int, default=0,
                         help="display sockets per hall, opened 20 at a time (the evaluations' broadcasts reach them)")
     parser.add_argument("--servers", type=int, default=2, help="Daphne processes")
