@@ -160,12 +160,12 @@ def main(argv=None) -> int:
 
     rows = [
         ("the city's month through the API (`GET /api/v1/city/reports/`)", api(f"/api/v1/city/reports/?{query}")),
-        ("the same, the selector alone (`city_report`)", lambda: city_report(halls, period)),
+        ("the same, the selector alone (`city_report`)", lambda: city_report(halls, period, using="default")),
         ("one district's month through the API", api(f"/api/v1/city/reports/?{query}&district={district}")),
         (f"the busiest hall's report page data ({busiest.code}, `GET /api/v1/halls/{{code}}/reports/`)",
          api(f"/api/v1/halls/{busiest.code}/reports/?{query}")),
-        ("its daily report (`/reports/daily/`), selector", lambda: daily_rows(busiest, period)),
-        ("its agents report (`/reports/agents/`), selector", lambda: agent_rows(busiest, period)),
+        ("its daily report (`/reports/daily/`), selector", lambda: daily_rows(busiest, period, using="default")),
+        ("its agents report (`/reports/agents/`), selector", lambda: agent_rows(busiest, period, using="default")),
         ("baseline: the city's month straight from the tickets (one SQL aggregate, no p90)", direct),
     ]
     results = []

@@ -1,7 +1,7 @@
 """What the peak-flow warnings' evaluation on each change costs the issue and call-next paths.
 
     .venv/bin/python benchmarks/warning_hooks.py [--rounds 8] [--halls 200] [--issue-rate 100]
-        [--call-rate 20] [--paced-seconds 30] [--write]
+        [--call-rate 20] [--paced-seconds 30] [--no-beat] [--worker-nice N] [--write]
 
 With PLANNING_EVALUATE_ON_CHANGE on (the default), each change of a hall's line
 has a Celery worker evaluate the hall's warnings, at most once every
@@ -14,7 +14,8 @@ drift of the machine's speed during the run falls on both alike:
 1. Builds the floor once, in a template database (qms_bench_hooks_floor):
    `--halls` halls open 24 hours with `--services` services and four counters
    each (ticket_issue's floor), `--open-counters` of them open per hall, each
-   with an agent of its own and a token.
+   with an agent of its own and a token, and `--waiting` tickets in each
+   service's line with the warnings they raise (a busy city at its peak).
 2. Each round: a fresh copy of the floor (qms_bench_hooks, from the template),
    `--servers` Daphne processes, one Celery worker (`celery -A config worker`,
    its default pool: a process per core) with the same environment but for
@@ -36,8 +37,10 @@ drift of the machine's speed during the run falls on both alike:
    p99 and of closed-loop throughput, the ratio within each ABBA block, and
    every round's figures. Target: p99 with the hook on at most 1.10 x off.
 
-Celery beat does not run: with the hook off nothing evaluates at all, so the
-comparison is with no evaluation, not with the minute task's.
+Celery beat runs in the worker (`-B`) in every round, as deployed: the
+minute's evaluation of every hall and the sweeps run with the hook on and off
+alike, so the comparison is the hook's own cost. With `--no-beat` nothing
+evaluates with the hook off: the comparison is then with no evaluation at all.
 
 `--write` puts the report in docs/benchmarks.md (section "warning_hooks").
 Servers, worker and their logs: var/bench-logs/. The Celery broker is the Redis
@@ -88,12 +91,13 @@ SECTION_START, SECTION_END = section_markers("warning_hooks")
 TARGET_RATIO = 1.10
 # A batch of the halls changed within PLANNING_EVALUATE_BATCH_SECONDS (a hall a task before batching).
 EVALUATE_TASKS = ("queueing.planning.tasks.warnings_evaluate_pending", "queueing.planning.tasks.warnings_evaluate_hall")
+MINUTE_TASKS = ("queueing.planning.tasks.warnings_evaluate_all",)
 
 
 # --- The floor -------------------------------------------------------------------
 
 
-def build_floor(halls: int, services: int, open_counters: int) -> None:
+def build_floor(halls: int, services: int, open_counters: int, waiting: int = 0) -> None:
     """Runs in a child process with the servers' environment: ticket_issue's
     floor, then `open_counters` counters of each hall open, each signed in by an
     agent of its own with a token; the floor as JSON on stdout."""
@@ -122,6 +126,20 @@ def build_floor(halls: int, services: int, open_counters: int) -> None:
         counters.append({"id": counter.pk, "hall": counter.outlet.code, "token": Token.objects.create(user=agent).key})
     # Ordered by counter number, then hall: consecutive calls go to different halls.
     floor["counters"] = counters
+    if waiting:
+        # A busy city at its peak: `waiting` tickets in each service's line,
+        # and the warnings the minute's evaluation raises for them.
+        from halls.models import HallService, Outlet
+        from queueing.planning.services import warnings_evaluate_all
+
+        offers = {}
+        for outlet_id, code in HallService.objects.filter(is_active=True).values_list("outlet_id", "service__code"):
+            offers.setdefault(outlet_id, []).append(code)
+        for outlet in Outlet.objects.filter(pk__in=offers).order_by("pk"):
+            for _ in range(waiting):
+                for code in offers[outlet.pk]:
+                    queue_services.ticket_issue(outlet=outlet, service_code=code, channel="kiosk")
+        warnings_evaluate_all()
     print(json.dumps(floor))
 
 
@@ -129,7 +147,7 @@ def prepare_template(args, env: dict) -> dict:
     out = prepare_database(
         args.template, env,
         [sys.executable, __file__, "_build-floor", "--halls", str(args.halls), "--services", str(args.services),
-         "--open-counters", str(args.open_counters)],
+         "--open-counters", str(args.open_counters), "--waiting", str(args.waiting)],
         floor_timeout=600,
     )
     # Each round's copy starts with its pages all-visible and its statistics known.
@@ -144,14 +162,19 @@ def copy_floor(args) -> None:
 # --- The worker ------------------------------------------------------------------
 
 
-def start_worker(env: dict, log_path, nice: int = 0) -> tuple[subprocess.Popen, object]:
+def start_worker(env: dict, log_path, nice: int = 0, beat: bool = False) -> tuple[subprocess.Popen, object]:
     """The Celery worker; `nice`: its scheduling priority (docs/deploy.md: a
-    worker sharing cores with the servers runs at a lower one)."""
+    worker sharing cores with the servers runs at a lower one); `beat`: with
+    the product's schedule running in it (`-B`, from a fresh schedule file)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
+    schedule = LOG_DIR / f"celerybeat-schedule-{os.getpid()}"
+    for old in LOG_DIR.glob(f"{schedule.name}*"):
+        old.unlink()
     proc = subprocess.Popen(
         (["nice", "-n", str(nice)] if nice else []) + [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-n", f"warning-hooks-{os.getpid()}@%h"],
+         "--without-mingle", "--without-heartbeat", "-n", f"warning-hooks-{os.getpid()}@%h"]
+        + (["-B", "-s", str(schedule)] if beat else []),
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     return proc, log
@@ -212,9 +235,9 @@ def drop_queued(redis_url: str) -> int:
         client.close()
 
 
-def evaluations(log_path) -> list[float]:
+def evaluations(log_path, tasks=EVALUATE_TASKS) -> list[float]:
     """The seconds each evaluation on change took in the worker, from its log."""
-    pattern = re.compile("(?:" + "|".join(map(re.escape, EVALUATE_TASKS)) + r")\[[^\]]+\] succeeded in ([0-9.]+)s")
+    pattern = re.compile("(?:" + "|".join(map(re.escape, tasks)) + r")\[[^\]]+\] succeeded in ([0-9.]+)s")
     return [float(s) for s in pattern.findall(log_path.read_text(errors="replace"))]
 
 
@@ -366,7 +389,7 @@ def run_round(args, floor, number: int, hook: bool) -> dict:
     copy_floor(args)
     log_path = LOG_DIR / f"celery-warning-hooks-{args.port}.log"
     queued_before = broker_waiting(env["REDIS_URL"])
-    worker, worker_log = start_worker(env, log_path, args.worker_nice)
+    worker, worker_log = start_worker(env, log_path, args.worker_nice, args.beat)
     servers = start_servers(env, args.servers, args.port)
     try:
         wait_worker(worker, log_path)
@@ -388,11 +411,12 @@ def run_round(args, floor, number: int, hook: bool) -> dict:
         dropped = drop_queued(env["REDIS_URL"])
         forget_keys(env["REDIS_URL"], prefix)
     took = evaluations(log_path)
+    minute = evaluations(log_path, MINUTE_TASKS)
     results.update(
         round=number, hook=hook, load=load_at_start, seconds=elapsed, queued_before=queued_before, queued_left=left,
         dropped=dropped,
         evaluations=len(took), evaluation_ms_mean=1000 * sum(took) / len(took) if took else 0.0,
-        evaluation_ms_max=1000 * max(took, default=0.0),
+        evaluation_ms_max=1000 * max(took, default=0.0), minute_evaluations=len(minute),
         cpu_servers=cpu_used(cpu0, cpu1) / elapsed, cpu_worker=cpu_used(w0, w1) / elapsed,
         cpu_postgres=cpu_used(pg0, pg1) / elapsed, cpu_machine=(all1 - all0) / elapsed,
         cpu_stolen=(steal1 - steal0) / elapsed,
@@ -495,7 +519,8 @@ def report(args, command, m, started, floor, rounds, issue, call) -> str:
     raw = "\n".join(
         f"| {r['round']} | {'ON' if r['hook'] else 'OFF'} | {r['load']:.2f} | {r['issue_closed']['rate']:.0f} | "
         f"{fmt_paced(r['issue_paced'])} | {r['call_closed']['rate']:.1f} | {fmt_paced(r['call_paced'])} | "
-        f"{r['evaluations']} ({r['evaluation_ms_mean']:.0f} / {r['evaluation_ms_max']:.0f} ms), {r['dropped']} | "
+        f"{r['evaluations']} ({r['evaluation_ms_mean']:.0f} / {r['evaluation_ms_max']:.0f} ms), {r['dropped']}"
+        f"{'; minute: %d' % r['minute_evaluations'] if r.get('minute_evaluations') else ''} | "
         f"{r['cpu_worker']:.2f} | {r['cpu_servers']:.2f} | {r['cpu_postgres']:.2f} | {r['cpu_machine']:.2f} | "
         f"{r['cpu_stolen']:.2f} |"
         for r in rounds
@@ -517,12 +542,12 @@ average at each round's start is in the rounds' table).
 
 Floor: {len(floor['halls'])} halls open 24 hours, {len(floor['services'])} services and four counters each,
 {len(floor['counters'])} counters open (an agent and a token each), {args.displays_per_hall} display socket(s)
-per hall (with none, the evaluations' broadcasts reach no socket); every round starts from the same copy of it. Servers and worker: DEBUG off, Redis channel layer,
+per hall (with none, the evaluations' broadcasts reach no socket); {WAITING_ON.format(n=args.waiting) if getattr(args, 'waiting', 0)
+    else WAITING_OFF} Every round starts from the same copy of it. Servers and worker: DEBUG off, Redis channel layer,
 cache and broker{extra}; `PLANNING_EVALUATE_EVERY_SECONDS` at its default (10 s) unless set above. The hook
 ON is `PLANNING_EVALUATE_ON_CHANGE=true` (the default): each change of a hall's line has the worker
 evaluate its warnings, at most once per hall in that interval, the halls changed within
-`PLANNING_EVALUATE_BATCH_SECONDS` (1 s) in one task; OFF is `false`. Celery beat does not run,
-so with the hook off nothing evaluates: the comparison is with no evaluation at all.
+`PLANNING_EVALUATE_BATCH_SECONDS` (1 s) in one task; OFF is `false`. {BEAT_ON if getattr(args, 'beat', False) else BEAT_OFF}
 
 Rounds, in this order: {order}. Each: issue, closed loop ({args.issue_count:,} tickets, {args.concurrency}
 clients); issue, open loop ({args.issue_rate:g} tickets/s for {args.paced_seconds:g} s); call next, closed
@@ -553,6 +578,19 @@ otherwise (the pairs disagree: the machine's noise is larger than the difference
 """
 
 
+WAITING_ON = """each service's line holds {n} waiting tickets and the
+wait warnings they raise when a round starts: a busy city at its peak, where every change of every line goes
+through the hook and the warnings hold their levels (`--waiting`)."""
+WAITING_OFF = """every line is empty when a round starts, so in the
+first minute every hall's warnings start and rise together, a storm of writes (`--waiting 0`)."""
+BEAT_ON = """Celery beat runs in the worker (`-B`) in
+every round, with the product's whole schedule, as deployed: the minute's evaluation of every hall and the
+sweeps run with the hook on and off alike, so the comparison is the hook's cost, what evaluating on change
+adds to the system as it runs without it."""
+BEAT_OFF = """Celery beat does not run,
+so with the hook off nothing evaluates: the comparison is with no evaluation at all (`--no-beat`)."""
+
+
 def fmt_paced(p: dict) -> str:
     lat = sorted(p["latencies"])
     bad = p["requests"] - p["ok"]
@@ -570,8 +608,9 @@ def main() -> int:
         sub.add_argument("--halls", type=int, required=True)
         sub.add_argument("--services", type=int, required=True)
         sub.add_argument("--open-counters", type=int, required=True)
+        sub.add_argument("--waiting", type=int, default=0)
         a = sub.parse_args()
-        build_floor(a.halls, a.services, a.open_counters)
+        build_floor(a.halls, a.services, a.open_counters, a.waiting)
         return 0
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -580,9 +619,15 @@ def main() -> int:
     parser.add_argument("--halls", type=int, default=200, help="halls (the city has 212)")
     parser.add_argument("--services", type=int, default=3)
     parser.add_argument("--open-counters", type=int, default=2, choices=range(1, 5), help="open counters per hall")
+    parser.add_argument("--waiting", type=int, default=6,
+                        help="tickets waiting in each service's line when a round starts, their warnings raised "
+                             "(a busy city at its peak); 0: every round starts from empty lines")
     parser.add_argument("--displays-per-hall", type=int, default=0,
                         help="display sockets per hall, opened 20 at a time (the evaluations' broadcasts reach them)")
     parser.add_argument("--servers", type=int, default=2, help="Daphne processes")
+    parser.add_argument("--beat", action=argparse.BooleanOptionalAction, default=True,
+                        help="run Celery beat in the worker in every round (the product as deployed); "
+                             "--no-beat: nothing evaluates with the hook off")
     parser.add_argument("--worker-nice", type=int, default=0,
                         help="the worker's nice value (0: the servers' priority; 10: below them, as deployed on shared cores)")
     parser.add_argument("--warmup", type=int, default=500, help="untimed tickets per round before the timed load")

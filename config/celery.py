@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun, task_prerun, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -30,6 +30,17 @@ def _refuse_unsafe_start(**kwargs):
         # Celery logs and swallows a signal receiver's exceptions; SystemExit it does not.
         print(refused, file=sys.stderr)
         raise SystemExit(1) from None
+
+
+@worker_process_init.connect
+def _keep_an_event_loop(**kwargs):
+    """A pool process sends its live messages (the displays' line, a live
+    floor) from one event loop kept for its life, and so over the channel
+    layer's pooled connections, instead of a new loop and connection a
+    message (queueing.events)."""
+    from queueing.events import keep_event_loop
+
+    keep_event_loop()
 
 
 @task_prerun.connect

@@ -143,6 +143,34 @@ DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+# A PostgreSQL streaming replica (hot standby) of DATABASE_URL, given the same
+# way: it adds the `replica` database, from which the reports, the city
+# reports and their exports read (queueing/reports/replica.py). No router:
+# the live floor, the services and the rollup refresh keep the primary.
+# Unset: the reports read the primary. In tests the replica is a mirror of
+# the test database, so a test run needs no second server.
+_replica_url = env.str("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    _replica = env.db_url_config(_replica_url)
+    if _replica["ENGINE"] != "django.db.backends.postgresql" or DATABASES["default"]["ENGINE"] != (
+            "django_prometheus.db.backends.postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a PostgreSQL replica of a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = {
+        # The primary's backend, pool and health checks; the replica's own address and role.
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        **{key: _replica.get(key, "") for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        # A report waits at most 3 s for a replica that does not answer, then reads the primary.
+        "OPTIONS": {**_replica.get("OPTIONS", {}), "connect_timeout": 3},
+        "TEST": {"MIRROR": "default"},
+    }
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"]["OPTIONS"]["pool"] = {**DATABASES["default"]["OPTIONS"]["pool"],
+                                                   "timeout": min(3.0, DATABASES["default"]["OPTIONS"]["pool"]["timeout"])}
+# Derived, not read from the environment: the reports read the replica when
+# there is one (the tests turn it on for the tests of the replica).
+REPORTS_FROM_REPLICA = "replica" in DATABASES
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -459,6 +487,12 @@ CELERY_BEAT_SCHEDULE.update({
 REPORTS_ROLLUP_EVERY_SECONDS = env.int("REPORTS_ROLLUP_EVERY_SECONDS", default=120)
 if REPORTS_ROLLUP_EVERY_SECONDS < 10:
     raise ImproperlyConfigured("REPORTS_ROLLUP_EVERY_SECONDS must be at least 10.")
+# With DATABASE_REPLICA_URL: while the replica is further behind the primary
+# than this many seconds (or cannot be reached), the reports read the primary
+# instead, and say so in the log.
+REPORTS_REPLICA_MAX_LAG_SECONDS = env.int("REPORTS_REPLICA_MAX_LAG_SECONDS", default=300)
+if REPORTS_REPLICA_MAX_LAG_SECONDS < 1:
+    raise ImproperlyConfigured("REPORTS_REPLICA_MAX_LAG_SECONDS must be at least 1.")
 CELERY_BEAT_SCHEDULE.update({
     "reports-rollups-refresh": {
         "task": "queueing.reports.tasks.rollups_refresh",

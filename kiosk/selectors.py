@@ -42,12 +42,13 @@ def sms_outbox(*, phone: str = "", limit: int = 50) -> QuerySet[SmsMessage]:
     return messages[:limit]
 
 
-def self_service_by_action(outlet_ids, start: datetime, end: datetime) -> list[dict]:
+def self_service_by_action(outlet_ids, start: datetime, end: datetime, *, using: str = "default") -> list[dict]:
     """Self-service on the kiosks of these outlets in [start, end), by
     action, most used first: `{action, total, ok, refused, failed}` (what
-    the reports show for a hall, a district or the city)."""
+    the reports show for a hall, a district or the city), read from the
+    database `using` (the reports may read a replica)."""
     rows = (
-        SelfServiceAction.objects.filter(kiosk__outlet_id__in=outlet_ids, at__gte=start, at__lt=end)
+        SelfServiceAction.objects.using(using).filter(kiosk__outlet_id__in=outlet_ids, at__gte=start, at__lt=end)
         .values("action")
         .annotate(total=Count("id"), ok=Count("id", filter=Q(result="ok")),
                   refused=Count("id", filter=Q(result="refused")), failed=Count("id", filter=Q(result="failed")))

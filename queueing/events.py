@@ -107,6 +107,13 @@ thread_state = threading.local()
 _send_lock = threading.Lock()
 
 
+def keep_event_loop() -> None:
+    """This thread sends from one event loop of its own from now on (a
+    Celery pool process: its sends reuse the channel layer's connections)."""
+    if getattr(thread_state, "runner", None) is None:
+        thread_state.runner = asyncio.Runner()
+
+
 def group_send(group: str, message: dict) -> None:
     """Send `message` to a channel-layer group, now."""
     layer = get_channel_layer()

@@ -2,7 +2,8 @@ import copy
 import uuid
 
 import pytest
-from django.db import connection
+from django.conf import settings as django_settings
+from django.db import connection, connections
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -11,6 +12,24 @@ from tests.live import GroupListener
 from tests.queueing.factories import build_floor
 
 pytest_plugins = ["tests.strict_skips", "pytester"]
+
+
+def _replica_for_the_run() -> None:
+    """The reports' `replica` database in every run: without
+    DATABASE_REPLICA_URL, a test mirror of the test database (as the
+    settings make a configured one), so the tests of the replica need no
+    second server. The reports read it only in the tests that turn
+    REPORTS_FROM_REPLICA on (tests/reports/test_replica.py); Django's test
+    cases refuse it to every test that does not ask for it."""
+    if "replica" in django_settings.DATABASES:
+        return
+    replica = copy.deepcopy(django_settings.DATABASES["default"])
+    replica["TEST"] = {"MIRROR": "default"}
+    django_settings.DATABASES["replica"] = replica
+    connections.configure_settings(None)  # the new alias gets Django's defaults too
+
+
+_replica_for_the_run()
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +50,8 @@ def _fresh_cache(settings):
     # refresh turn it on).
     settings.QUEUE_LIVE_REFRESH_MS = 0
     settings.QUEUE_COUNTS_REFRESH_MS = 0
+    # The reports read the primary, unless a test of the replica says otherwise.
+    settings.REPORTS_FROM_REPLICA = False
 
 
 @pytest.fixture

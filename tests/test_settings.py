@@ -17,7 +17,7 @@ PRODUCTION = {
 }
 # Set by the test command or the browser tests; each test here says what it wants.
 DROP = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYMENT_SANDBOX_SECRET", "PAYMENT_PROVIDER",
-        "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
+        "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "DATABASE_REPLICA_URL")
 
 
 def run(argv, **env):
@@ -103,3 +103,25 @@ def test_a_server_without_request_threads_is_refused_at_start():
 
     assert result.returncode != 0
     assert "HTTP_THREADS must be at least 1" in result.stderr
+
+
+def test_a_replica_url_adds_the_reports_replica_with_the_primarys_backend_and_pool():
+    show = ("from django.conf import settings; r = settings.DATABASES['replica']; "
+            "print(r['ENGINE'], r['HOST'], r['PORT'], r['NAME'], r['USER'], r['TEST']['MIRROR'], "
+            "r['OPTIONS']['pool']['max_size'] == settings.DATABASES['default']['OPTIONS']['pool']['max_size'], "
+            "settings.REPORTS_FROM_REPLICA)")
+
+    result = manage("shell", "-c", show, **{**PRODUCTION, "DATABASE_URL": "postgres://qms:secret@db.internal:5432/qms"},
+                    DATABASE_REPLICA_URL="postgres://qms_reports:secret@standby.internal:5433/qms")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "django_prometheus.db.backends.postgresql standby.internal 5433 qms qms_reports default True True")
+
+
+def test_a_replica_that_is_not_postgresql_is_refused_at_start():
+    result = manage("check", **{**PRODUCTION, "DATABASE_URL": "postgres://qms:secret@db.internal:5432/qms"},
+                    DATABASE_REPLICA_URL="sqlite:////tmp/qms-replica.sqlite3")
+
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL must be a PostgreSQL replica" in result.stderr

@@ -22,14 +22,14 @@ def hall_floor_group(outlet_code: str) -> str:
     return f"hall-{outlet_code}.floor"
 
 
-def _watch_key(outlet_id: int) -> str:
+def watch_key(outlet_id: int) -> str:
     return f"planning:floor:watched:{outlet_id}"
 
 
 def floor_watched(outlet_id: int) -> None:
     """A live floor page of the hall is open (on connect and every ping)."""
     try:
-        cache.set(_watch_key(outlet_id), 1, timeout=WATCH_SECONDS)
+        cache.set(watch_key(outlet_id), 1, timeout=WATCH_SECONDS)
     except Exception:  # noqa: BLE001 - the shared cache is down: every hall counts as watched
         logger.debug("Hall %s: floor watch not recorded, the shared cache is unavailable", outlet_id)
 
@@ -40,10 +40,10 @@ def halls_watched(outlet_ids) -> set[int]:
     page that opens gets the floor as it is then."""
     outlet_ids = list(outlet_ids)
     try:
-        found = cache.get_many([_watch_key(pk) for pk in outlet_ids])
+        found = cache.get_many([watch_key(pk) for pk in outlet_ids])
     except Exception:  # noqa: BLE001
         return set(outlet_ids)
-    return {pk for pk in outlet_ids if _watch_key(pk) in found}
+    return {pk for pk in outlet_ids if watch_key(pk) in found}
 
 
 def warning_payload(warning, suggestions=None) -> dict:

@@ -2,12 +2,15 @@
 tickets one by one, except a hall's latest rating comments and its kiosks'
 self-service actions (small, indexed reads).
 
-- `daily_rows(outlet, start, end)`: the contract's daily report
-- `hall_report(outlet, start, end, group)`: the report page: totals against
+- `daily_rows(outlet, period)`: the contract's daily report
+- `hall_report(outlet, period, group)`: the report page: totals against
   the period before, series, services, arrivals by weekday and hour,
   ratings, forecast against actual, self-service
-- `agent_rows(outlet, start, end)`, `counter_rows(...)`, `person_figures(user, ...)`
-- `city_report(outlets, start, end)`: districts and halls, ranked
+- `agent_rows(outlet, period)`, `counter_rows(...)`, `person_figures(user, ...)`
+- `city_report(outlets, period)`: districts and halls, ranked
+
+Each reads the database `using` names, and nothing else: the caller takes
+it from replica.reports_db() (a streaming replica, or the primary).
 """
 
 from collections import defaultdict
@@ -17,7 +20,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
@@ -83,21 +86,21 @@ def _span(period: Period) -> tuple[datetime, datetime]:
             timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time(0))))
 
 
-def _rows(model, outlet_ids, period: Period, **filters):
-    return model.objects.filter(outlet_id__in=outlet_ids, date__range=(period.start, period.end), **filters)
+def _rows(model, outlet_ids, period: Period, *, using: str, **filters):
+    return model.objects.using(using).filter(outlet_id__in=outlet_ids, date__range=(period.start, period.end), **filters)
 
 
 # --- The contract's daily report ------------------------------------------------------------
 
 
-def daily_rows(outlet: Outlet, period: Period, *, service: Service | None = None) -> list[dict]:
+def daily_rows(outlet: Outlet, period: Period, *, using: str, service: Service | None = None) -> list[dict]:
     """One row per business day of the period that had tickets."""
     by_day: dict[date, Tally] = defaultdict(Tally)
     if service is None:
-        for row in _rows(HallDay, [outlet.pk], period).only("date", *MEASURE_FIELDS):
+        for row in _rows(HallDay, [outlet.pk], period, using=using).only("date", *MEASURE_FIELDS):
             by_day[row.date].add(row)
     else:
-        for row in _rows(ServiceHour, [outlet.pk], period, service=service).only("date", *MEASURE_FIELDS):
+        for row in _rows(ServiceHour, [outlet.pk], period, using=using, service=service).only("date", *MEASURE_FIELDS):
             by_day[row.date].add(row)
     out = []
     for day, t in sorted(by_day.items()):
@@ -128,26 +131,27 @@ def _group_key(day: date, group: str) -> date:
     return day
 
 
-def hall_report(outlet: Outlet, period: Period, *, group: str = "day", service: Service | None = None) -> dict:
+def hall_report(outlet: Outlet, period: Period, *, using: str, group: str = "day",
+                service: Service | None = None) -> dict:
     """The hall's report for the period (and the same figures for the period before)."""
     ids = [outlet.pk]
     filters = {"service": service} if service else {}
     if service is None:
-        rows = list(_rows(HallDay, ids, period).only("date", *MEASURE_FIELDS))
-        before = tally_of(_rows(HallDay, ids, period.before()).only(*MEASURE_FIELDS))
+        rows = list(_rows(HallDay, ids, period, using=using).only("date", *MEASURE_FIELDS))
+        before = tally_of(_rows(HallDay, ids, period.before(), using=using).only(*MEASURE_FIELDS))
     else:
-        rows = list(_rows(ServiceHour, ids, period, **filters).only("date", *MEASURE_FIELDS))
-        before = tally_of(_rows(ServiceHour, ids, period.before(), **filters).only(*MEASURE_FIELDS))
+        rows = list(_rows(ServiceHour, ids, period, using=using, **filters).only("date", *MEASURE_FIELDS))
+        before = tally_of(_rows(ServiceHour, ids, period.before(), using=using, **filters).only(*MEASURE_FIELDS))
     total = tally_of(rows)
     series: dict[date, Tally] = defaultdict(Tally)
     for row in rows:
         series[_group_key(row.date, group)].add(row)
 
-    hours = _rows(ServiceHour, ids, period, **filters)
+    hours = _rows(ServiceHour, ids, period, using=using, **filters)
     per_service: dict[int, Tally] = defaultdict(Tally)
     for row in hours.only("service_id", *MEASURE_FIELDS):
         per_service[row.service_id].add(row)
-    names = {s.pk: s for s in Service.objects.filter(pk__in=per_service)}
+    names = {s.pk: s for s in Service.objects.using(using).filter(pk__in=per_service)}
     heat = (
         hours.annotate(weekday=ExtractIsoWeekDay("date")).values("weekday", "hour").annotate(n=Sum("issued"))
         .order_by()
@@ -183,13 +187,15 @@ def hall_report(outlet: Outlet, period: Period, *, group: str = "day", service: 
             for row in heat if row["n"]
         ],
         "by_hour": [{"hour": h, "issued": n} for h, n in sorted(by_hour.items())],
-        "ratings": _ratings(outlet, period, total, service),
-        "forecast": _forecast_against_actual(outlet, period, service, rows if service is None else None),
-        "self_service": self_service_rows([outlet.pk], period),
+        "ratings": _ratings(outlet, period, total, service, using=using),
+        "forecast": _forecast_against_actual(outlet, period, service, rows if service is None else None,
+                                             using=using),
+        "self_service": self_service_rows([outlet.pk], period, using=using),
     }
 
 
-def _latest_comments(outlet: Outlet, period: Period, service: Service | None, latest: int) -> list[dict]:
+def _latest_comments(outlet: Outlet, period: Period, service: Service | None, latest: int, *,
+                     using: str) -> list[dict]:
     """The latest rating comments on the hall's tickets of the period. The
     hall's tickets of the period come first, by their index, and then their
     ratings: left to itself the planner may walk every rating or every
@@ -199,14 +205,14 @@ def _latest_comments(outlet: Outlet, period: Period, service: Service | None, la
         "WHERE outlet_id = %s AND business_date BETWEEN %s AND %s{by_service}) "
         "SELECT r.score, r.comment, r.created_at, t.service_id FROM t JOIN {rating} r ON r.ticket_id = t.id "
         "WHERE r.comment <> '' ORDER BY r.created_at DESC LIMIT %s"
-    ).format(ticket=connection.ops.quote_name(Ticket._meta.db_table),
-             rating=connection.ops.quote_name(TicketRating._meta.db_table),
+    ).format(ticket=connections[using].ops.quote_name(Ticket._meta.db_table),
+             rating=connections[using].ops.quote_name(TicketRating._meta.db_table),
              by_service=" AND service_id = %s" if service is not None else "")
     params = [outlet.pk, period.start, period.end, *([service.pk] if service is not None else []), latest]
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    names = dict(Service.objects.filter(pk__in={row[3] for row in rows}).values_list("pk", "name_zh"))
+    names = dict(Service.objects.using(using).filter(pk__in={row[3] for row in rows}).values_list("pk", "name_zh"))
     return [
         {"score": score, "comment": comment, "service": names.get(service_id, ""),
          "at": timezone.localtime(_aware(created_at)).isoformat()}
@@ -221,20 +227,22 @@ def _aware(moment):
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, dt_timezone.utc)
 
 
-def _ratings(outlet: Outlet, period: Period, total: Tally, service: Service | None, latest: int = 10) -> dict:
+def _ratings(outlet: Outlet, period: Period, total: Tally, service: Service | None, latest: int = 10, *,
+             using: str) -> dict:
     return {
         "count": total.ratings,
         "average": None if total.avg_rating is None else round(total.avg_rating, 2),
         "distribution": list(total.rating_counts),
-        "comments": _latest_comments(outlet, period, service, latest),
+        "comments": _latest_comments(outlet, period, service, latest, using=using),
     }
 
 
-def _forecast_against_actual(outlet: Outlet, period: Period, service: Service | None, day_rows) -> list[dict]:
+def _forecast_against_actual(outlet: Outlet, period: Period, service: Service | None, day_rows, *,
+                             using: str) -> list[dict]:
     """Per day: arrivals as the night's forecast said, against tickets taken."""
     from queueing.planning.models import ArrivalForecast
 
-    forecast = ArrivalForecast.objects.filter(outlet=outlet)
+    forecast = ArrivalForecast.objects.using(using).filter(outlet=outlet)
     if service is not None:
         forecast = forecast.filter(service=service)
     start, end = _span(period)
@@ -248,7 +256,7 @@ def _forecast_against_actual(outlet: Outlet, period: Period, service: Service | 
         return []
     if day_rows is None:
         actual = dict(
-            _rows(ServiceHour, [outlet.pk], period, service=service).values("date").annotate(n=Sum("issued"))
+            _rows(ServiceHour, [outlet.pk], period, using=using, service=service).values("date").annotate(n=Sum("issued"))
             .values_list("date", "n")
         )
     else:
@@ -260,30 +268,31 @@ def _forecast_against_actual(outlet: Outlet, period: Period, service: Service | 
     ]
 
 
-def self_service_rows(outlet_ids, period: Period) -> list[dict]:
+def self_service_rows(outlet_ids, period: Period, *, using: str) -> list[dict]:
     """Kiosk self-service at these outlets in the period, by action: done,
     refused, failed. The kiosks keep these; REPORTS_SELF_SERVICE_SOURCE
-    names the function that counts them (the kiosk app's by default)."""
+    names the function that counts them (the kiosk app's by default), called
+    as `(outlet_ids, start, end, using=alias)`."""
     start, end = _span(period)
-    return import_string(settings.REPORTS_SELF_SERVICE_SOURCE)(outlet_ids, start, end)
+    return import_string(settings.REPORTS_SELF_SERVICE_SOURCE)(outlet_ids, start, end, using=using)
 
 
-def self_service_by_kind(outlets, period: Period) -> dict:
+def self_service_by_kind(outlets, period: Period, *, using: str) -> dict:
     """Kiosk self-service at `outlets` (a queryset: owned halls and the other
     outlets with kiosks alike) in the period: by action, and by kind of
     outlet."""
     ids_by_kind: dict[str, list[int]] = defaultdict(list)
-    for pk, kind in outlets.filter(kiosks__isnull=False).distinct().values_list("pk", "kind"):
+    for pk, kind in outlets.using(using).filter(kiosks__isnull=False).distinct().values_list("pk", "kind"):
         ids_by_kind[kind].append(pk)
     every = [pk for ids in ids_by_kind.values() for pk in ids]
     by_kind = []
     for kind, label in OutletKind.choices:
         if not ids_by_kind.get(kind):
             continue
-        rows = self_service_rows(ids_by_kind[kind], period)
+        rows = self_service_rows(ids_by_kind[kind], period, using=using)
         by_kind.append({"kind": kind, "label": label, "outlets_with_kiosks": len(ids_by_kind[kind]),
                         "total": sum(r["total"] for r in rows), "ok": sum(r["ok"] for r in rows)})
-    return {"actions": self_service_rows(every, period) if every else [], "by_kind": by_kind}
+    return {"actions": self_service_rows(every, period, using=using) if every else [], "by_kind": by_kind}
 
 
 # --- People and counters --------------------------------------------------------------------------
@@ -309,13 +318,13 @@ SUMMED = ("served", "no_show", "handle_seconds", "busy_seconds", "paused_seconds
           "rating_sum")
 
 
-def agent_rows(outlet: Outlet, period: Period) -> list[dict]:
+def agent_rows(outlet: Outlet, period: Period, *, using: str) -> list[dict]:
     """Per person at the hall over the period (the contract's agents report, and more)."""
     rows = (
-        _rows(AgentDay, [outlet.pk], period).values("user_id")
+        _rows(AgentDay, [outlet.pk], period, using=using).values("user_id")
         .annotate(**{name: Sum(name) for name in SUMMED}, days=Count("date", distinct=True)).order_by()
     )
-    users = get_user_model().objects.in_bulk([r["user_id"] for r in rows])
+    users = get_user_model().objects.using(using).in_bulk([r["user_id"] for r in rows])
     out = []
     for row in rows:
         user = users.get(row["user_id"])
@@ -325,12 +334,12 @@ def agent_rows(outlet: Outlet, period: Period) -> list[dict]:
     return sorted(out, key=lambda r: (-r["served"], r["agent"]))
 
 
-def counter_rows(outlet: Outlet, period: Period) -> list[dict]:
+def counter_rows(outlet: Outlet, period: Period, *, using: str) -> list[dict]:
     rows = (
-        _rows(AgentDay, [outlet.pk], period).values("counter_id")
+        _rows(AgentDay, [outlet.pk], period, using=using).values("counter_id")
         .annotate(**{name: Sum(name) for name in SUMMED}).order_by()
     )
-    counters = Counter.objects.in_bulk([r["counter_id"] for r in rows])
+    counters = Counter.objects.using(using).in_bulk([r["counter_id"] for r in rows])
     return sorted(
         ({"counter": counters[r["counter_id"]].number, "label": counters[r["counter_id"]].label, **_people_figures(r)}
          for r in rows if r["counter_id"] in counters),
@@ -338,9 +347,9 @@ def counter_rows(outlet: Outlet, period: Period) -> list[dict]:
     )
 
 
-def person_figures(user, period: Period) -> dict:
+def person_figures(user, period: Period, *, using: str) -> dict:
     """The person's own figures over the period, all halls together."""
-    row = AgentDay.objects.filter(user=user, date__range=(period.start, period.end)).aggregate(
+    row = AgentDay.objects.using(using).filter(user=user, date__range=(period.start, period.end)).aggregate(
         **{name: Sum(name) for name in SUMMED}
     )
     row = {k: v or 0 for k, v in row.items()}
@@ -350,13 +359,13 @@ def person_figures(user, period: Period) -> dict:
 # --- The city ---------------------------------------------------------------------------------
 
 
-def city_report(outlets, period: Period) -> dict:
+def city_report(outlets, period: Period, *, using: str) -> dict:
     """Every hall's figures over the period from its day rollups, their
     districts' and the city's, ranked (a month of the whole city is a few
     thousand rows)."""
     outlets = {o.pk: o for o in outlets}
     per_hall: dict[int, Tally] = defaultdict(Tally)
-    rows = _rows(HallDay, list(outlets), period).values_list("outlet_id", *MEASURE_FIELDS, named=True)
+    rows = _rows(HallDay, list(outlets), period, using=using).values_list("outlet_id", *MEASURE_FIELDS, named=True)
     for row in rows.iterator(chunk_size=2000):
         per_hall[row.outlet_id].add(row)
     per_district: dict[str, Tally] = defaultdict(Tally)

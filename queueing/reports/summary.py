@@ -51,19 +51,21 @@ def _minutes(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds / 60:.1f}"
 
 
-def hall_day_summary(outlet: Outlet, day: date) -> HallSummary:
-    """The hall's business day `day`, from its rollups and its warnings."""
+def hall_day_summary(outlet: Outlet, day: date, *, using: str) -> HallSummary:
+    """The hall's business day `day`, from its rollups and its warnings, read
+    from the database `using`."""
     target = settings.PLANNING_TARGET_SERVICE_LEVEL
     period = Period(day, day)
-    total = tally_of(HallDay.objects.filter(outlet=outlet, date=day))
-    before = tally_of(HallDay.objects.filter(outlet=outlet, date=day - timedelta(days=7)))
+    total = tally_of(HallDay.objects.using(using).filter(outlet=outlet, date=day))
+    before = tally_of(HallDay.objects.using(using).filter(outlet=outlet, date=day - timedelta(days=7)))
     summary = HallSummary(hall=outlet, day=day, figures=figures(total), week_before=figures(before))
 
     per_service: dict[int, Tally] = defaultdict(Tally)
-    for row in ServiceHour.objects.filter(outlet=outlet, date=day):
+    for row in ServiceHour.objects.using(using).filter(outlet=outlet, date=day):
         per_service[row.service_id].add(row)
-    names = {s.pk: s for s in Service.objects.filter(pk__in=per_service)}
-    targets = {hs.service_id: hs.target_wait for hs in HallService.objects.filter(outlet=outlet).select_related("service")}
+    names = {s.pk: s for s in Service.objects.using(using).filter(pk__in=per_service)}
+    targets = {hs.service_id: hs.target_wait
+               for hs in HallService.objects.using(using).filter(outlet=outlet).select_related("service")}
     for sid, t in sorted(per_service.items(), key=lambda kv: -kv[1].issued):
         summary.services.append({"name": names[sid].name_zh, "name_en": names[sid].name_en,
                                  "target_minutes": round(targets.get(sid, 600) / 60), **figures(t)})
@@ -72,7 +74,7 @@ def hall_day_summary(outlet: Outlet, day: date) -> HallSummary:
     # A 24-hour hall's day ends the next morning: the small hours' warnings
     # count with it, as its tickets do.
     end = max(end, business_day_close_at(outlet, day) or end)
-    warnings = PeakWarning.objects.filter(outlet=outlet, started_at__gte=start, started_at__lt=end)
+    warnings = PeakWarning.objects.using(using).filter(outlet=outlet, started_at__gte=start, started_at__lt=end)
     warnings = warnings.exclude(kind=WarningKind.PREDICTED)
     by_level: dict[str, int] = defaultdict(int)
     longest = 0.0
@@ -85,7 +87,7 @@ def hall_day_summary(outlet: Outlet, day: date) -> HallSummary:
 
     summary.low_ratings = [
         {"score": r.score, "comment": r.comment, "number": r.ticket.number, "service": r.ticket.service.name_zh}
-        for r in TicketRating.objects.filter(ticket__outlet=outlet, ticket__business_date=day, score__lte=LOW_RATING)
+        for r in TicketRating.objects.using(using).filter(ticket__outlet=outlet, ticket__business_date=day, score__lte=LOW_RATING)
         .select_related("ticket__service").order_by("created_at")[:10]
     ]
 

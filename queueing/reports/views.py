@@ -5,7 +5,9 @@ reports for any period; a hall's audit log (/manage/{code}/audit/) for its
 managers and city operations. Server-rendered with what is known now; the figures
 come from the reports API (static/reports/hall_reports.js; city.js polls
 /api/v1/city/overview/ and reads /api/v1/city/reports/ and a hall's
-/api/v1/halls/{code}/reports/)."""
+/api/v1/halls/{code}/reports/). When the reports read a streaming replica,
+the pages say how far behind its figures are (and the scripts keep that
+line current from each answer's `replica_lag_seconds`)."""
 
 from datetime import timedelta
 
@@ -24,6 +26,7 @@ from .api.audit import AuditQuerySerializer, audit_readable_hall, audit_window
 from .api.city import overview_scope
 from .audit import AUDIT_KINDS, hall_audit, hall_audit_actors
 from .city import city_overview_kept
+from .replica import reports_db
 
 OVERVIEW_EVERY_SECONDS = 15
 AUDIT_PAGE_SIZE = 50
@@ -40,6 +43,7 @@ def manage_reports(request, code):
         "today": business_day_live(outlet),
         "reads_people": user_reads_people(request.user, outlet),
         "several_halls": several_halls(request.user),
+        "replica_lag_seconds": reports_db().lag_seconds,
     })
 
 
@@ -107,4 +111,5 @@ def city_page(request):
         "today": today,
         "month_start": today.replace(day=1),
         "poll_seconds": OVERVIEW_EVERY_SECONDS,
+        "replica_lag_seconds": reports_db().lag_seconds,
     })

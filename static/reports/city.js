@@ -266,6 +266,15 @@
     el.textContent = message || "";
   }
 
+  // How far behind the report's figures are when read from the streaming replica (null: the primary).
+  function showLag(seconds) {
+    const box = $("[data-replica-lag]");
+    const behind = seconds !== null && seconds !== undefined;
+    box.innerHTML = behind
+      ? `数据延迟约 ${esc(seconds)} 秒 <span class="en">Figures about ${esc(seconds)} s behind</span>` : "";
+    box.hidden = !behind;
+  }
+
   async function getJson(url) {
     const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
     const body = await res.json().catch(() => null);
@@ -296,6 +305,7 @@
     if (r.district) params.district = r.district;
     const data = await getJson(root.dataset.reportsUrl + "?" + new URLSearchParams(params));
     r.data = data;
+    showLag(data.replica_lag_seconds);
     $("[data-level-city]").hidden = false;
     $("[data-level-hall]").hidden = true;
     figureCards(data.city, ["营业厅", "Halls", num(data.halls.length)]);
@@ -339,6 +349,7 @@
     if (r.service) params.service = r.service.code;
     const data = await getJson(base + "?" + new URLSearchParams(params));
     r.data = data;
+    showLag(data.replica_lag_seconds);
     $("[data-level-city]").hidden = true;
     $("[data-level-hall]").hidden = false;
     figureCards(data.totals);

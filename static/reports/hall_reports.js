@@ -388,6 +388,14 @@
     $("[data-service-filter]").hidden = !state.service;
   }
 
+  // How far behind the figures are when they were read from the streaming replica (null: the primary).
+  function drawLag(seconds) {
+    const box = $("[data-replica-lag]");
+    const behind = seconds !== null && seconds !== undefined;
+    box.replaceChildren(...(behind ? [`数据延迟约 ${seconds} 秒 `, el("span", { className: "en" }, `Figures about ${seconds} s behind`)] : []));
+    box.hidden = !behind;
+  }
+
   async function loadPeople(mine) {
     if (!READS_PEOPLE) return;
     const errorBox = $("[data-agents-error]");
@@ -426,6 +434,7 @@
     }
     if (mine !== generation) return;
     $("[data-loading]").hidden = true;
+    drawLag(report.replica_lag_seconds);
     const service = report.services.find((s) => s.code === state.service);
     $("[data-service-name]").textContent = service ? service.name : state.service;
     drawTiles(report);

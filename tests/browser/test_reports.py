@@ -66,6 +66,22 @@ def test_the_key_figures_are_the_constructed_days(new_page, hall, screenshot):
     screenshot(page, "manage-reports")
 
 
+def test_the_page_says_how_far_behind_figures_read_from_a_replica_are(new_page, hall):
+    page = signed_in_page(new_page, hall.manager, 1280, 900)
+
+    def from_a_replica(route):
+        # The report as the server answers it from a replica 42 s behind
+        # (the server's side: tests/reports/test_replica.py).
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "replica_lag_seconds": 42})
+
+    page.route(re.compile(r"/api/v1/halls/RPT-B/reports/[?]"), from_a_replica)
+    page.goto("/manage/RPT-B/reports/")
+    page.wait_for_function(LOADED.format(1))
+
+    expect(page.locator("[data-replica-lag]")).to_have_text("数据延迟约 42 秒 Figures about 42 s behind")
+
+
 def test_the_period_is_compared_with_the_one_before(new_page, hall):
     page = open_reports(new_page, hall.manager)
 

@@ -208,6 +208,21 @@ def test_a_batch_evaluation_sends_nothing_to_a_hall_nobody_watches(hall, listen)
     assert listener.settle(quiet=0.5) == []
 
 
+def test_a_batch_evaluation_that_starts_a_warning_tells_no_floor_nobody_watches(hall, listen,
+                                                                                django_capture_on_commit_callbacks):
+    from queueing.planning.events import hall_floor_group
+    from queueing.planning.models import PeakWarning
+
+    listener = listen(hall_floor_group(hall.hall.code))
+    for _ in range(4):
+        queue.ticket_issue(outlet=hall.hall, service_code="payment", channel="kiosk")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.warnings_evaluate_halls(outlet_ids=[hall.hall.pk])
+
+    assert PeakWarning.objects.filter(outlet=hall.hall).exists() and listener.settle(quiet=0.5) == []
+
+
 # --- Requests to open a counter ----------------------------------------------------------------
 
 

@@ -17,8 +17,8 @@ from queueing import events as queue_events
 from queueing import services as queue
 from queueing.models import CounterRequest, HallDiversion, HallNotice
 from queueing.planning import services
+from queueing.planning.levels import level_for
 from queueing.planning.models import PeakWarning, Suggestion, WarningChange, WarningKind
-from queueing.planning.services.warnings import level_for
 from sms.models import SmsMessage
 from tests.halls.factories import UserFactory, member
 from tests.queueing.factories import build_floor
@@ -533,6 +533,84 @@ def test_a_batch_takes_its_halls_once(hall, settings, django_capture_on_commit_c
     PeakWarning.objects.all().delete()
 
     assert tasks.warnings_evaluate_pending() == 0 and active(hall) is None
+
+
+@pytest.fixture
+def kept(hall, settings, django_capture_on_commit_callbacks):
+    """Three payment tickets waiting (a wait warning), the hall evaluated and
+    its levels kept; changes then claim an evaluation at once, in batches."""
+    from queueing.planning import signals
+
+    settings.PLANNING_EVALUATE_EVERY_SECONDS = 0
+    settings.PLANNING_EVALUATE_BATCH_SECONDS = 1
+    signals._last_claimed.clear()
+    take(hall, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate(hall)
+    assert active(hall).level == "warning"
+    pending_halls()
+    return hall
+
+
+def pending_halls() -> set[int]:
+    """The halls waiting for an evaluation on change (and none after)."""
+    from config.cache import cache_set_take
+    from queueing.planning import signals
+
+    cache.delete(signals.BATCH_KEY)
+    return {int(pk) for pk in cache_set_take(cache, signals.PENDING_KEY)}
+
+
+def test_a_change_that_moves_no_wait_level_waits_for_the_minute(kept, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        take(kept, 1)  # 480 s against a target of 300: still a warning, not yet critical
+
+    assert kept.hall.pk not in pending_halls()
+
+
+def test_a_change_that_raises_a_wait_level_has_the_hall_evaluated(kept, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        take(kept, 3)  # 720 s: past twice the target
+
+    assert kept.hall.pk in pending_halls()
+
+
+def test_a_change_that_ends_a_wait_level_has_the_hall_evaluated(kept, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        serve_one(kept)
+        serve_one(kept)
+
+    assert kept.hall.pk in pending_halls()
+
+
+def test_every_change_of_a_hall_whose_live_floor_is_open_is_evaluated(kept, django_capture_on_commit_callbacks):
+    from queueing.planning.events import floor_watched
+
+    floor_watched(kept.hall.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        take(kept, 1)
+
+    assert kept.hall.pk in pending_halls()
+
+
+def test_a_change_of_a_hall_whose_levels_are_not_kept_is_evaluated(kept, django_capture_on_commit_callbacks):
+    from queueing.planning.levels import levels_key
+
+    cache.delete(levels_key(kept.hall.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        take(kept, 1)
+
+    assert kept.hall.pk in pending_halls()
+
+
+def test_the_levels_kept_follow_the_evaluation(kept, django_capture_on_commit_callbacks):
+    from queueing.planning.levels import levels_key
+
+    take(kept, 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate(kept)
+
+    assert cache.get(levels_key(kept.hall.pk))[kept.payment.pk] == (300.0, "critical")
 
 
 def test_the_minute_task_evaluates_every_hall(hall, celery_eager):

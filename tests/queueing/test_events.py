@@ -136,3 +136,26 @@ def test_a_lost_sequence_starts_again_above_every_number_given_before(floor):
 
     assert given == list(range(given[0], given[0] + 50))
     assert after > given[-1]
+
+
+def test_a_worker_process_sends_every_message_from_the_event_loop_it_keeps(listen):
+    """A Celery pool process keeps one event loop (config/celery.py): its
+    messages reach the groups, one after another, however many it sends."""
+    import threading
+
+    listener = listen("hall-LOOP.display")
+    sent = []
+
+    def worker():
+        events.keep_event_loop()
+        sent.append(events.thread_state.runner)
+        for n in range(3):
+            events.send_to_group("hall-LOOP.display", {"type": "alert", "n": n})
+        sent.append(events.thread_state.runner)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(10)
+    sent[0].close()
+
+    assert sent[0] is sent[1] and [m["n"] for m in listener.wait_for(lambda m: len(m) >= 3)] == [0, 1, 2]

@@ -165,6 +165,13 @@ def test_the_services_table_comes_as_csv(manager, day):
     assert answer.content.decode("utf-8-sig").splitlines()[1].startswith("payment,")
 
 
+def test_a_report_read_from_the_primary_says_it_is_not_behind(manager, day):
+    answer = client_of(manager).get(f"/api/v1/halls/{day.hall.code}/reports/?{RANGE}")
+
+    assert answer.json()["replica_lag_seconds"] is None
+    assert "X-Replica-Lag" not in answer
+
+
 # --- My figures ----------------------------------------------------------------------------------------
 
 

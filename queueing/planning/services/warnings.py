@@ -11,9 +11,10 @@ arrivals of the last 15 minutes against the capacity of the counters open
 for the service, a counter paused longer than the hall allows, and a
 display or kiosk that went quiet while the hall is open.
 
-A hall is evaluated after every change of its line (the queue's refresher,
-throttled per hall: PLANNING_EVALUATE_EVERY_SECONDS) and every minute by
-Celery beat (warnings_evaluate_all). A new or raised warning a customer would
+Every change of a hall's line is checked against the wait levels its last
+evaluation kept (levels.py); a change that moves one has the hall evaluated
+(throttled per hall: PLANNING_EVALUATE_EVERY_SECONDS, see signals.py), and
+Celery beat evaluates every hall every minute (warnings_evaluate_all). A new or raised warning a customer would
 notice puts a line on the hall's wall displays; a critical one texts the
 hall's managers, once per warning and level; every evaluation goes to the
 manager's live floor.
@@ -36,6 +37,7 @@ from sms.services import sms_queue
 
 from .. import events
 from ..floor import HallFloor, hall_floor, halls_floors
+from ..levels import level_for, wait_levels_keep, wait_thresholds
 from ..models import (
     LEVEL_RANK,
     PeakWarning,
@@ -49,7 +51,6 @@ from .suggestions import NearbyHalls, possible_suggestions, suggestions_diff
 
 logger = logging.getLogger(__name__)
 
-END_FACTOR = 0.8
 # Arrivals against capacity, as a ratio.
 ARRIVAL_THRESHOLDS = {WarningLevel.NOTICE: 0.85, WarningLevel.WARNING: 1.0, WarningLevel.CRITICAL: 1.5}
 # Fewer arrivals than this in 15 minutes say nothing about capacity.
@@ -76,19 +77,6 @@ class Reading:
     message: str
 
 
-def level_for(figure: float, thresholds: dict, current: str | None) -> str | None:
-    """The level a figure puts a warning at, given the level it is at: the
-    highest level whose threshold it passes, or the current level (or one
-    below it) as long as the figure stays at or above 0.8 x that level's
-    threshold."""
-    levels = sorted(thresholds, key=LEVEL_RANK.get)
-    entered = [level for level in levels if figure > thresholds[level]]
-    kept = [level for level in levels if current is not None and LEVEL_RANK[level] <= LEVEL_RANK[current]
-            and figure >= END_FACTOR * thresholds[level]]
-    candidates = entered + kept
-    return max(candidates, key=LEVEL_RANK.get) if candidates else None
-
-
 def _minutes(seconds: float) -> int:
     return max(0, math.ceil(seconds / 60))
 
@@ -100,8 +88,7 @@ def readings(floor: HallFloor) -> list[Reading]:
         target = float(s.target_wait_seconds)
         subject = f"service:{s.service_id}"
         found.append(Reading(
-            WarningKind.WAIT, subject, s.service_id, float(s.estimated_wait_seconds),
-            {WarningLevel.NOTICE: 0.75 * target, WarningLevel.WARNING: target, WarningLevel.CRITICAL: 2 * target},
+            WarningKind.WAIT, subject, s.service_id, float(s.estimated_wait_seconds), wait_thresholds(target),
             f"{s.name}新取号预计等候约{_minutes(s.estimated_wait_seconds)}分钟（目标{_minutes(target)}分钟）/ "
             f"{s.name_en}: a ticket taken now waits about {_minutes(s.estimated_wait_seconds)} min "
             f"(target {_minutes(target)} min)",
@@ -233,18 +220,27 @@ def _evaluate(floors: dict, now: datetime, *, always_tell: bool, floor_only: boo
         active[(warning.outlet_id, warning.kind, warning.subject)] = warning
     notices = {n.outlet_id: n for n in HallNotice.objects.filter(outlet_id__in=ids)}
     nearby = NearbyHalls(floors)
-    watched = events.halls_watched(ids) if floor_only else set()
-    risen, told = [], []
+    # The halls with a live floor page open: only they hear their floor (a
+    # hall evaluated on request always does).
+    watched = set(ids) if always_tell and not floor_only else events.halls_watched(ids)
+    risen, told, levels = [], [], {}
     for pk, floor in floors.items():
         try:
             plan = _plan(floor, {k[1:]: w for k, w in active.items() if k[0] == pk}, now, nearby)
             if plan["writes"] or (always_tell and not floor_only):
-                risen += _apply(floor, plan, notices.get(pk), now, nearby)
+                applied = _apply(floor, plan, notices.get(pk), now, nearby, told=pk in watched)
+                if applied is None:  # another evaluation of the hall holds it; its levels are its own
+                    continue
+                risen += applied
             elif always_tell and pk in watched:
                 # Nothing to write: a live floor open on the hall hears the new line alone.
                 told.append((floor, plan["current"]))
+            levels[pk] = plan["wait_levels"]
         except Exception:  # noqa: BLE001 - one hall's trouble must not stop the others
             logger.exception("Evaluating the warnings of hall %s failed", floor.outlet.code)
+    # Kept after commit (the callers' transactions, if any): a change of the
+    # line that moves none of them needs no evaluation (levels.py).
+    transaction.on_commit(lambda: wait_levels_keep(levels), robust=True)
     events.send_floors(told)
     return risen
 
@@ -280,17 +276,24 @@ def _plan(floor: HallFloor, active: dict, now: datetime, nearby) -> dict:
             plan["suggest"].append((warning, [], list(warning.open_suggestions), []))
     plan["writes"] = any(plan[k] for k in ("end", "raise", "lower", "refresh", "start", "suggest"))
     plan["current"] = [w for w, _, _ in after.values()]
+    waits = {reading.service_id: level for _, level, reading in after.values() if reading.kind == WarningKind.WAIT}
+    waits.update({reading.service_id: level for reading, level in plan["start"] if reading.kind == WarningKind.WAIT})
+    plan["wait_levels"] = {s.service_id: (float(s.target_wait_seconds), waits.get(s.service_id))
+                           for s in floor.services}
     return plan
 
 
-def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[PeakWarning]:
+def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby, *, told: bool = True
+           ) -> list[PeakWarning] | None:
+    """Write the plan; the warnings that started or rose (None: another
+    evaluation of the hall is writing, and this one wrote nothing)."""
     outlet = floor.outlet
     risen, changes = [], []
     with transaction.atomic():
         # The hall's row orders its evaluations (no-key: taking tickets, which
         # only reference the hall, is never blocked by it).
         if not Outlet.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=outlet.pk).exists():
-            return []
+            return None
         for warning in plan["end"]:
             warning.ended_at = now
             changes.append(_change(warning, WarningChangeKind.ENDED, now))
@@ -310,18 +313,8 @@ def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[
                     changes.append(_change(warning, WarningChangeKind.LOWERED, now))
                 updated.append(warning)
         PeakWarning.objects.bulk_update(updated, ["level", "figure", "message", "threshold", "raised_at", "peak_level"])
-        started = []
-        for reading, level in plan["start"]:
-            try:
-                with transaction.atomic():
-                    warning = PeakWarning.objects.create(
-                        outlet=outlet, kind=reading.kind, service_id=reading.service_id, subject=reading.subject,
-                        level=level, peak_level=level, figure=reading.figure, threshold=reading.thresholds[level],
-                        message=reading.message, started_at=now,
-                    )
-            except IntegrityError:  # started meanwhile by an evaluation that ran without the hall's lock
-                continue
-            started.append(warning)
+        started = _start(outlet, plan["start"], now)
+        for warning in started:
             changes.append(_change(warning, WarningChangeKind.STARTED, now))
             risen.append(warning)
         WarningChange.objects.bulk_create(changes)
@@ -344,8 +337,34 @@ def _apply(floor: HallFloor, plan: dict, notice, now: datetime, nearby) -> list[
         if retexted:
             Suggestion.objects.bulk_update(retexted, ["text"])
         current = plan["current"] + started
-        _tell(outlet, floor, risen, current, notice, now)
+        _tell(outlet, floor, risen, current, notice, now, told=told)
     return risen
+
+
+def _start(outlet, starts, now) -> list[PeakWarning]:
+    """The warnings that start, written together (one at a time if one of
+    them was started meanwhile by an evaluation that ran without the hall's
+    lock: that one is left out)."""
+    fresh = [PeakWarning(outlet=outlet, kind=reading.kind, service_id=reading.service_id, subject=reading.subject,
+                         level=level, peak_level=level, figure=reading.figure, threshold=reading.thresholds[level],
+                         message=reading.message, started_at=now) for reading, level in starts]
+    if not fresh:
+        return []
+    try:
+        with transaction.atomic():
+            return PeakWarning.objects.bulk_create(fresh)
+    except IntegrityError:
+        pass
+    started = []
+    for warning in fresh:
+        warning.pk = None
+        try:
+            with transaction.atomic():
+                warning.save(force_insert=True)
+        except IntegrityError:
+            continue
+        started.append(warning)
+    return started
 
 
 def _customer_line(warning: PeakWarning, floor: HallFloor) -> str:
@@ -357,8 +376,9 @@ def _customer_line(warning: PeakWarning, floor: HallFloor) -> str:
     return f"{service.name}业务当前等候较长，敬请谅解 / {service.name_en}: longer waits than usual now"
 
 
-def _tell(outlet, floor, risen, current, notice, now) -> None:
-    """The displays' line, the managers' texts and the live floor (after commit)."""
+def _tell(outlet, floor, risen, current, notice, now, *, told: bool = True) -> None:
+    """The displays' line, the managers' texts and (`told`: a live floor page
+    is open) the live floor, after commit."""
     facing = [w for w in current if w.kind in CUSTOMER_KINDS]
     ours = notice is None or notice.source == NOTICE_SOURCE
     if facing and ours:
@@ -379,7 +399,8 @@ def _tell(outlet, floor, risen, current, notice, now) -> None:
         for phone in managers:
             sms_queue(to=phone, text=f"【客流预警】{outlet.name}：{warning.message.split(' / ')[0]}",
                       purpose="peak_warning", dedupe_key=f"warning-{warning.pk}-{warning.level}-{phone}")
-    events.broadcast_floor_on_commit(outlet.code, floor, current)
+    if told:
+        events.broadcast_floor_on_commit(outlet.code, floor, current)
 
 
 def warning_acknowledge(*, warning_id: int, actor, now: datetime | None = None) -> PeakWarning:

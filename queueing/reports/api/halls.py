@@ -1,6 +1,11 @@
 """A hall's reports (CONTRACT.md: the daily and agents reports) and the
 report page's data; a person's own figures. Every table also comes as CSV
-and XLSX (`?format=csv|xlsx`)."""
+and XLSX (`?format=csv|xlsx`).
+
+Who may read what, and the input, are decided on the primary; the figures
+are read where replica.reports_db() says. Figures read from a streaming
+replica carry `X-Replica-Lag: <seconds>`, and the objects (not the
+contract's lists) a `replica_lag_seconds` field, null from the primary."""
 
 from datetime import date, timedelta
 
@@ -17,10 +22,18 @@ from halls.roles import user_reads, user_reads_people
 from queueing.days import business_day_live
 
 from ..exports import FORMATS, table_response
+from ..replica import lag_header, reports_read
 from ..selectors import Period, agent_rows, counter_rows, daily_rows, hall_report, person_figures
 
 MAX_DAYS = 400
 HALL = OpenApiParameter("code", str, OpenApiParameter.PATH)
+REPLICA_LAG = OpenApiParameter(
+    "X-Replica-Lag", int, OpenApiParameter.HEADER, response=[200],
+    description="Only on figures read from the streaming replica: about how many seconds they are behind the "
+                "primary (docs/deploy.md, \"Reports on a replica\").",
+)
+LAG_FIELD = ("; `replica_lag_seconds`: about how many seconds behind the primary the figures are when read from "
+             "the streaming replica, null when read from the primary")
 DAILY_COLUMNS = ("date", "issued", "served", "no_show", "cancelled", "closed_unserved", "avg_wait_seconds",
                  "p90_wait_seconds", "avg_handle_seconds", "service_level")
 AGENT_COLUMNS = ("agent", "username", "days", "served", "no_show", "avg_handle_seconds", "busy_seconds",
@@ -82,7 +95,7 @@ class HallDailyReportApi(APIView):
     content_negotiation_class = FileFormatNegotiation
     """Per business day: issued, served, no-shows, cancelled, waits, handle time, service level."""
 
-    @extend_schema(parameters=[HALL, RangeQuerySerializer], responses=OpenApiResponse(description="rows"),
+    @extend_schema(parameters=[HALL, RangeQuerySerializer, REPLICA_LAG], responses=OpenApiResponse(description="rows"),
                    summary="A hall's daily report")
     def get(self, request, code):
         signed_in(request)
@@ -91,17 +104,19 @@ class HallDailyReportApi(APIView):
             raise Forbidden("您不能查看该营业厅 / You may not see this hall.")
         query = validated(RangeQuerySerializer, request.query_params)
         period = period_of(query, business_day_live(outlet))
-        rows = daily_rows(outlet, period)
+        rows, db = reports_read(lambda using: daily_rows(outlet, period, using=using))
         if query["format"] != "json":
-            return table_response(rows, DAILY_COLUMNS, fmt=query["format"], filename=_filename(outlet, "daily", period))
-        return Response(rows)
+            return lag_header(table_response(rows, DAILY_COLUMNS, fmt=query["format"],
+                                             filename=_filename(outlet, "daily", period)), db)
+        return lag_header(Response(rows), db)
 
 
 class HallAgentsReportApi(APIView):
     content_negotiation_class = FileFormatNegotiation
     """Per agent (and `?by=counter` per counter): served, handle, busy, paused, idle time, utilisation, ratings."""
 
-    @extend_schema(parameters=[HALL, RangeQuerySerializer, OpenApiParameter("by", str, enum=["agent", "counter"])],
+    @extend_schema(parameters=[HALL, RangeQuerySerializer, OpenApiParameter("by", str, enum=["agent", "counter"]),
+                               REPLICA_LAG],
                    responses=OpenApiResponse(description="rows"), summary="A hall's agents report")
     def get(self, request, code):
         signed_in(request)
@@ -111,11 +126,12 @@ class HallAgentsReportApi(APIView):
         query = validated(RangeQuerySerializer, request.query_params)
         period = period_of(query, business_day_live(outlet))
         by_counter = request.query_params.get("by") == "counter"
-        rows = counter_rows(outlet, period) if by_counter else agent_rows(outlet, period)
+        rows, db = reports_read(lambda using: (counter_rows if by_counter else agent_rows)(outlet, period, using=using))
         if query["format"] != "json":
-            return table_response(rows, COUNTER_COLUMNS if by_counter else AGENT_COLUMNS, fmt=query["format"],
-                                  filename=_filename(outlet, "counters" if by_counter else "agents", period))
-        return Response(rows)
+            return lag_header(table_response(rows, COUNTER_COLUMNS if by_counter else AGENT_COLUMNS, fmt=query["format"],
+                                             filename=_filename(outlet, "counters" if by_counter else "agents", period)),
+                              db)
+        return lag_header(Response(rows), db)
 
 
 class HallReportApi(APIView):
@@ -124,8 +140,8 @@ class HallReportApi(APIView):
     day, week or month, services, arrivals by weekday and hour, ratings,
     forecast against actual, self-service at the hall's kiosks."""
 
-    @extend_schema(parameters=[HALL, HallReportQuerySerializer], responses=OpenApiResponse(description="report"),
-                   summary="A hall's report")
+    @extend_schema(parameters=[HALL, HallReportQuerySerializer, REPLICA_LAG],
+                   responses=OpenApiResponse(description="report" + LAG_FIELD), summary="A hall's report")
     def get(self, request, code):
         signed_in(request)
         outlet = queue_hall(code)
@@ -138,21 +154,23 @@ class HallReportApi(APIView):
             service = Service.objects.filter(code=query["service"], hall_services__outlet=outlet).first()
             if service is None:
                 raise InvalidInput(fields={"service": ["本厅没有这项业务 / The hall does not offer it."]})
-        report = hall_report(outlet, period, group=query["group"], service=service)
+        report, db = reports_read(lambda using: hall_report(outlet, period, using=using, group=query["group"],
+                                                             service=service))
         if query["format"] != "json":
             table = query["table"]
-            return table_response(report[table], SERIES_COLUMNS if table == "series" else SERVICE_COLUMNS,
-                                  fmt=query["format"], filename=_filename(outlet, table, period))
-        return Response(report)
+            return lag_header(table_response(report[table], SERIES_COLUMNS if table == "series" else SERVICE_COLUMNS,
+                                             fmt=query["format"], filename=_filename(outlet, table, period)), db)
+        return lag_header(Response({**report, "replica_lag_seconds": db.lag_seconds}), db)
 
 
 class MyFiguresApi(APIView):
     """The signed-in person's own figures (served, handle, busy, paused, utilisation, ratings)."""
 
-    @extend_schema(parameters=[RangeQuerySerializer], responses=OpenApiResponse(description="figures"),
-                   summary="My figures")
+    @extend_schema(parameters=[RangeQuerySerializer, REPLICA_LAG],
+                   responses=OpenApiResponse(description="figures" + LAG_FIELD), summary="My figures")
     def get(self, request):
         signed_in(request)
         query = validated(RangeQuerySerializer, request.query_params)
         period = period_of(query, timezone.localdate())
-        return Response(person_figures(request.user, period))
+        figures, db = reports_read(lambda using: person_figures(request.user, period, using=using))
+        return lag_header(Response({**figures, "replica_lag_seconds": db.lag_seconds}), db)

@@ -8,7 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -66,7 +66,9 @@ def daily_summary_send(*, user, day: date) -> bool:
         record, _ = DailySummary.objects.select_for_update().get_or_create(user=user, date=day)
         if record.sent_at is not None:
             return False
-        _message(user, day, [hall_day_summary(hall, day) for hall in halls]).send()
+        # The primary, not the replica: this service writes, and a summary
+        # goes once, so it reads what the primary holds now.
+        _message(user, day, [hall_day_summary(hall, day, using=DEFAULT_DB_ALIAS) for hall in halls]).send()
         record.sent_at = timezone.now()
         record.halls = len(halls)
         record.save(update_fields=["sent_at", "halls"])
