@@ -428,8 +428,10 @@ CELERY_BEAT_SCHEDULE.update({
 PLANNING_KIOSK_SERVICES = env.list("PLANNING_KIOSK_SERVICES", default=["payment", "points"])
 # A nearby hall within this many kilometres may be suggested to remote customers.
 PLANNING_NEARBY_KM = env.float("PLANNING_NEARBY_KM", default=5.0)
-# A hall's warnings are evaluated by a worker after a change of its line, at
-# most this often per hall (and every minute by Celery beat whatever happens).
+# A hall's warnings are evaluated by a worker after a change of its line that
+# moves a wait level (any change while the hall's live floor page is open; the
+# check is made on the line just played, queueing/planning/levels.py), at most
+# this often per hall, and every minute by Celery beat whatever happens.
 PLANNING_EVALUATE_EVERY_SECONDS = env.float("PLANNING_EVALUATE_EVERY_SECONDS", default=10.0)
 # The halls changed within this many seconds (whole seconds) are evaluated
 # together by one task: a busy city costs a batch a second, not a task a hall.
