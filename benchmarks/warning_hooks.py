@@ -393,6 +393,7 @@ def run_round(args, floor, number: int, hook: bool) -> dict:
     servers = start_servers(env, args.servers, args.port)
     try:
         wait_worker(worker, log_path)
+        prime_levels(env)
         pids = [s.proc.pid for s in servers]
         wpids = worker_pids(worker)
         cpu0, w0, pg0, (all0, steal0) = cpu_seconds(pids), cpu_seconds(wpids), postgres_cpu(), machine_seconds()
@@ -422,6 +423,19 @@ def run_round(args, floor, number: int, hook: bool) -> dict:
         cpu_stolen=(steal1 - steal0) / elapsed,
     )
     return results
+
+
+def prime_levels(env: dict) -> None:
+    """Untimed, in every round: the minute's evaluation of every hall, as beat
+    has run it before any minute of a running system, so that the round's
+    fresh cache holds each hall's wait levels (a cache that lost them has
+    every hall evaluated once on its next change, the cost of one minute's
+    evaluation, once)."""
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); "
+         "from queueing.planning.services import warnings_evaluate_all; warnings_evaluate_all()"],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, timeout=300,
+    )
 
 
 def abba(rounds: int, first_on: bool) -> list[bool]:
@@ -586,7 +600,8 @@ first minute every hall's warnings start and rise together, a storm of writes (`
 BEAT_ON = """Celery beat runs in the worker (`-B`) in
 every round, with the product's whole schedule, as deployed: the minute's evaluation of every hall and the
 sweeps run with the hook on and off alike, so the comparison is the hook's cost, what evaluating on change
-adds to the system as it runs without it."""
+adds to the system as it runs without it. Before its load, each round runs the minute's evaluation once, untimed,
+as beat has before any minute of a running system: the round's fresh cache then holds every hall's wait levels."""
 BEAT_OFF = """Celery beat does not run,
 so with the hook off nothing evaluates: the comparison is with no evaluation at all (`--no-beat`)."""
 
