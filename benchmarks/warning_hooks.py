@@ -559,9 +559,10 @@ Floor: {len(floor['halls'])} halls open 24 hours, {len(floor['services'])} servi
 per hall (with none, the evaluations' broadcasts reach no socket); {WAITING_ON.format(n=args.waiting) if getattr(args, 'waiting', 0)
     else WAITING_OFF} Every round starts from the same copy of it. Servers and worker: DEBUG off, Redis channel layer,
 cache and broker{extra}; `PLANNING_EVALUATE_EVERY_SECONDS` at its default (10 s) unless set above. The hook
-ON is `PLANNING_EVALUATE_ON_CHANGE=true` (the default): each change of a hall's line has the worker
-evaluate its warnings, at most once per hall in that interval, the halls changed within
-`PLANNING_EVALUATE_BATCH_SECONDS` (1 s) in one task; OFF is `false`. {BEAT_ON if getattr(args, 'beat', False) else BEAT_OFF}
+ON is `PLANNING_EVALUATE_ON_CHANGE=true` (the default): each change of a hall's line is checked against the
+wait levels the hall's last evaluation kept, and a change that moves one (or any change of a hall whose live floor
+is open, none here) has the worker evaluate the hall, at most once per hall in that interval, the halls changed
+within `PLANNING_EVALUATE_BATCH_SECONDS` (1 s) in one task; OFF is `false`. {BEAT_ON if getattr(args, 'beat', False) else BEAT_OFF}
 
 Rounds, in this order: {order}. Each: issue, closed loop ({args.issue_count:,} tickets, {args.concurrency}
 clients); issue, open loop ({args.issue_rate:g} tickets/s for {args.paced_seconds:g} s); call next, closed
