@@ -245,6 +245,7 @@ def writer(plan: dict) -> None:
     from django.db import connection
 
     from halls.models import Counter, CounterState, Outlet
+    from halls.selectors import hall_with_setup
     from queueing import events, services
     from queueing.models import Channel
 
@@ -256,7 +257,7 @@ def writer(plan: dict) -> None:
         statements += 1
         return execute(sql, params, many, context)
 
-    outlets = list(Outlet.objects.filter(pk__in=plan["halls"]).order_by("pk"))
+    codes_of_halls = list(Outlet.objects.filter(pk__in=plan["halls"]).order_by("pk").values_list("pk", "code"))
     counters = {}
     for counter in (Counter.objects.filter(outlet_id__in=plan["halls"], state=CounterState.OPEN)
                     .select_related("signed_in_user").order_by("number")):
@@ -270,13 +271,15 @@ def writer(plan: dict) -> None:
         while (now := time.time()) < plan["stop_at"]:
             if now >= plan["start_at"] and thread_cpu is None:
                 thread_cpu = time.thread_time()
-            outlet = outlets[lifecycles % len(outlets)]
-            turn = lifecycles // len(outlets)
-            counter = counters[outlet.pk][turn % len(counters[outlet.pk])]
+            outlet_id, code = codes_of_halls[lifecycles % len(codes_of_halls)]
+            turn = lifecycles // len(codes_of_halls)
+            counter = counters[outlet_id][turn % len(counters[outlet_id])]
             agent = counter.signed_in_user
             phone = f"138{rng.randrange(10**8):08d}" if rng.random() < plan["phone_share"] else ""
             before = statements
             started = time.perf_counter()
+            # The hall as the issue API reads it: its setup, cached (halls.selectors).
+            outlet = hall_with_setup(code=code)
             services.ticket_issue(outlet=outlet, service_code=codes[turn % len(codes)], channel=Channel.KIOSK,
                                   phone=phone, idempotency_key=str(uuid.uuid4()))
             called = services.ticket_call_next(counter_id=counter.pk, actor=agent, request_key=str(uuid.uuid4()))
@@ -402,7 +405,17 @@ async def writes_level(args, env: dict, floor: dict, redis: RedisServer, monitor
     }
 
 
-async def writes_levels(args, env: dict, floor: dict, redis: RedisServer) -> tuple[list[dict], str]:
+def packed_sizes(db: str) -> dict:
+    with connect(db) as conn:
+        conn.execute("VACUUM FULL")
+        conn.execute("ANALYZE")
+        return table_sizes(conn)
+
+
+async def writes_levels(args, env: dict, floor: dict, redis: RedisServer) -> tuple[list[dict], str, dict | None]:
+    """The runs, one per count of processes. After the first, the database is
+    packed and measured: the storage figures count what the later runs add
+    to tables that already have rows, maps and index pages."""
     from ticket_issue import AutovacuumStandIn
 
     monitor = connect("postgres")
@@ -412,7 +425,10 @@ async def writes_levels(args, env: dict, floor: dict, redis: RedisServer) -> tup
         await asyncio.sleep(0.5)
         quiet = backend_pids(monitor, args.writes_db)  # the stand-in's own connection
         levels = []
+        base = None
         for processes in args.processes:
+            if len(levels) == 1 and len(args.processes) > 1:
+                base = await asyncio.to_thread(packed_sizes, args.writes_db)
             print(f"Writes: {processes} process(es) for {args.seconds:.0f} s ...", flush=True)
             levels.append(await writes_level(args, env, floor, redis, monitor, processes, quiet))
             level = levels[-1]
@@ -426,7 +442,7 @@ async def writes_levels(args, env: dict, floor: dict, redis: RedisServer) -> tup
         vacuum = (f"autovacuum off on this server, so the benchmark applied its rule itself (ticket_issue's "
                   f"stand-in): {standin.vacuums} VACUUM and {standin.analyzes} ANALYZE during the runs, and a "
                   "VACUUM ANALYZE before each")
-    return levels, vacuum
+    return levels, vacuum, base
 
 
 def writes_part(args) -> dict:
@@ -442,12 +458,10 @@ def writes_part(args) -> dict:
             floor_timeout=900,
         ).strip().splitlines()[-1])
         floor_seconds = time.monotonic() - started
+        before = packed_sizes(args.writes_db)
         with connect(args.writes_db) as conn:
-            conn.execute("VACUUM FULL")
-            conn.execute("ANALYZE")
-            before = table_sizes(conn)
             settings = pg_settings(conn)
-        levels, vacuum = asyncio.run(writes_levels(args, env, floor, redis))
+        levels, vacuum, base = asyncio.run(writes_levels(args, env, floor, redis))
         redis_version = redis.client().info("server")["redis_version"]
         print("Storage: VACUUM, then VACUUM FULL ...", flush=True)
         with connect(args.writes_db) as conn:
@@ -461,12 +475,12 @@ def writes_part(args) -> dict:
             drop_database(args.writes_db)
     return {"floor": floor, "floor_seconds": floor_seconds, "levels": levels, "vacuum": vacuum,
             "settings": settings, "redis_version": redis_version,
-            "before": before, "written": written, "packed": packed}
+            "before": base or before, "written": written, "packed": packed}
 
 
 def storage_rows(w: dict) -> tuple[list[dict], int, int]:
     """The tables that grew, with what they grew by as written and packed; the tickets and events added."""
-    before, written, packed = w["before"], w["written"], w["packed"]
+    before, written, packed = w["before"], w["written"], w["packed"]  # before: packed, with rows already
     tickets = written["queueing_ticket"]["rows"] - before["queueing_ticket"]["rows"]
     events = written["queueing_ticketevent"]["rows"] - before["queueing_ticketevent"]["rows"]
     rows = []
@@ -596,7 +610,15 @@ QUERIES = {
     "ticket": "SELECT id, kind, at FROM queueing_ticketevent WHERE ticket_id = %s ORDER BY at, id",
     "ticket_dated": "SELECT id, kind, at FROM queueing_ticketevent WHERE ticket_id = %s AND at >= %s AND at < %s "
                     "ORDER BY at, id",
-    "recent": "SELECT DISTINCT outlet_id FROM queueing_ticketevent WHERE at >= %s",
+    # As rollups_refresh_recent asks it (the model's ordering comes along into the DISTINCT).
+    "recent": "SELECT DISTINCT outlet_id, at, id FROM queueing_ticketevent WHERE at >= %s ORDER BY at, id",
+    # As rollups_refresh_day reads a hall-day's events, by its tickets (here: their ids).
+    "rollup_day": "SELECT ticket_id, kind, service_id, actor_id, counter_id, at FROM queueing_ticketevent "
+                  "WHERE ticket_id = ANY(%s) AND kind IN ('issued', 'transferred', 'finished', 'no_show') "
+                  "ORDER BY at, id",
+    "rollup_day_dated": "SELECT ticket_id, kind, service_id, actor_id, counter_id, at FROM queueing_ticketevent "
+                        "WHERE ticket_id = ANY(%s) AND kind IN ('issued', 'transferred', 'finished', 'no_show') "
+                        "AND at >= %s AND at < %s ORDER BY at, id",
     "month": "SELECT outlet_id, kind, count(*) FROM queueing_ticketevent WHERE at >= %s AND at < %s "
              "GROUP BY outlet_id, kind",
 }
@@ -707,6 +729,10 @@ def measure_events(conn, load: EventLoad, args, partitioned: bool) -> dict:
         ("ticket", [(t,) for t in tickets], 50),
         ("ticket_dated", [(t, live - timedelta(days=1), day[1]) for t in tickets], 50),
         ("recent", [(newest - timedelta(seconds=ROLLUP_LOOKBACK_SECONDS),)], 5),
+        ("rollup_day", [([first + (h - 1) * load.tickets + k for k in range(load.tickets)],)
+                        for h in range(1, load.halls + 1)], 10),
+        ("rollup_day_dated", [([first + (h - 1) * load.tickets + k for k in range(load.tickets)], live,
+                               live + timedelta(days=2)) for h in range(1, load.halls + 1)], 10),
         ("month", [month_range], 3),
     ]
     for name, params, repeats in runs:
@@ -724,6 +750,14 @@ def measure_events(conn, load: EventLoad, args, partitioned: bool) -> dict:
     conn.execute("DROP INDEX province_event_at_brin")
     # The live day's events, one row a transaction, as the services write them.
     print(f"  {args.inserts:,} inserts ...", flush=True)
+    # Both layouts insert from the same start: the dirty pages of the load and the copy written out first.
+    conn.execute("CHECKPOINT")
+    index_pages = """SELECT coalesce(sum(idx_blks_read), 0), coalesce(sum(idx_blks_hit), 0) FROM pg_statio_all_indexes
+                     WHERE relid = 'queueing_ticketevent'::regclass
+                        OR relid IN (SELECT relid FROM pg_partition_tree('queueing_ticketevent'))"""
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+    read0, hit0 = conn.execute(index_pages).fetchone()
     times = []
     base = live + timedelta(hours=19, minutes=30)
     for i in range(args.inserts):
@@ -734,10 +768,14 @@ def measure_events(conn, load: EventLoad, args, partitioned: bool) -> dict:
         t0 = time.perf_counter()
         conn.execute(INSERT_EVENT, params).fetchone()
         times.append((time.perf_counter() - t0) * 1000)
+    conn.execute("SELECT pg_stat_force_next_flush()")
+    conn.execute("SELECT pg_stat_clear_snapshot()")
+    read1, hit1 = conn.execute(index_pages).fetchone()
     conn.execute("DELETE FROM queueing_ticketevent WHERE ticket_id >= %s", [10**12])
     times.sort()
     results["insert"] = {"rate": len(times) / (sum(times) / 1000), "p50": percentile(times, 50),
-                         "p99": percentile(times, 99)}
+                         "p99": percentile(times, 99), "read": (read1 - read0) / len(times),
+                         "touched": (read1 - read0 + hit1 - hit0) / len(times)}
     return results
 
 
@@ -906,6 +944,7 @@ async def channel_sender(hosts: list[str], prefix: str, groups: int, index: int,
     for n in range(0, groups, max(1, groups // 64)):
         await layer.group_send(names[n], called_message(n, "warm", time.time()))
     sent = {"closed": 0, "paced": 0}
+    lags = []  # paced: from when a message was due to the end of its PUBLISH
 
     rate = schedule["rate"] / senders
     start = schedule["paced_start"] + index / schedule["rate"]
@@ -914,6 +953,7 @@ async def channel_sender(hosts: list[str], prefix: str, groups: int, index: int,
 
     async def paced(n: int, due: float) -> None:
         await layer.group_send(names[(n * senders + index) % groups], called_message(n, "paced", due))
+        lags.append(time.time() - due)
         sent["paced"] += 1
 
     await asyncio.sleep(max(0.0, start - time.time()))
@@ -939,7 +979,8 @@ async def channel_sender(hosts: list[str], prefix: str, groups: int, index: int,
             sent["closed"] += 1
 
     await asyncio.gather(*(closed() for _ in range(concurrency)))
-    print(json.dumps(sent), flush=True)
+    lags.sort()
+    print(json.dumps({**sent, "lag_p50": percentile(lags, 50), "lag_p99": percentile(lags, 99)}), flush=True)
 
 
 def channel_round(args, servers: list[RedisServer], label: str) -> dict:
@@ -975,13 +1016,16 @@ def channel_round(args, servers: list[RedisServer], label: str) -> dict:
         for mark in ("paced_start", "paced_end", "closed_start", "closed_end"):
             time.sleep(max(0.0, schedule[mark] - time.time()))
             samples[mark] = ({name: cpu_seconds(pids) for name, pids in groups.items()}, machine_seconds())
-        sent = {"closed": 0, "paced": 0}
+        sent = {"closed": 0, "paced": 0, "lag_p50": 0.0, "lag_p99": 0.0}
         for proc in senders:
             out, _ = proc.communicate(timeout=120)
             if proc.returncode:
                 raise RuntimeError(f"a sender failed (exit {proc.returncode})")
-            for k, v in json.loads(out.strip().splitlines()[-1]).items():
-                sent[k] += v
+            figures = json.loads(out.strip().splitlines()[-1])
+            for k in ("closed", "paced"):
+                sent[k] += figures[k]
+            for k in ("lag_p50", "lag_p99"):  # the slower sender's
+                sent[k] = max(sent[k], figures[k])
         time.sleep(2)  # what is still on its way arrives
         received = []
         for r in receivers:
@@ -1006,6 +1050,8 @@ def channel_round(args, servers: list[RedisServer], label: str) -> dict:
         "closed_p99": max(r["closed_p99"] for r in received),
         "closed_cpu": cpu("closed_start", "closed_end"),
         "paced_sent": sent["paced"],
+        "paced_lag_p50": sent["lag_p50"],
+        "paced_lag_p99": sent["lag_p99"],
         "paced_delivered": len(paced),
         "paced_p50": percentile(paced, 50),
         "paced_p99": percentile(paced, 99),
@@ -1057,11 +1103,11 @@ def writes_report(args, w: dict) -> tuple[list[str], dict]:
         c, wall, n = lv["cpu"], lv["wall"], lv["timed"]
         pg = c["backends"] + c["background"]
         lines.append(
-            f"| {lv['processes']} | **{lv['rate']:,.0f}** | {lv['p50']:.1f} / {lv['p99']:.1f} ms | "
+            f"| {lv['processes']} | {lv['rate']:,.0f} | {lv['p50']:.1f} / {lv['p99']:.1f} ms | "
             f"{lv['rate'] * lv['xacts_per']:,.0f} | {cores(c['writers'], wall)} / {cores(c['backends'], wall)} / "
             f"{cores(c['background'], wall)} / {cores(c['redis'], wall)} / {cores(lv['machine'], wall)} / "
             f"{cores(lv['steal'], wall)} | {1000 * c['writers'] / n:.1f} ({1000 * lv['thread_cpu'] / n:.1f}) / "
-            f"{1000 * pg / n:.1f} / {1000 * c['redis'] / n:.1f} ms | **{n / pg:,.0f}** |")
+            f"{1000 * pg / n:.1f} / {1000 * c['redis'] / n:.1f} ms | {n / pg:,.0f} |")
     best = max(levels, key=lambda lv: lv["rate"])
     pg_core = best["timed"] / (best["cpu"]["backends"] + best["cpu"]["background"])
     py_core = best["timed"] / best["cpu"]["writers"]
@@ -1091,7 +1137,8 @@ def writes_report(args, w: dict) -> tuple[list[str], dict]:
         f"{PROVINCE_PEAK_PER_SECOND * per['publish_per']:,.0f} group messages a second.",
     ]
     return lines, {"pg_core": pg_core, "py_core": py_core, "publish_per": per["publish_per"],
-                   "xacts_per": per["xacts_per"], "best": best, "need_pg": need_pg, "wal_per": per["wal_per"]}
+                   "xacts_per": per["xacts_per"], "best": best, "need_pg": need_pg, "need_py": need_py,
+                   "wal_per": per["wal_per"]}
 
 
 def storage_report(w: dict) -> tuple[list[str], dict]:
@@ -1099,14 +1146,15 @@ def storage_report(w: dict) -> tuple[list[str], dict]:
     total = sum(r["table"] + r["indexes"] for r in rows)
     packed = sum(r["packed_table"] + r["packed_indexes"] for r in rows)
     event_row = next(r for r in rows if r["name"] == "queueing_ticketevent")
-    phones = sum(lv["phones"] for lv in w["levels"])
+    texts = next((r["rows"] for r in rows if r["name"] == "sms_smsmessage"), 0)
     lines = [
         "### Storage per ticket",
         "",
-        f"The same runs: {tickets:,} tickets through their four changes ({events:,} events; {phones:,} with a "
-        "phone). Every table that grew, against its size before the runs: as written (after VACUUM: with the "
-        "room the ticket's three updates left, which later rows reuse) and packed (after VACUUM FULL: what a "
-        "closed month takes, archived or repacked).",
+        f"The runs below, after the first: {tickets:,} tickets through their four changes ({events:,} events; "
+        f"{texts:,} texts queued for those with a phone). Every table that grew, against its size after the first "
+        "run, packed (so that what is counted is what tickets add to tables that already have rows, maps and "
+        "index pages): as written (after VACUUM: with the room the ticket's three updates left, which later rows "
+        "reuse) and packed (after VACUUM FULL: what a closed month takes, archived or repacked).",
         "",
         "| table | rows added | as written: table / indexes | per ticket | packed: table / indexes | per ticket |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -1121,9 +1169,9 @@ def storage_report(w: dict) -> tuple[list[str], dict]:
     per_event_packed = (event_row["packed_table"] + event_row["packed_indexes"]) / events
     day, day_packed = per_ticket * PROVINCE_TICKETS_A_DAY, per_ticket_packed * PROVINCE_TICKETS_A_DAY
     lines += [
-        f"| **all** | | {size(sum(r['table'] for r in rows))} / {size(sum(r['indexes'] for r in rows))} | "
-        f"**{per_ticket:,.0f} B** | {size(sum(r['packed_table'] for r in rows))} / "
-        f"{size(sum(r['packed_indexes'] for r in rows))} | **{per_ticket_packed:,.0f} B** |",
+        f"| all | | {size(sum(r['table'] for r in rows))} / {size(sum(r['indexes'] for r in rows))} | "
+        f"{per_ticket:,.0f} B | {size(sum(r['packed_table'] for r in rows))} / "
+        f"{size(sum(r['packed_indexes'] for r in rows))} | {per_ticket_packed:,.0f} B |",
         "",
         f"An event: {per_event:,.0f} B as written, {per_event_packed:,.0f} B packed (its table and indexes). "
         f"At {PROVINCE_TICKETS_A_DAY:,} tickets a day (GB: 10^9 bytes): **{gb(day_packed)} to {gb(day)} a day**, "
@@ -1136,7 +1184,7 @@ def storage_report(w: dict) -> tuple[list[str], dict]:
                    "day_packed": day_packed, "per_event": per_event, "per_event_packed": per_event_packed}
 
 
-def partitions_report(p: dict) -> list[str]:
+def partitions_report(p: dict) -> tuple[list[str], dict]:
     plain, part = p["plain"], p["partitioned"]
     months = p["months"]
 
@@ -1177,12 +1225,17 @@ def partitions_report(p: dict) -> list[str]:
         f"{plain['insert']['rate']:,.0f} ({plain['insert']['p50']:.2f} / {plain['insert']['p99']:.2f} ms) | "
         f"{part['insert']['rate']:,.0f} ({part['insert']['p50']:.2f} / {part['insert']['p99']:.2f} ms) | "
         f"{plain['insert']['rate'] / part['insert']['rate']:.2f} |",
+        f"| index pages an insert: in all / not in shared buffers (read from the OS) | "
+        f"{plain['insert']['touched']:.1f} / {plain['insert']['read']:.2f} | "
+        f"{part['insert']['touched']:.1f} / {part['insert']['read']:.2f} | |",
         q("hall_day", "a hall's live day (outlet and `at` range)"),
         q("retry", "a counter action's check for a retry (counter and request key, no date: `_counter_opening`)"),
         q("ticket", "one ticket's events by ticket id alone"),
         q("ticket_dated", "the same with its day (`at` range)"),
-        q("recent", f"the halls changed in the last {ROLLUP_LOOKBACK_SECONDS} s (`at >=`: the rollups' refresh, "
-                    "every 2 minutes)"),
+        q("rollup_day", f"a hall-day's events by its {p['tickets']:,} tickets' ids (the rollups' day read)"),
+        q("rollup_day_dated", "the same with the day (`at` range)"),
+        q("recent", f"the events of the last {ROLLUP_LOOKBACK_SECONDS} s, `at >=` (what the rollups' refresh "
+                    "reads every 2 minutes to find the halls that changed)"),
         (f"| the same with a BRIN index on `at` | {ms(plain['recent_brin']['median'])} "
          f"({plain['recent_brin']['pages']:,} pages; index {size(plain['recent_brin']['size'])}) | "
          f"{ms(part['recent_brin']['median'])} ({part['recent_brin']['pages']:,} pages; index "
@@ -1197,27 +1250,32 @@ def partitions_report(p: dict) -> list[str]:
         "The indexes of the plain table, largest first: " + ", ".join(
             f"`{name}` {size(nbytes)} ({nbytes / p['rows']:.0f} B an event)" for name, nbytes in big) + ".",
     ]
-    return lines
+    return lines, {"remove_plain": rp["delete"] + rp["vacuum"], "remove_partitioned": rq["detach"] + rq["drop"],
+                   "month_plain": plain["month"]["median"], "month_partitioned": part["month"]["median"],
+                   "recent_plain": plain["recent"]["median"], "recent_partitioned": part["recent"]["median"],
+                   "recent_brin": plain["recent_brin"]["median"],
+                   "retry_plain": plain["retry"]["median"], "retry_partitioned": part["retry"]["median"]}
 
 
-def channels_report(args, c: dict, writes: dict | None) -> list[str]:
+def channels_report(args, c: dict, writes: dict | None) -> tuple[list[str], dict]:
     lines = [
         "### The channel layer: one Redis server and sharded over two",
         "",
         f"{args.groups:,} hall display groups, each joined by {args.receivers_per_group} consumers over "
-        f"{args.receiver_processes} receiving processes (so each group message goes to "
-        f"{args.receiver_processes} subscribed connections, and each process hands it to its "
+        f"{args.receiver_processes} receiving processes (each process subscribed to every group, so each group "
+        f"message goes to {args.receiver_processes} connections, and each process hands it to its "
         f"{args.receivers_per_group // args.receiver_processes} consumers), through the product's channel layer "
-        f"(`config.channel_layer`, channels_redis's pub/sub layer) on Redis {c['redis_version']} servers of the run's "
-        f"own. {args.sender_processes} sending processes send `ticket.called`-sized messages "
-        f"round the groups: {args.paced_rate:,.0f} a second for {args.channel_seconds:.0f} s, each timed from when "
-        f"it was due to its arrival at each consumer, then as fast as they go ({args.sender_concurrency} tasks "
-        f"each) for {args.channel_seconds:.0f} s. Receivers collect garbage as the servers do (config/asgi.py).",
+        f"(`config.channel_layer`, channels_redis's pub/sub layer) on Redis {c['redis_version']} servers of the "
+        f"run's own. {args.sender_processes} sending processes send `ticket.called`-sized messages round the "
+        f"groups: {args.paced_rate:,.0f} a second for {args.channel_seconds:.0f} s, each timed from when it was "
+        f"due to its arrival at each consumer, then as fast as they go ({args.sender_concurrency} tasks each) for "
+        f"{args.channel_seconds:.0f} s. Receivers collect garbage as the servers do (config/asgi.py).",
         "",
-        f"| Redis servers | at {args.paced_rate:,.0f}/s: arrival p50 / p99 / max | delivered / expected | as fast as "
-        "they go: messages/s sent (delivered in the window / in all) | their arrival p99 | CPU as fast as they go: "
-        "senders / receivers / Redis / machine (cores) | messages per Redis core-second |",
-        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+        f"| Redis servers | at {args.paced_rate:,.0f}/s: arrival p50 / p99 / max | of which publishing p50 / p99 | "
+        "delivered / expected | as fast as they go: messages/s (delivered within the window / in all) | "
+        "their arrival p99 | CPU as fast as they go: senders / receivers / Redis / machine (cores) | "
+        "messages per Redis core-second |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for r in c["rounds"]:
         cc = r["closed_cpu"]
@@ -1225,26 +1283,70 @@ def channels_report(args, c: dict, writes: dict | None) -> list[str]:
         expected_paced = r["paced_sent"] * args.receivers_per_group
         per_core = r["closed_rate"] / cc["redis"] if cc["redis"] else float("inf")
         lines.append(
-            f"| {r['label']} | {ms(r['paced_p50'])} / **{ms(r['paced_p99'])}** / {ms(r['paced_max'])} | "
-            f"{r['paced_delivered']:,} / {expected_paced:,} | **{r['closed_rate']:,.0f}** "
-            f"({r['closed_in_window'] / expected_closed:.0%} / {r['closed_delivered'] / expected_closed:.0%}) | "
-            f"{ms(r['closed_p99'])} | {cc['senders']:.2f} / {cc['receivers']:.2f} / "
-            f"{cc['redis']:.2f} / {cc['machine']:.2f} | {per_core:,.0f} |")
+            f"| {r['label']} | {ms(r['paced_p50'])} / {ms(r['paced_p99'])} / {ms(r['paced_max'])} | "
+            f"{ms(r['paced_lag_p50'])} / {ms(r['paced_lag_p99'])} | {r['paced_delivered']:,} / {expected_paced:,} | "
+            f"{r['closed_rate']:,.0f} ({r['closed_in_window'] / expected_closed:.0%} / "
+            f"{r['closed_delivered'] / expected_closed:.0%}) | {ms(r['closed_p99'])} | {cc['senders']:.2f} / "
+            f"{cc['receivers']:.2f} / {cc['redis']:.2f} / {cc['machine']:.2f} | {per_core:,.0f} |")
     one = c["rounds"][0]
     per_core = one["closed_rate"] / one["closed_cpu"]["redis"]
-    lines.append("")
+    lines += [
+        "",
+        "Each receiving process took every message (it has consumers in every group), through one connection per "
+        "Redis server; each sending process publishes one message at a time per Redis server (channels_redis "
+        "holds a lock per server around PUBLISH).",
+    ]
     if writes:
-        per_hall = PROVINCE_PEAK_PER_SECOND * writes["publish_per"] / PROVINCE_HALLS
-        lines.append(
+        peak = PROVINCE_PEAK_PER_SECOND * writes["publish_per"]
+        lines += [
+            "",
             f"The ticket's life sends {writes['publish_per']:.1f} group messages (the writes above): at the "
-            f"province's peak {PROVINCE_PEAK_PER_SECOND * writes['publish_per']:,.0f} a second, "
-            f"{per_hall:.2f} a hall. At {per_core:,.0f} messages per Redis core-second (one server, "
-            f"{args.receiver_processes} subscribers a group), one Redis server's core carries the peak of about "
-            f"**{per_core / per_hall:,.0f} halls**.")
-    return lines
+            f"province's peak about {peak:,.0f} a second, {peak / PROVINCE_HALLS:.2f} a hall. At "
+            f"{per_core:,.0f} messages per Redis core-second (one server, {args.receiver_processes} subscribed "
+            f"connections a group), that is {peak / per_core:.0%} of one Redis core: by its CPU one server carries "
+            f"the fan-out of about **{per_core / (peak / PROVINCE_HALLS):,.0f} halls**.",
+        ]
+    return lines, {"rounds": c["rounds"], "per_core": per_core}
 
 
 def report(args, m: dict, started: str, results: dict, command: str) -> str:
+    body, headline = [], []
+    writes = None
+    if "writes" in results:
+        w_lines, writes = writes_report(args, results["writes"])
+        s_lines, storage = storage_report(results["writes"])
+        body += s_lines + [""] + w_lines + [""]
+        headline += [
+            ("storage a ticket (its row, four events, its share of texts), packed / as written",
+             f"{storage['per_ticket_packed']:,.0f} / {storage['per_ticket']:,.0f} B: {gb(storage['day_packed'])} to "
+             f"{gb(storage['day'])} a day, {gb(365 * storage['day_packed'])} to {gb(365 * storage['day'])} a year "
+             "at 4 million tickets a day"),
+            ("tickets' lives (issue, call, start, finish) per PostgreSQL core-second",
+             f"{writes['pg_core']:,.0f}: the peak of {PROVINCE_PEAK_PER_SECOND}/s takes {writes['need_pg']:.1f} cores "
+             f"of PostgreSQL and {writes['need_py']:.1f} of server processes (best run: "
+             f"{writes['best']['rate']:,.0f}/s with {writes['best']['processes']} "
+             f"process{'es' if writes['best']['processes'] > 1 else ''} on 2 cores)"),
+        ]
+    if "partitions" in results:
+        p_lines, parts = partitions_report(results["partitions"])
+        body += p_lines + [""]
+        headline += [
+            ("the event log by month: removing a month, plain (DELETE, VACUUM) / partitioned (DETACH, DROP)",
+             f"{duration(parts['remove_plain'])} / {duration(parts['remove_partitioned'])}"),
+            ("the event log by month: a month's report / the halls changed in the last minutes, plain / partitioned",
+             f"{ms(parts['month_plain'])} / {ms(parts['month_partitioned'])}; {ms(parts['recent_plain'])} / "
+             f"{ms(parts['recent_partitioned'])} (BRIN on `at`: {ms(parts['recent_brin'])})"),
+        ]
+    if "channels" in results:
+        c_lines, channels = channels_report(args, results["channels"], writes)
+        body += c_lines + [""]
+        one, two = channels["rounds"][0], channels["rounds"][-1]
+        headline += [
+            (f"group messages at {args.paced_rate:,.0f}/s, arrival p99, one Redis server / sharded over two",
+             f"{ms(one['paced_p99'])} / {ms(two['paced_p99'])}"),
+            ("group messages as fast as they go, one Redis server / two; per Redis core-second",
+             f"{one['closed_rate']:,.0f} / {two['closed_rate']:,.0f} a second; {channels['per_core']:,.0f}"),
+        ]
     lines = [
         SECTION_START,
         "## The way to a province: storage, one PostgreSQL's writes, the event log by month, the channel layer",
@@ -1252,21 +1354,18 @@ def report(args, m: dict, started: str, results: dict, command: str) -> str:
         f"Command: `{command}`",
         "",
         f"Machine: {machine_line(m)}; load average {m['load']} at the start. Run {started}. Everything on one "
-        "machine: the processes, PostgreSQL and Redis share the cores. The province (docs/deploy.md): "
+        "machine: the processes, PostgreSQL and Redis share the cores (and with whatever else runs: see the "
+        "whole machine's CPU in each table). The province (docs/deploy.md): "
         f"{PROVINCE_HALLS:,} halls, {PROVINCE_TICKETS_A_DAY:,} tickets a day, about {PROVINCE_PEAK_PER_SECOND} a "
         "second at the midday peak, each issued, called, started and finished.",
         "",
+        "| figure | result |",
+        "| --- | --- |",
+        *[f"| **{label}** | {value} |" for label, value in headline],
+        "",
+        *body,
+        SECTION_END,
     ]
-    writes = None
-    if "writes" in results:
-        w_lines, writes = writes_report(args, results["writes"])
-        s_lines, _ = storage_report(results["writes"])
-        lines += s_lines + [""] + w_lines + [""]
-    if "partitions" in results:
-        lines += partitions_report(results["partitions"]) + [""]
-    if "channels" in results:
-        lines += channels_report(args, results["channels"], writes) + [""]
-    lines.append(SECTION_END)
     return "\n".join(lines)
 
 
