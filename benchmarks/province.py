@@ -3,10 +3,10 @@ PostgreSQL writes, what partitioning the event log by month buys, and what the
 channel layer carries on one Redis server and sharded over two.
 
     .venv/bin/python benchmarks/province.py [--parts writes,partitions,channels]
-        [--halls 400] [--processes 1,2,4] [--seconds 20] [--phone-share 0.2]
+        [--halls 400] [--processes 1,2,4] [--seconds 30] [--phone-share 0.2]
         [--event-halls 8] [--months 12] [--tickets-per-day 1000] [--inserts 3000]
         [--groups 4000] [--receivers-per-group 4] [--channel-seconds 10]
-        [--paced-rate 2000] [--keep] [--write]
+        [--paced-rates 2000,5000] [--keep] [--write]
 
 The province of docs/deploy.md: 4,000 halls, 4 million tickets a day, about
 220 a second at the midday peak, each issued, called, started and finished.
@@ -52,7 +52,7 @@ dropped at the end unless `--keep`; Redis servers always stopped):
    each joined by `--receivers-per-group` consumers spread over
    `--receiver-processes` processes, through the product's channel layer
    (config.channel_layer); `--sender-processes` processes send messages the
-   size of a `ticket.called`, first `--paced-rate` a second for
+   size of a `ticket.called`, first at each of `--paced-rates` a second for
    `--channel-seconds` (open loop, each timed from when it was due to its
    arrival at each consumer), then as fast as they go (closed loop) as long,
    on one Redis server and sharded over two.
@@ -890,25 +890,29 @@ async def channel_receiver(hosts: list[str], prefix: str, groups: int, per_group
     """Runs in a child process: `per_group` consumers of each group, each
     receiving on its own channel as a socket's consumer does; "ready" on
     stdout once subscribed, then the schedule (JSON) on stdin; when stdin says
-    stop, what arrived (JSON) on stdout."""
+    stop, what arrived (JSON) on stdout: each paced phase's latencies, the
+    closed loop's counts."""
     from config.channel_layer import SharedDecodeChannelLayer
 
     layer = SharedDecodeChannelLayer(hosts=hosts, prefix=prefix)
     schedule = {}
-    counts = {"warm": 0, "closed": 0, "closed_in_window": 0, "paced": 0}
-    closed_latencies, paced_latencies = [], []
+    counts = {"warm": 0, "closed": 0, "closed_in_window": 0}
+    closed_latencies = []
+    paced = {}  # phase -> latencies
 
     async def consume(channel: str) -> None:
         while True:
             message = await layer.receive(channel)
             now = time.time()
             phase = message["phase"]
-            counts[phase] += 1
             if phase == "closed":
+                counts["closed"] += 1
                 closed_latencies.append(now - message["t"])
                 counts["closed_in_window"] += now <= schedule.get("closed_end", float("inf"))
-            elif phase == "paced":
-                paced_latencies.append(now - message["t"])
+            elif phase == "warm":
+                counts["warm"] += 1
+            else:
+                paced.setdefault(phase, []).append(now - message["t"])
 
     consumers = []
     for group in group_names(groups):
@@ -925,17 +929,17 @@ async def channel_receiver(hosts: list[str], prefix: str, groups: int, per_group
     schedule.update(json.loads(await loop.run_in_executor(None, sys.stdin.readline)))
     await loop.run_in_executor(None, sys.stdin.readline)
     closed_latencies.sort()
-    print(json.dumps({**counts, "closed_p50": percentile(closed_latencies, 50),
-                      "closed_p99": percentile(closed_latencies, 99), "paced": paced_latencies}), flush=True)
+    print(json.dumps({**counts, "closed_p99": percentile(closed_latencies, 99), "paced": paced}), flush=True)
     os._exit(0)  # the consumers wait forever
 
 
 async def channel_sender(hosts: list[str], prefix: str, groups: int, index: int, senders: int, schedule: dict,
                          concurrency: int) -> None:
-    """Runs in a child process: group messages on schedule, at this sender's
-    share of `rate` from `paced_start` until `paced_end`, then as fast as
-    `concurrency` tasks send them from `closed_start` until `closed_end`; what
-    was sent (JSON) on stdout."""
+    """Runs in a child process: group messages on schedule, in each paced
+    phase at this sender's share of its rate, then as fast as `concurrency`
+    tasks send them from `closed_start` until `closed_end`; what was sent
+    (JSON) on stdout, with how long each paced message took to publish from
+    when it was due."""
     from config.channel_layer import SharedDecodeChannelLayer
 
     layer = SharedDecodeChannelLayer(hosts=hosts, prefix=prefix)
@@ -943,31 +947,31 @@ async def channel_sender(hosts: list[str], prefix: str, groups: int, index: int,
     # Connect to every server before the clock starts.
     for n in range(0, groups, max(1, groups // 64)):
         await layer.group_send(names[n], called_message(n, "warm", time.time()))
-    sent = {"closed": 0, "paced": 0}
-    lags = []  # paced: from when a message was due to the end of its PUBLISH
+    sent = {"closed": 0}
+    lags = {}
 
-    rate = schedule["rate"] / senders
-    start = schedule["paced_start"] + index / schedule["rate"]
-    total = int(rate * (schedule["paced_end"] - schedule["paced_start"]))
-    pending = set()
+    async def paced(phase: str, n: int, due: float) -> None:
+        await layer.group_send(names[(n * senders + index) % groups], called_message(n, phase, due))
+        lags[phase].append(time.time() - due)
 
-    async def paced(n: int, due: float) -> None:
-        await layer.group_send(names[(n * senders + index) % groups], called_message(n, "paced", due))
-        lags.append(time.time() - due)
-        sent["paced"] += 1
-
-    await asyncio.sleep(max(0.0, start - time.time()))
-    n = 0
-    while n < total:
-        now = time.time()
-        while n < total and start + n / rate <= now:
-            task = asyncio.ensure_future(paced(n, start + n / rate))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            n += 1
-        if n < total:
-            await asyncio.sleep(max(0.0, start + n / rate - time.time()))
-    await asyncio.gather(*pending)
+    for phase in schedule["paced"]:
+        name, lags[phase["name"]] = phase["name"], []
+        rate = phase["rate"] / senders
+        start = phase["start"] + index / phase["rate"]
+        total = int(rate * (phase["end"] - phase["start"]))
+        pending = set()
+        await asyncio.sleep(max(0.0, start - time.time()))
+        n = 0
+        while n < total:
+            now = time.time()
+            while n < total and start + n / rate <= now:
+                task = asyncio.ensure_future(paced(name, n, start + n / rate))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                n += 1
+            if n < total:
+                await asyncio.sleep(max(0.0, start + n / rate - time.time()))
+        await asyncio.gather(*pending)
 
     await asyncio.sleep(max(0.0, schedule["closed_start"] - time.time()))
     counter = iter(range(10**12))
@@ -979,8 +983,10 @@ async def channel_sender(hosts: list[str], prefix: str, groups: int, index: int,
             sent["closed"] += 1
 
     await asyncio.gather(*(closed() for _ in range(concurrency)))
-    lags.sort()
-    print(json.dumps({**sent, "lag_p50": percentile(lags, 50), "lag_p99": percentile(lags, 99)}), flush=True)
+    for values in lags.values():
+        values.sort()
+    print(json.dumps({**sent, "paced": {name: {"sent": len(v), "p50": percentile(v, 50), "p99": percentile(v, 99)}
+                                        for name, v in lags.items()}}), flush=True)
 
 
 def channel_round(args, servers: list[RedisServer], label: str) -> dict:
@@ -997,11 +1003,14 @@ def channel_round(args, servers: list[RedisServer], label: str) -> dict:
         for r in receivers:
             if r.stdout.readline().strip() != "ready":
                 raise RuntimeError("a receiver did not get ready")
-        t0 = time.time() + 3
-        # Paced first: its figures then owe nothing to a backlog the closed loop may leave.
-        schedule = {"paced_start": t0, "paced_end": t0 + args.channel_seconds,
-                    "closed_start": t0 + args.channel_seconds + 3, "closed_end": t0 + 2 * args.channel_seconds + 3,
-                    "rate": args.paced_rate}
+        # The paced phases first, the slower first: their figures then owe nothing to a
+        # backlog a faster phase or the closed loop may leave. A gap of 3 s after each.
+        at = time.time() + 3
+        phases = []
+        for rate in args.paced_rates:
+            phases.append({"name": f"paced-{rate:g}", "rate": rate, "start": at, "end": at + args.channel_seconds})
+            at += args.channel_seconds + 3
+        schedule = {"paced": phases, "closed_start": at, "closed_end": at + args.channel_seconds}
         for r in receivers:
             r.stdin.write(json.dumps(schedule) + "\n")
             r.stdin.flush()
@@ -1012,20 +1021,19 @@ def channel_round(args, servers: list[RedisServer], label: str) -> dict:
             cwd=ROOT, stdout=subprocess.PIPE, text=True) for i in range(args.sender_processes)]
         groups = {"senders": [p.pid for p in senders], "receivers": [p.pid for p in receivers],
                   "redis": [s.proc.pid for s in servers]}
+        marks = [("closed_start", schedule["closed_start"]), ("closed_end", schedule["closed_end"])]
+        for phase in phases:
+            marks += [(phase["name"] + "_start", phase["start"]), (phase["name"] + "_end", phase["end"])]
         samples = {}
-        for mark in ("paced_start", "paced_end", "closed_start", "closed_end"):
-            time.sleep(max(0.0, schedule[mark] - time.time()))
-            samples[mark] = ({name: cpu_seconds(pids) for name, pids in groups.items()}, machine_seconds())
-        sent = {"closed": 0, "paced": 0, "lag_p50": 0.0, "lag_p99": 0.0}
+        for mark, at in sorted(marks, key=lambda m: m[1]):
+            time.sleep(max(0.0, at - time.time()))
+            samples[mark] = ({name: cpu_seconds(pids) for name, pids in groups.items()}, machine_seconds(), at)
+        outputs = []
         for proc in senders:
-            out, _ = proc.communicate(timeout=120)
+            out, _ = proc.communicate(timeout=180)
             if proc.returncode:
                 raise RuntimeError(f"a sender failed (exit {proc.returncode})")
-            figures = json.loads(out.strip().splitlines()[-1])
-            for k in ("closed", "paced"):
-                sent[k] += figures[k]
-            for k in ("lag_p50", "lag_p99"):  # the slower sender's
-                sent[k] = max(sent[k], figures[k])
+            outputs.append(json.loads(out.strip().splitlines()[-1]))
         time.sleep(2)  # what is still on its way arrives
         received = []
         for r in receivers:
@@ -1035,28 +1043,36 @@ def channel_round(args, servers: list[RedisServer], label: str) -> dict:
         stop_processes(senders + receivers)
 
     def cpu(a: str, b: str) -> dict:
-        (c0, m0), (c1, m1) = samples[a], samples[b]
-        wall = schedule[b] - schedule[a]
-        return {**{name: cpu_used(c0[name], c1[name]) / wall for name in c0}, "machine": (m1[0] - m0[0]) / wall}
+        (c0, m0, t0), (c1, m1, t1) = samples[a], samples[b]
+        return {**{name: cpu_used(c0[name], c1[name]) / (t1 - t0) for name in c0}, "machine": (m1[0] - m0[0]) / (t1 - t0)}
 
-    paced = sorted(x for r in received for x in r["paced"])
+    paced_rows = []
+    for phase in phases:
+        name = phase["name"]
+        latencies = sorted(x for r in received for x in r["paced"].get(name, []))
+        paced_rows.append({
+            "rate": phase["rate"],
+            "sent": sum(o["paced"][name]["sent"] for o in outputs),
+            # The slower sender's: how long a message waited to be published.
+            "lag_p50": max(o["paced"][name]["p50"] for o in outputs),
+            "lag_p99": max(o["paced"][name]["p99"] for o in outputs),
+            "delivered": len(latencies),
+            "p50": percentile(latencies, 50),
+            "p99": percentile(latencies, 99),
+            "max": latencies[-1] if latencies else float("nan"),
+            "cpu": cpu(name + "_start", name + "_end"),
+        })
+    closed_sent = sum(o["closed"] for o in outputs)
     return {
         "label": label,
         "servers": len(servers),
-        "closed_sent": sent["closed"],
-        "closed_rate": sent["closed"] / args.channel_seconds,
+        "paced": paced_rows,
+        "closed_sent": closed_sent,
+        "closed_rate": closed_sent / args.channel_seconds,
         "closed_delivered": sum(r["closed"] for r in received),
         "closed_in_window": sum(r["closed_in_window"] for r in received),
         "closed_p99": max(r["closed_p99"] for r in received),
         "closed_cpu": cpu("closed_start", "closed_end"),
-        "paced_sent": sent["paced"],
-        "paced_lag_p50": sent["lag_p50"],
-        "paced_lag_p99": sent["lag_p99"],
-        "paced_delivered": len(paced),
-        "paced_p50": percentile(paced, 50),
-        "paced_p99": percentile(paced, 99),
-        "paced_max": paced[-1] if paced else float("nan"),
-        "paced_cpu": cpu("paced_start", "paced_end"),
     }
 
 
@@ -1069,7 +1085,8 @@ def channels_part(args) -> dict:
             print(f"Channels: {label} ...", flush=True)
             rounds.append(channel_round(args, shard, label))
             r = rounds[-1]
-            print(f"  closed {r['closed_rate']:,.0f} messages/s; paced p99 {r['paced_p99'] * 1000:.1f} ms", flush=True)
+            print(f"  closed {r['closed_rate']:,.0f} messages/s; paced p99 "
+                  + ", ".join(f"{p['p99'] * 1000:.1f} ms" for p in r["paced"]), flush=True)
     finally:
         redis_stop(servers)
     return {"rounds": rounds, "redis_version": version}
@@ -1258,6 +1275,7 @@ def partitions_report(p: dict) -> tuple[list[str], dict]:
 
 
 def channels_report(args, c: dict, writes: dict | None) -> tuple[list[str], dict]:
+    rates = " and ".join(f"{r:,.0f}" for r in args.paced_rates)
     lines = [
         "### The channel layer: one Redis server and sharded over two",
         "",
@@ -1267,46 +1285,52 @@ def channels_report(args, c: dict, writes: dict | None) -> tuple[list[str], dict
         f"{args.receivers_per_group // args.receiver_processes} consumers), through the product's channel layer "
         f"(`config.channel_layer`, channels_redis's pub/sub layer) on Redis {c['redis_version']} servers of the "
         f"run's own. {args.sender_processes} sending processes send `ticket.called`-sized messages round the "
-        f"groups: {args.paced_rate:,.0f} a second for {args.channel_seconds:.0f} s, each timed from when it was "
-        f"due to its arrival at each consumer, then as fast as they go ({args.sender_concurrency} tasks each) for "
+        f"groups: {rates} a second for {args.channel_seconds:.0f} s each, each message timed from when it was due "
+        f"to its arrival at each consumer, then as fast as they go ({args.sender_concurrency} tasks each) for "
         f"{args.channel_seconds:.0f} s. Receivers collect garbage as the servers do (config/asgi.py).",
         "",
-        f"| Redis servers | at {args.paced_rate:,.0f}/s: arrival p50 / p99 / max | of which publishing p50 / p99 | "
-        "delivered / expected | as fast as they go: messages/s (delivered within the window / in all) | "
-        "their arrival p99 | CPU as fast as they go: senders / receivers / Redis / machine (cores) | "
-        "messages per Redis core-second |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        "| Redis servers | messages a second | arrival p50 / p99 / max | of which publishing p50 / p99 | "
+        "delivered / expected | CPU: senders / receivers / Redis / machine (cores) | messages per Redis "
+        "core-second |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for r in c["rounds"]:
+        for p in r["paced"]:
+            cc = p["cpu"]
+            lines.append(
+                f"| {r['label']} | {p['rate']:,.0f} | {ms(p['p50'])} / {ms(p['p99'])} / {ms(p['max'])} | "
+                f"{ms(p['lag_p50'])} / {ms(p['lag_p99'])} | {p['delivered']:,} / "
+                f"{p['sent'] * args.receivers_per_group:,} | {cc['senders']:.2f} / {cc['receivers']:.2f} / "
+                f"{cc['redis']:.2f} / {cc['machine']:.2f} | {p['rate'] / cc['redis'] if cc['redis'] else 0:,.0f} |")
         cc = r["closed_cpu"]
-        expected_closed = r["closed_sent"] * args.receivers_per_group
-        expected_paced = r["paced_sent"] * args.receivers_per_group
-        per_core = r["closed_rate"] / cc["redis"] if cc["redis"] else float("inf")
+        expected = r["closed_sent"] * args.receivers_per_group
         lines.append(
-            f"| {r['label']} | {ms(r['paced_p50'])} / {ms(r['paced_p99'])} / {ms(r['paced_max'])} | "
-            f"{ms(r['paced_lag_p50'])} / {ms(r['paced_lag_p99'])} | {r['paced_delivered']:,} / {expected_paced:,} | "
-            f"{r['closed_rate']:,.0f} ({r['closed_in_window'] / expected_closed:.0%} / "
-            f"{r['closed_delivered'] / expected_closed:.0%}) | {ms(r['closed_p99'])} | {cc['senders']:.2f} / "
-            f"{cc['receivers']:.2f} / {cc['redis']:.2f} / {cc['machine']:.2f} | {per_core:,.0f} |")
+            f"| {r['label']} | as fast as they go: {r['closed_rate']:,.0f} | p99 {ms(r['closed_p99'])} | | "
+            f"{r['closed_in_window'] / expected:.0%} within the {args.channel_seconds:.0f} s, "
+            f"{r['closed_delivered'] / expected:.0%} in all | {cc['senders']:.2f} / {cc['receivers']:.2f} / "
+            f"{cc['redis']:.2f} / {cc['machine']:.2f} | {r['closed_rate'] / cc['redis'] if cc['redis'] else 0:,.0f} |")
     one = c["rounds"][0]
     per_core = one["closed_rate"] / one["closed_cpu"]["redis"]
+    receiving = one["closed_rate"] * args.receiver_processes / one["closed_cpu"]["receivers"]
+    sending = one["closed_rate"] / one["closed_cpu"]["senders"]
     lines += [
         "",
         "Each receiving process took every message (it has consumers in every group), through one connection per "
         "Redis server; each sending process publishes one message at a time per Redis server (channels_redis "
-        "holds a lock per server around PUBLISH).",
+        f"holds a lock per server around PUBLISH). As fast as they go on one server: {receiving:,.0f} messages "
+        f"per receiving process's core-second, {sending:,.0f} per sending process's core-second, "
+        f"{per_core:,.0f} per Redis core-second.",
     ]
     if writes:
         peak = PROVINCE_PEAK_PER_SECOND * writes["publish_per"]
         lines += [
             "",
             f"The ticket's life sends {writes['publish_per']:.1f} group messages (the writes above): at the "
-            f"province's peak about {peak:,.0f} a second, {peak / PROVINCE_HALLS:.2f} a hall. At "
-            f"{per_core:,.0f} messages per Redis core-second (one server, {args.receiver_processes} subscribed "
-            f"connections a group), that is {peak / per_core:.0%} of one Redis core: by its CPU one server carries "
-            f"the fan-out of about **{per_core / (peak / PROVINCE_HALLS):,.0f} halls**.",
+            f"province's peak about {peak:,.0f} a second, {peak / PROVINCE_HALLS:.2f} a hall: {peak / per_core:.0%} "
+            f"of one Redis core, which by its CPU carries the fan-out of about "
+            f"**{per_core / (peak / PROVINCE_HALLS):,.0f} halls**.",
         ]
-    return lines, {"rounds": c["rounds"], "per_core": per_core}
+    return lines, {"rounds": c["rounds"], "per_core": per_core, "receiving": receiving}
 
 
 def report(args, m: dict, started: str, results: dict, command: str) -> str:
@@ -1342,8 +1366,10 @@ def report(args, m: dict, started: str, results: dict, command: str) -> str:
         body += c_lines + [""]
         one, two = channels["rounds"][0], channels["rounds"][-1]
         headline += [
-            (f"group messages at {args.paced_rate:,.0f}/s, arrival p99, one Redis server / sharded over two",
-             f"{ms(one['paced_p99'])} / {ms(two['paced_p99'])}"),
+            (f"group messages at {p1['rate']:,.0f}/s, arrival p99, one Redis server / sharded over two",
+             f"{ms(p1['p99'])} / {ms(p2['p99'])}")
+            for p1, p2 in zip(one["paced"], two["paced"], strict=True)
+        ] + [
             ("group messages as fast as they go, one Redis server / two; per Redis core-second",
              f"{one['closed_rate']:,.0f} / {two['closed_rate']:,.0f} a second; {channels['per_core']:,.0f}"),
         ]
@@ -1381,7 +1407,7 @@ def parse_args(argv=None):
     group.add_argument("--services", type=int, default=3, help="services a hall (default 3)")
     group.add_argument("--open-counters", type=int, default=2, help="open counters a hall (default 2)")
     group.add_argument("--processes", default="1,2,4", help="writer processes of each run (default 1,2,4)")
-    group.add_argument("--seconds", type=float, default=20.0, help="timed seconds of each run (default 20)")
+    group.add_argument("--seconds", type=float, default=30.0, help="timed seconds of each run (default 30)")
     group.add_argument("--warmup-seconds", type=float, default=8.0,
                        help="seconds from the processes' start to the timed run (default 8)")
     group.add_argument("--phone-share", type=float, default=0.2,
@@ -1402,8 +1428,8 @@ def parse_args(argv=None):
     group.add_argument("--sender-concurrency", type=int, default=16, help="sending tasks a process (default 16)")
     group.add_argument("--channel-seconds", type=float, default=10.0,
                        help="seconds of each phase, closed loop and paced (default 10)")
-    group.add_argument("--paced-rate", type=float, default=2000.0,
-                       help="paced messages a second (default 2,000: about the province's peak)")
+    group.add_argument("--paced-rates", default="2000,5000",
+                       help="paced phases' messages a second (default 2000,5000: about the province's peak, and more)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (default: dropped at the end)")
     parser.add_argument("--write", action="store_true", help="put the report in docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -1415,6 +1441,9 @@ def parse_args(argv=None):
         parser.error("--processes must be at least 1 each, and --halls at least the most processes")
     if args.months < 2 or args.event_halls < 1 or args.tickets_per_day < 1:
         parser.error("--months must be at least 2, --event-halls and --tickets-per-day at least 1")
+    args.paced_rates = sorted(float(r) for r in args.paced_rates.split(",") if r.strip())
+    if not args.paced_rates or min(args.paced_rates) <= 0:
+        parser.error("--paced-rates takes one or more rates above 0")
     if args.receivers_per_group % args.receiver_processes:
         parser.error("--receivers-per-group must be a multiple of --receiver-processes")
     return args
