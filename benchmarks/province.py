@@ -28,11 +28,12 @@ dropped at the end unless `--keep`; Redis servers always stopped):
    (pg_stat_database), CPU (psutil) of the processes, of their PostgreSQL
    backends, of PostgreSQL's background processes and of Redis, and per
    lifecycle the SQL statements, Redis PUBLISH commands and WAL.
-   Storage: every table's size (pg_table_size, pg_indexes_size) against its
-   size before the runs, after VACUUM (as written: with the room the updated
-   ticket rows left behind) and after VACUUM FULL (packed): bytes per ticket
-   and per event, and what 4 million tickets a day make in a day, a 30-day
-   month and a year.
+   Storage: what the runs after the first add to every table
+   (pg_table_size, pg_indexes_size; the first run's tables packed with
+   VACUUM FULL as the base), after VACUUM (as written: with the room the
+   updated ticket rows left behind) and after VACUUM FULL (packed): bytes per
+   ticket and per event, and what 4 million tickets a day make in a day, a
+   30-day month and a year.
 2. partitions (database qms_province_events). The event log as the
    migrations make it (queueing_ticketevent, without its foreign keys: the
    synthetic events point at no tickets), loaded server-side with `--months`
@@ -44,10 +45,12 @@ dropped at the end unless `--keep`; Redis servers always stopped):
    measured the same way. Measured: sizes; the live day's events inserted one
    row a transaction from one connection; a hall's live day; a counter
    action's check for a retry (`_counter_opening`); one ticket's events by
-   id; the halls changed in the last 4.5 minutes (what the rollups' refresh
-   reads every two minutes), also with a BRIN index on `at`; one month's
-   counts per hall and kind; removing the oldest month (DELETE and VACUUM
-   on the plain table, DETACH and DROP on the partitioned one).
+   id; a hall-day's events by its tickets (the rollups' day read); the
+   events of the last 4.5 minutes (the rollups' look-back, every two
+   minutes), also with a BRIN index on `at`; one month's counts per hall and
+   kind; removing the oldest month (DELETE and VACUUM on the plain table,
+   DETACH and DROP on the partitioned one). Reads are timed warm (medians),
+   with the pages their plans touched.
 3. channels (two Redis servers of its own). `--groups` hall display groups,
    each joined by `--receivers-per-group` consumers spread over
    `--receiver-processes` processes, through the product's channel layer
@@ -264,7 +267,7 @@ def writer(plan: dict) -> None:
         counters.setdefault(counter.outlet_id, []).append(counter)
     codes = plan["services"]
     rng = random.Random(plan["seed"])
-    lifecycles = timed = phones = timed_statements = 0
+    lifecycles = timed = timed_statements = 0
     latencies = []
     thread_cpu = None  # this thread's CPU (the services and what they send after commit) from the timed start
     with connection.execute_wrapper(count):
@@ -289,12 +292,11 @@ def writer(plan: dict) -> None:
             services.ticket_finish(counter_id=counter.pk, actor=agent, request_key=str(uuid.uuid4()))
             elapsed = time.perf_counter() - started
             lifecycles += 1
-            phones += bool(phone)
             if now >= plan["start_at"]:
                 timed += 1
                 timed_statements += statements - before
                 latencies.append(elapsed * 1000)
-    print(json.dumps({"lifecycles": lifecycles, "timed": timed, "phones": phones, "latencies": latencies,
+    print(json.dumps({"lifecycles": lifecycles, "timed": timed, "latencies": latencies,
                       "statements": timed_statements,
                       "thread_cpu": time.thread_time() - thread_cpu if thread_cpu is not None else 0.0}), flush=True)
 
@@ -391,7 +393,6 @@ async def writes_level(args, env: dict, floor: dict, redis: RedisServer, monitor
         "p99": percentile(latencies, 99),
         "statements": sum(o["statements"] for o in outputs) / max(timed, 1),
         "thread_cpu": sum(o["thread_cpu"] for o in outputs),
-        "phones": sum(o["phones"] for o in outputs),
         # Per lifecycle over the processes' whole lives (warm-up included): the
         # server counts what a backend did when it reports, not when it did it.
         "xacts_per": (after["xacts"] - before["xacts"]) / max(lifecycles, 1),
@@ -650,8 +651,11 @@ def index_sizes(conn, partitioned: bool, live: str | None = None) -> dict:
            WHERE i.indrelid = 'queueing_ticketevent'::regclass""").fetchall():
         indexes[name] = scalar(conn, "SELECT coalesce(sum(pg_relation_size(relid)), 0) FROM pg_partition_tree(%s)",
                                [oid]) if partitioned else scalar(conn, "SELECT pg_relation_size(%s)", [oid])
-    table = (scalar(conn, "SELECT sum(pg_table_size(relid)) FROM pg_partition_tree('queueing_ticketevent') "
-                          "WHERE isleaf") if partitioned else scalar(conn, "SELECT pg_table_size('queueing_ticketevent')"))
+    if partitioned:
+        table = scalar(conn, "SELECT sum(pg_table_size(relid)) FROM pg_partition_tree('queueing_ticketevent') "
+                             "WHERE isleaf")
+    else:
+        table = scalar(conn, "SELECT pg_table_size('queueing_ticketevent')")
     out = {"table": table, "indexes": indexes}
     if live:
         out["live_table"] = scalar(conn, "SELECT pg_table_size(%s)", [live])
@@ -1044,7 +1048,8 @@ def channel_round(args, servers: list[RedisServer], label: str) -> dict:
 
     def cpu(a: str, b: str) -> dict:
         (c0, m0, t0), (c1, m1, t1) = samples[a], samples[b]
-        return {**{name: cpu_used(c0[name], c1[name]) / (t1 - t0) for name in c0}, "machine": (m1[0] - m0[0]) / (t1 - t0)}
+        wall = t1 - t0
+        return {**{name: cpu_used(c0[name], c1[name]) / wall for name in c0}, "machine": (m1[0] - m0[0]) / wall}
 
     paced_rows = []
     for phase in phases:
@@ -1357,7 +1362,7 @@ def report(args, m: dict, started: str, results: dict, command: str) -> str:
         headline += [
             ("the event log by month: removing a month, plain (DELETE, VACUUM) / partitioned (DETACH, DROP)",
              f"{duration(parts['remove_plain'])} / {duration(parts['remove_partitioned'])}"),
-            ("the event log by month: a month's report / the halls changed in the last minutes, plain / partitioned",
+            ("the event log by month: a month's report / the rollups' look-back (the last 270 s), plain / partitioned",
              f"{ms(parts['month_plain'])} / {ms(parts['month_partitioned'])}; {ms(parts['recent_plain'])} / "
              f"{ms(parts['recent_partitioned'])} (BRIN on `at`: {ms(parts['recent_brin'])})"),
         ]
