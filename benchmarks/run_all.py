@@ -6,7 +6,8 @@
 By default the short forms (a few minutes in all, on 2 cores): they show that
 everything runs and roughly where the figures stand. `--full` runs the long
 forms whose figures docs/benchmarks.md keeps (the 100,000-ticket issue run, 4 to
-8 minutes on 2 cores by itself, and the 2,000-socket live floor). Each benchmark runs in its own process with `--write`, so its section
+8 minutes on 2 cores by itself, the 2,000-socket live floor, and the province's
+year of 11.7 million events, about 10 minutes with its other parts). Each benchmark runs in its own process with `--write`, so its section
 (figures, command, machine, date) is replaced and the notes between sections
 stay; a short run therefore replaces the long run's figures in the page.
 `--no-write` leaves the page alone.
@@ -114,6 +115,14 @@ SUITE = [
         full=[],
         short_limit=75 * 60,
         full_limit=75 * 60,
+    ),
+    Benchmark(
+        "province",  # storage a ticket, one PostgreSQL's writes, the event log by month, the channel layer
+        short=["--halls", "100", "--processes", "1,2", "--seconds", "8", "--event-halls", "2", "--months", "3",
+               "--inserts", "500", "--groups", "1000", "--channel-seconds", "4"],
+        full=[],
+        short_limit=15 * 60,
+        full_limit=25 * 60,
     ),
 ]
 
