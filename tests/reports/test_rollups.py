@@ -107,6 +107,21 @@ def test_a_hall_whose_tickets_changed_is_worked_out_again(db):
     assert hall_day(floor).issued == 2
 
 
+def test_the_look_back_reads_each_changed_hall_once_not_every_event(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    floor = build_floor(code="RPT-ONCE", hours=(time(9), time(18)))
+    with time_machine.travel(at(10), tick=False):
+        for _ in range(5):
+            queue.ticket_issue(outlet=floor.hall, service_code="payment", channel="kiosk")
+        with CaptureQueriesContext(connection) as queries:
+            rollups_refresh_recent(since=at(9, 59))
+
+    lookups = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT DISTINCT")]
+    assert lookups and not any("ORDER BY" in sql for sql in lookups)
+
+
 def test_a_hall_without_changes_is_left_alone(db):
     floor = build_floor(code="RPT-QUIET", hours=(time(9), time(18)))
     with time_machine.travel(at(10), tick=False) as clock:

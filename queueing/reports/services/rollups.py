@@ -217,8 +217,11 @@ def rollups_refresh_recent(*, since: datetime, now: datetime | None = None) -> R
     """Work out again the live day of every hall whose tickets or counters
     changed since `since`."""
     now = now or timezone.now()
-    changed = set(TicketEvent.objects.filter(at__gte=since).values_list("outlet_id", flat=True).distinct())
-    changed |= set(CounterEvent.objects.filter(at__gte=since).values_list("outlet_id", flat=True).distinct())
+    # order_by(): without it the events' own ordering (at, id) joins the
+    # DISTINCT, and every event of the window comes back instead of each hall once.
+    changed = set(TicketEvent.objects.filter(at__gte=since).values_list("outlet_id", flat=True).distinct().order_by())
+    changed |= set(CounterEvent.objects.filter(at__gte=since).values_list("outlet_id", flat=True)
+                   .distinct().order_by())
     if not changed:
         return RollupWritten()
     hours = halls_with_hours(changed, around=timezone.localdate(now))
